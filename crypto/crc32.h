@@ -8,8 +8,9 @@
 
 namespace ntlm::crypto {
 
-// Standard CRC-32: Crc32("123456789") == 0xCBF43926. `crc` continues a
-// previous result so data can be fed in pieces.
+// Crc32 is the standard CRC-32 used by NTLMv1 signatures without extended
+// session security ([MS-NLMP] 3.4.4.1): Crc32("123456789") == 0xCBF43926.
+// `crc` continues a previous result, so Crc32(b, Crc32(a)) == Crc32(a || b).
 uint32_t Crc32(ByteSpan data, uint32_t crc = 0);
 
 }  // namespace ntlm::crypto

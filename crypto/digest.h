@@ -1,10 +1,20 @@
 // digest.h: MD4, MD5 and HMAC-MD5 over OpenSSL 3 EVP.
 //
-// One-shot functions write exactly 16 bytes. The incremental classes keep an
-// EVP context; HmacMd5 precomputes the keyed inner and outer states once so a
-// per-message MAC costs only the message blocks (Reset() restores the keyed
-// state without re-deriving it). None of these allocate per call after
-// construction.
+// MD4 ([RFC1320], NTOWFv1, [MS-NLMP] 3.3.1), MD5 ([RFC1321], SIGNKEY/SEALKEY,
+// [MS-NLMP] 3.4.5.2-3) and HMAC-MD5 ([RFC2104], NTOWFv2, NTProofStr, MIC,
+// NTLMv2 signatures, [MS-NLMP] 3.3.2, 3.4.4.2). All run on the private library
+// context of crypto/init.h.
+//
+// One-shot functions write exactly 16 bytes. The incremental classes keep
+// their EVP contexts for their whole life; HmacMd5Hasher precomputes the keyed
+// inner and outer MD5 states once, so a per-message MAC costs only the message
+// blocks plus two context copies (OpenSSL 3 duplicates the provider's small
+// digest state on each copy). Use one HmacMd5Hasher per signing key on hot
+// paths instead of the one-shot HmacMd5().
+//
+// Failure (see crypto/init.h): if initialization failed or OpenSSL fails,
+// every output is 16 zero bytes and crypto::HasFailed() becomes true. A
+// moved-from hasher ignores Update() and writes zeros from Final().
 #pragma once
 
 #include <cstdint>
@@ -15,13 +25,20 @@
 
 namespace ntlm::crypto {
 
+// kDigest16 is the output size of MD4, MD5 and HMAC-MD5.
 inline constexpr size_t kDigest16 = 16;
+// Out16 is the output parameter of every digest here.
 using Out16 = std::span<uint8_t, 16>;
 
+// Md4 writes MD4(data) ([RFC1320]; NTOWFv1 = MD4(UNICODE(password))).
 void Md4(ByteSpan data, Out16 out);
+// Md5 writes MD5(data) ([RFC1321]).
 void Md5(ByteSpan data, Out16 out);
+// HmacMd5 writes HMAC-MD5(key, data) ([RFC2104]; keys over 64 bytes are
+// hashed first). Builds a keyed hasher per call; see HmacMd5Hasher.
 void HmacMd5(ByteSpan key, ByteSpan data, Out16 out);
 
+// Md5Hasher computes MD5 over data fed in pieces.
 class Md5Hasher {
  public:
   Md5Hasher();
@@ -31,16 +48,22 @@ class Md5Hasher {
   Md5Hasher(const Md5Hasher&) = delete;
   Md5Hasher& operator=(const Md5Hasher&) = delete;
 
+  // Update appends `data` to the message.
   void Update(ByteSpan data);
-  void Final(Out16 out);  // also resets to the empty state
+  // Final writes MD5 of the message and resets to the empty message.
+  void Final(Out16 out);
 
  private:
   struct State;
   std::unique_ptr<State> state_;
 };
 
+// HmacMd5Hasher computes HMAC-MD5 under one key for any number of messages,
+// each fed in pieces. The keyed states are derived once in the constructor.
 class HmacMd5Hasher {
  public:
+  // Keys the hasher; keys longer than 64 bytes are replaced by MD5(key)
+  // ([RFC2104] 2). The key itself is not kept, only the keyed MD5 states.
   explicit HmacMd5Hasher(ByteSpan key);
   ~HmacMd5Hasher();  // wipes the keyed states
   HmacMd5Hasher(HmacMd5Hasher&&) noexcept;
@@ -48,9 +71,13 @@ class HmacMd5Hasher {
   HmacMd5Hasher(const HmacMd5Hasher&) = delete;
   HmacMd5Hasher& operator=(const HmacMd5Hasher&) = delete;
 
+  // Update appends `data` to the current message.
   void Update(ByteSpan data);
-  void Final(Out16 out);  // then ready for the next message under the same key
-  void Reset();           // drop a partial message
+  // Final writes the MAC of the current message; the hasher is then ready for
+  // the next message under the same key.
+  void Final(Out16 out);
+  // Reset drops a partial message (back to the keyed empty state).
+  void Reset();
 
  private:
   struct State;

@@ -11,18 +11,25 @@
 #include <cstdint>
 #include <ostream>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "crypto/bytes.h"
 
 namespace ntlm::crypto {
 
-// Wipes `data` in a way the compiler may not optimise away.
+// SecureZero wipes `data` with OPENSSL_cleanse, which the compiler may not
+// optimise away. Needs no OpenSSL provider and cannot fail.
 void SecureZero(MutableByteSpan data);
 
-// Constant-time equality: false when lengths differ (the length is not secret).
+// ConstantTimeEqual compares with CRYPTO_memcmp, whose running time depends
+// only on the length; false when the lengths differ (the length is not
+// secret); two empty spans are equal.
 bool ConstantTimeEqual(ByteSpan a, ByteSpan b);
 
+// SecretArray holds N secret bytes inline (no heap). Copyable (each copy wipes
+// itself); moving copies the bytes and wipes the source. Compares with
+// ConstantTimeEqual; prints as "<redacted N bytes>".
 template <size_t N>
 class SecretArray {
  public:
@@ -63,8 +70,13 @@ class SecretArray {
   std::array<uint8_t, N> bytes_;
 };
 
+// Key16 holds a 16-byte key or hash (NT hash, session keys, SIGNKEY/SEALKEY).
 using Key16 = SecretArray<16>;
 
+// SecretBuffer holds a variable number of secret bytes on the heap. Copies
+// are deep; moving steals the storage and leaves the source empty. Wiped on
+// destruction and before any assignment releases its storage. Compares with
+// ConstantTimeEqual; prints as "<redacted N bytes>".
 class SecretBuffer {
  public:
   SecretBuffer() = default;
@@ -72,7 +84,9 @@ class SecretBuffer {
   explicit SecretBuffer(ByteSpan src) : bytes_(src.begin(), src.end()) {}
   SecretBuffer(const SecretBuffer& other) : bytes_(other.bytes_) {}
   SecretBuffer& operator=(const SecretBuffer& other);
-  SecretBuffer(SecretBuffer&& other) noexcept : bytes_(std::move(other.bytes_)) { other.bytes_.clear(); }
+  SecretBuffer(SecretBuffer&& other) noexcept : bytes_(std::move(other.bytes_)) {
+    other.bytes_.clear();
+  }
   SecretBuffer& operator=(SecretBuffer&& other) noexcept;
   ~SecretBuffer() { Wipe(); }
 
@@ -84,8 +98,12 @@ class SecretBuffer {
   const uint8_t& operator[](size_t i) const { return bytes_[i]; }
   operator ByteSpan() const { return ByteSpan(bytes_.data(), bytes_.size()); }  // NOLINT
   MutableByteSpan span() { return MutableByteSpan(bytes_.data(), bytes_.size()); }
-  // Wipes the old contents before resizing so no copy is left behind.
+  // Assign replaces the contents with a copy of `src` (which may alias this
+  // buffer); the old storage is wiped before it is released, so no copy of
+  // the previous secret is left behind.
   void Assign(ByteSpan src);
+  // Wipe zeroes every byte; the size is unchanged. The destructor and the
+  // assignment operators wipe too; a moved-from SecretBuffer is empty.
   void Wipe();
 
   friend bool operator==(const SecretBuffer& a, const SecretBuffer& b) {

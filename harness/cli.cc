@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "crypto/init.h"
+#include "harness/decode.h"
+#include "harness/replay_command.h"
 
 namespace ntlm::harness {
 
@@ -16,7 +18,34 @@ int RunCli(int argc, char** argv) {
       "input, 3 environment error (e.g. OpenSSL legacy provider missing).");
 
   auto* selfcheck = app.add_subcommand("selfcheck", "Check that the crypto providers load");
-  (void)selfcheck;
+
+  DecodeOptions decode_options;
+  auto* decode = app.add_subcommand(
+      "decode",
+      "Dissect an NTLMSSP token (argument, file or stdin; raw, base64, hex, a header line, "
+      "SPNEGO-wrapped, or a whole transcript); exit 0 ok, 1 a check failed, 2 malformed input");
+  decode->add_option("token", decode_options.token,
+                     "Token text, a file holding it, or '-' for stdin (default)");
+  decode->add_option("--negotiate", decode_options.negotiate,
+                     "The NEGOTIATE of the exchange (to check the MIC)");
+  decode->add_option("--challenge", decode_options.challenge,
+                     "The CHALLENGE the AUTHENTICATE answers (to check responses and keys)");
+  decode->add_option("--password", decode_options.password, "The user's password");
+  decode->add_option("--nt-hash", decode_options.nt_hash, "The user's NT hash (32 hex digits)");
+  decode->add_option("--user", decode_options.user, "User name for the keys (default: the token's)");
+  decode->add_option("--domain", decode_options.domain,
+                     "Domain for the keys (default: the token's)");
+  decode->add_flag("--json", decode_options.json, "JSON output (Wireshark field names as keys)");
+
+  ReplayCommandOptions replay_options;
+  auto* replay = app.add_subcommand(
+      "replay",
+      "Play the server side of transcripts (files or folders) and compare with their expect; "
+      "exit 0 all match, 1 a difference, 2 an invalid transcript");
+  replay->add_option("paths", replay_options.paths, "Transcript files or folders")->required();
+  replay->add_option("--json", replay_options.json_path,
+                     "Write one JSON object per transcript (JSON Lines) to FILE, '-' for stdout");
+  replay->add_flag("-v,--verbose", replay_options.verbose, "Print the server's log events");
 
   try {
     app.parse(argc, argv);
@@ -29,6 +58,11 @@ int RunCli(int argc, char** argv) {
   if (!init.ok) {
     std::cerr << "ntlmssp-harness: " << init.message << "\n";
     return kExitEnvironment;
+  }
+  if (decode->parsed()) return RunDecodeCommand(decode_options, std::cin, std::cout, std::cerr);
+  if (replay->parsed()) return RunReplayCommand(replay_options, std::cout, std::cerr);
+  if (selfcheck->parsed()) {
+    std::cout << "crypto providers: ok (default + legacy)\n";
   }
   return kExitOk;
 }

@@ -50,8 +50,8 @@ Bytes NtlmV2Temp(uint64_t timestamp, const Challenge8& client_challenge, ByteSpa
 // NTProofStr = HMAC_MD5(ResponseKeyNT, ServerChallenge || temp).
 std::array<uint8_t, 16> NtProofStr(const Key16& response_key_nt, const Challenge8& server_challenge,
                                    ByteSpan temp);
-// NtChallengeResponse = NTProofStr || temp.
-Bytes NtlmV2Response(const Key16& response_key_nt, const Challenge8& server_challenge, ByteSpan temp);
+// NtChallengeResponse = NTProofStr || temp. (Named Compute* because ssp/ntlmv2_response.h has the struct NtlmV2Response.)
+Bytes ComputeNtlmV2Response(const Key16& response_key_nt, const Challenge8& server_challenge, ByteSpan temp);
 // LMv2 = HMAC_MD5(ResponseKeyLM, SC || CC) || CC (24 bytes).
 std::array<uint8_t, 24> LmV2Response(const Key16& response_key_lm, const Challenge8& server_challenge,
                                      const Challenge8& client_challenge);

@@ -1,0 +1,178 @@
+// digest.cc: MD4, MD5 and HMAC-MD5 over OpenSSL 3 EVP (private library context).
+#include "crypto/digest.h"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <cstring>
+
+#include "crypto/internal/openssl_ctx.h"
+#include "crypto/secret.h"
+
+namespace ntlm::crypto {
+namespace {
+
+constexpr size_t kMd5BlockSize = 64;
+
+void Zero(Out16 out) { std::memset(out.data(), 0, out.size()); }
+
+// One-shot digest of `data` with `md` (nullptr when initialization failed).
+void OneShot(const EVP_MD* md, ByteSpan data, Out16 out) {
+  unsigned int len = 0;
+  if (md == nullptr || EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1 ||
+      len != kDigest16) {
+    Zero(out);
+    if (md != nullptr) internal::RecordFailure("OpenSSL EVP_Digest failed");
+  }
+}
+
+const EVP_MD* Md5Algorithm() {
+  const internal::OpenSslContext* ctx = internal::Context();
+  return ctx != nullptr ? ctx->md5 : nullptr;
+}
+
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }  // cleanses the state
+};
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
+
+// A fresh context initialised for MD5, or nullptr (failure recorded).
+MdCtxPtr NewMd5Context() {
+  const EVP_MD* md5 = Md5Algorithm();
+  if (md5 == nullptr) return nullptr;
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (ctx == nullptr || EVP_DigestInit_ex2(ctx.get(), md5, nullptr) != 1) {
+    internal::RecordFailure("OpenSSL could not initialise an MD5 context");
+    return nullptr;
+  }
+  return ctx;
+}
+
+}  // namespace
+
+void Md4(ByteSpan data, Out16 out) {
+  const internal::OpenSslContext* ctx = internal::Context();
+  OneShot(ctx != nullptr ? ctx->md4 : nullptr, data, out);
+}
+
+void Md5(ByteSpan data, Out16 out) { OneShot(Md5Algorithm(), data, out); }
+
+void HmacMd5(ByteSpan key, ByteSpan data, Out16 out) {
+  HmacMd5Hasher hasher(key);
+  hasher.Update(data);
+  hasher.Final(out);
+}
+
+// ---------------------------------------------------------------- Md5Hasher
+
+struct Md5Hasher::State {
+  MdCtxPtr ctx;  // null when initialization failed
+};
+
+Md5Hasher::Md5Hasher() : state_(std::make_unique<State>()) { state_->ctx = NewMd5Context(); }
+Md5Hasher::~Md5Hasher() = default;
+Md5Hasher::Md5Hasher(Md5Hasher&&) noexcept = default;
+Md5Hasher& Md5Hasher::operator=(Md5Hasher&&) noexcept = default;
+
+void Md5Hasher::Update(ByteSpan data) {
+  if (state_ == nullptr || state_->ctx == nullptr || data.empty()) return;
+  if (EVP_DigestUpdate(state_->ctx.get(), data.data(), data.size()) != 1) {
+    internal::RecordFailure("OpenSSL EVP_DigestUpdate(MD5) failed");
+  }
+}
+
+void Md5Hasher::Final(Out16 out) {
+  if (state_ == nullptr || state_->ctx == nullptr) return Zero(out);
+  EVP_MD_CTX* ctx = state_->ctx.get();
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(ctx, out.data(), &len) != 1 || len != kDigest16 ||
+      EVP_DigestInit_ex2(ctx, nullptr, nullptr) != 1) {
+    Zero(out);
+    internal::RecordFailure("OpenSSL EVP_DigestFinal_ex(MD5) failed");
+    state_->ctx.reset();
+  }
+}
+
+// ------------------------------------------------------------ HmacMd5Hasher
+
+// RFC 2104: HMAC(K, m) = MD5((K0 ^ opad) || MD5((K0 ^ ipad) || m)). `inner`
+// and `outer` hold MD5 after absorbing the padded key block; `work` is the
+// running inner hash of the current message and `scratch` is reused for the
+// outer hash, so neither is re-derived per message.
+struct HmacMd5Hasher::State {
+  MdCtxPtr inner;
+  MdCtxPtr outer;
+  MdCtxPtr work;
+  MdCtxPtr scratch;
+  bool ok = false;  // all four contexts usable
+};
+
+HmacMd5Hasher::HmacMd5Hasher(ByteSpan key) : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  s.inner = NewMd5Context();
+  s.outer = NewMd5Context();
+  s.work = MdCtxPtr(EVP_MD_CTX_new());
+  s.scratch = MdCtxPtr(EVP_MD_CTX_new());
+  if (s.inner == nullptr || s.outer == nullptr) return;  // failure already recorded
+  if (s.work == nullptr || s.scratch == nullptr) {
+    internal::RecordFailure("OpenSSL could not allocate an MD5 context");
+    return;
+  }
+
+  SecretArray<kMd5BlockSize> block;  // K0, zero-padded (wiped on scope exit)
+  if (key.size() > kMd5BlockSize) {
+    Md5(key, block.span().first<kDigest16>());
+  } else if (!key.empty()) {
+    std::memcpy(block.data(), key.data(), key.size());
+  }
+  SecretArray<kMd5BlockSize> pad;
+  for (size_t i = 0; i < kMd5BlockSize; ++i) pad[i] = block[i] ^ 0x36;
+  bool ok = EVP_DigestUpdate(s.inner.get(), pad.data(), pad.size()) == 1;
+  for (size_t i = 0; i < kMd5BlockSize; ++i) pad[i] = block[i] ^ 0x5c;
+  ok = ok && EVP_DigestUpdate(s.outer.get(), pad.data(), pad.size()) == 1;
+  ok = ok && EVP_MD_CTX_copy_ex(s.work.get(), s.inner.get()) == 1;
+  if (!ok) {
+    internal::RecordFailure("OpenSSL could not key HMAC-MD5");
+    return;
+  }
+  s.ok = true;
+}
+
+HmacMd5Hasher::~HmacMd5Hasher() = default;  // EVP_MD_CTX_free cleanses each keyed state
+HmacMd5Hasher::HmacMd5Hasher(HmacMd5Hasher&&) noexcept = default;
+HmacMd5Hasher& HmacMd5Hasher::operator=(HmacMd5Hasher&&) noexcept = default;
+
+void HmacMd5Hasher::Update(ByteSpan data) {
+  if (state_ == nullptr || !state_->ok || data.empty()) return;
+  if (EVP_DigestUpdate(state_->work.get(), data.data(), data.size()) != 1) {
+    internal::RecordFailure("OpenSSL EVP_DigestUpdate(HMAC-MD5) failed");
+    state_->ok = false;
+  }
+}
+
+void HmacMd5Hasher::Final(Out16 out) {
+  if (state_ == nullptr || !state_->ok) return Zero(out);
+  State& s = *state_;
+  SecretArray<kDigest16> inner_hash;
+  unsigned int len = 0;
+  bool ok = EVP_DigestFinal_ex(s.work.get(), inner_hash.data(), &len) == 1 && len == kDigest16;
+  ok = ok && EVP_MD_CTX_copy_ex(s.scratch.get(), s.outer.get()) == 1;
+  ok = ok && EVP_DigestUpdate(s.scratch.get(), inner_hash.data(), inner_hash.size()) == 1;
+  ok = ok && EVP_DigestFinal_ex(s.scratch.get(), out.data(), &len) == 1 && len == kDigest16;
+  ok = ok && EVP_MD_CTX_copy_ex(s.work.get(), s.inner.get()) == 1;  // ready for the next message
+  if (!ok) {
+    Zero(out);
+    internal::RecordFailure("OpenSSL HMAC-MD5 finalisation failed");
+    s.ok = false;
+  }
+}
+
+void HmacMd5Hasher::Reset() {
+  if (state_ == nullptr || !state_->ok) return;
+  if (EVP_MD_CTX_copy_ex(state_->work.get(), state_->inner.get()) != 1) {
+    internal::RecordFailure("OpenSSL could not reset HMAC-MD5");
+    state_->ok = false;
+  }
+}
+
+}  // namespace ntlm::crypto

@@ -1,0 +1,260 @@
+#include "harness/replay.h"
+
+#include <algorithm>
+
+#include "harness/token_input.h"
+#include "ssp/credentials.h"
+#include "ssp/hex.h"
+#include "ssp/session_security.h"
+
+namespace ntlm::harness {
+namespace {
+
+using ssp::SecStatus;
+
+std::string Describe(bool accept, SecStatus status, const std::optional<size_t>& at) {
+  std::string s = accept ? "accept" : "reject";
+  s += " " + ssp::StatusName(status);
+  if (!accept && at) s += " at " + std::to_string(*at);
+  return s;
+}
+
+void Reject(ReplayOutcome& out, size_t at, const ssp::Error& error) {
+  out.accept = false;
+  out.status = error.status;
+  out.at = at;
+  out.reason = error.reason;
+}
+
+// Offset of `needle` inside `haystack` (last occurrence), or npos.
+size_t FindLast(ByteSpan haystack, ByteSpan needle) {
+  if (needle.size() > haystack.size()) return std::string::npos;
+  auto it = std::find_end(haystack.begin(), haystack.end(), needle.begin(), needle.end());
+  if (it == haystack.end() && !needle.empty()) return std::string::npos;
+  return static_cast<size_t>(it - haystack.begin());
+}
+
+}  // namespace
+
+ssp::ServerPolicy PolicyFromTranscript(const TranscriptServer& server) {
+  ssp::ServerPolicy policy;
+  policy.min_server_sec = server.min_server_sec.value_or(0);
+  policy.lm_compat_level = server.lm_compat_level.value_or(3);
+  policy.require_mic = server.require_mic.value_or(false);
+  policy.target_name = server.target_name;
+  policy.channel_bindings_md5 = server.channel_bindings_md5;
+  policy.channel_binding_mode = ssp::ChannelBindingMode::kRequired;
+  if (server.clock) {
+    policy.max_clock_skew_seconds =
+        server.max_clock_skew_s.value_or(ssp::kDefaultMaxClockSkewSeconds);
+  } else {
+    policy.max_clock_skew_seconds.reset();
+  }
+  // Replay adopts the recorded CHALLENGE, so offers do not limit anything;
+  // LM_KEY is offered so level <= 2 recordings that negotiated it replay.
+  policy.offer_lm_key = true;
+  return policy;
+}
+
+ReplayOutcome ReplayServerSide(const Transcript& t) {
+  ReplayOutcome out;
+  ssp::InMemoryCredentialStore store;
+  for (const auto& a : t.accounts) {
+    auto account = a.nt_hash ? ssp::AccountFromNtHash(a.domain, a.user, *a.nt_hash)
+                             : ssp::AccountFromPassword(a.domain, a.user, *a.password);
+    if (account.ok()) store.Add(std::move(*account));
+  }
+  ssp::FixedClock clock(t.server.clock.value_or(0));
+  ssp::FixedRandom random(Bytes{0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88});
+  ssp::ServerContext server(ssp::ServerIdentity{}, PolicyFromTranscript(t.server), store, clock,
+                            random);
+  std::optional<ssp::SessionSecurity> session;
+
+  for (size_t i = 0; i < t.exchange.size(); ++i) {
+    const TranscriptEntry& e = t.exchange[i];
+    switch (e.type) {
+      case EntryType::kNegotiate: {
+        auto r = server.AcceptNegotiate(e.token);
+        if (!r.ok()) {
+          Reject(out, i, r.error());
+          out.events = server.events();
+          return out;
+        }
+        break;
+      }
+      case EntryType::kChallenge: {
+        auto st = server.AdoptChallenge(e.token);
+        if (!st.ok()) {
+          Reject(out, i, st.error());
+          out.events = server.events();
+          return out;
+        }
+        break;
+      }
+      case EntryType::kAuthenticate: {
+        auto r = server.AcceptAuthenticate(e.token);
+        if (!r.ok()) {
+          Reject(out, i, r.error());
+          out.events = server.events();
+          return out;
+        }
+        out.accept = true;
+        out.status = SecStatus::kOk;
+        out.user = r->QualifiedUser();
+        out.negotiated_flags = r->negotiated_flags;
+        out.session_key = Bytes(r->exported_session_key.data(),
+                                r->exported_session_key.data() + 16);
+        session.emplace(r->negotiated_flags, r->exported_session_key, /*is_server=*/true);
+        break;
+      }
+      case EntryType::kSeal:
+      case EntryType::kSign: {
+        if (!session) {
+          Reject(out, i,
+                 ssp::MakeError(SecStatus::kInvalidToken,
+                                std::string(EntryTypeName(e.type)) +
+                                    " message before the context is established"));
+          out.events = server.events();
+          return out;
+        }
+        const bool seal = e.type == EntryType::kSeal;
+        if (e.dir == EntryDir::kClientToServer) {
+          Bytes plain(seal ? e.data.size() : 0);
+          ssp::Status st;
+          if (!seal) {
+            st = session->Verify(e.signed_bytes ? ByteSpan(*e.signed_bytes) : ByteSpan(e.plaintext),
+                                 e.signature);
+          } else if (!e.signed_bytes) {
+            st = session->Unseal(e.data, e.signature, plain);
+          } else {
+            // DCE/RPC form: the signature covers `signed`, which holds the
+            // plaintext; only that part travels encrypted.
+            size_t pos = FindLast(*e.signed_bytes, e.plaintext);
+            if (pos == std::string::npos) {
+              Reject(out, i, ssp::MakeError(SecStatus::kInvalidToken,
+                                            "signed bytes do not contain the plaintext"));
+              out.events = server.events();
+              return out;
+            }
+            ByteSpan all(*e.signed_bytes);
+            const ssp::WrapBuffer buffers[] = {
+                ssp::WrapBuffer::SignOnly(all.subspan(0, pos)),
+                ssp::WrapBuffer::Encrypt(e.data, plain),
+                ssp::WrapBuffer::SignOnly(all.subspan(pos + e.plaintext.size()))};
+            st = session->UnsealEx(buffers, e.signature);
+          }
+          if (!st.ok()) {
+            Reject(out, i, st.error());
+            out.accept = false;
+            out.events = server.events();
+            return out;
+          }
+          if (seal && plain != e.plaintext && !out.content_difference_at) {
+            out.content_difference_at = i;
+            out.content_difference = "unsealed plaintext " + EncodeHex(plain) +
+                                     " differs from the recorded " + EncodeHex(e.plaintext);
+          }
+        } else {
+          Bytes cipher(seal ? e.plaintext.size() : 0);
+          std::array<uint8_t, 16> signature{};
+          ssp::Status st;
+          if (!seal) {
+            st = session->Sign(e.signed_bytes ? ByteSpan(*e.signed_bytes) : ByteSpan(e.plaintext),
+                               signature);
+          } else if (!e.signed_bytes) {
+            st = session->Seal(e.plaintext, cipher, signature);
+          } else {
+            size_t pos = FindLast(*e.signed_bytes, e.plaintext);
+            if (pos == std::string::npos) {
+              Reject(out, i, ssp::MakeError(SecStatus::kInvalidToken,
+                                            "signed bytes do not contain the plaintext"));
+              out.events = server.events();
+              return out;
+            }
+            ByteSpan all(*e.signed_bytes);
+            const ssp::WrapBuffer buffers[] = {
+                ssp::WrapBuffer::SignOnly(all.subspan(0, pos)),
+                ssp::WrapBuffer::Encrypt(e.plaintext, cipher),
+                ssp::WrapBuffer::SignOnly(all.subspan(pos + e.plaintext.size()))};
+            st = session->SealEx(buffers, signature);
+          }
+          if (!st.ok()) {
+            Reject(out, i, st.error());
+            out.events = server.events();
+            return out;
+          }
+          if (!out.content_difference_at) {
+            if (seal && cipher != e.data) {
+              out.content_difference_at = i;
+              out.content_difference = "server ciphertext " + EncodeHex(cipher) +
+                                       " differs from the recorded " + EncodeHex(e.data);
+            } else if (!std::equal(signature.begin(), signature.end(), e.signature.begin())) {
+              out.content_difference_at = i;
+              out.content_difference = "server signature " + EncodeHex(signature) +
+                                       " differs from the recorded " + EncodeHex(e.signature);
+            }
+          }
+        }
+        break;
+      }
+    }
+  }
+  if (!session) {
+    // The exchange ended before an AUTHENTICATE was judged.
+    out.accept = false;
+    out.status = SecStatus::kContinueNeeded;
+    out.reason = "the exchange ends before the context is established";
+  }
+  out.events = server.events();
+  return out;
+}
+
+std::optional<std::string> FirstDifference(const Transcript& t, const ReplayOutcome& a) {
+  const auto& x = t.expect;
+  if (x.accept != a.accept || x.status != a.status ||
+      (!x.accept && x.at && a.at != x.at)) {
+    std::string got = Describe(a.accept, a.status, a.at);
+    if (!a.reason.empty()) got += " (" + a.reason + ")";
+    return "expected " + Describe(x.accept, x.status, x.at) + ", got " + got;
+  }
+  if (a.content_difference_at && (!a.at || *a.content_difference_at < *a.at)) {
+    return "entry " + std::to_string(*a.content_difference_at) + ": " + a.content_difference;
+  }
+  if (x.accept) {
+    if (x.user && a.user != x.user) {
+      return "user: expected " + *x.user + ", got " + a.user.value_or("(none)");
+    }
+    if (x.negotiated_flags && a.negotiated_flags != x.negotiated_flags) {
+      return "negotiated_flags: expected " + ssp::Hex32(*x.negotiated_flags) + ", got " +
+             (a.negotiated_flags ? ssp::Hex32(*a.negotiated_flags) : "(none)");
+    }
+    if (x.session_key && a.session_key != x.session_key) {
+      // Never print keys: say only that they differ.
+      return "session_key: the exported session key differs from the expected one";
+    }
+  }
+  return std::nullopt;
+}
+
+nlohmann::json ReplayReportJson(const std::string& path, const Transcript& t,
+                                const ReplayOutcome& a,
+                                const std::optional<std::string>& difference) {
+  nlohmann::json expected = {{"result", t.expect.accept ? "accept" : "reject"},
+                             {"status", ssp::StatusName(t.expect.status)}};
+  if (t.expect.at) expected["at"] = *t.expect.at;
+  nlohmann::json actual = {{"result", a.accept ? "accept" : "reject"},
+                           {"status", ssp::StatusName(a.status)}};
+  if (a.at) actual["at"] = *a.at;
+  if (!a.reason.empty()) actual["reason"] = a.reason;
+  if (a.user) actual["user"] = *a.user;
+  if (a.negotiated_flags) actual["negotiated_flags"] = ssp::Hex32(*a.negotiated_flags);
+  nlohmann::json events = nlohmann::json::array();
+  for (const auto& ev : a.events) events.push_back({{"kind", ev.kind}, {"text", ev.text}});
+  actual["events"] = events;
+  nlohmann::json o = {{"name", t.name}, {"path", path}, {"passed", !difference.has_value()},
+                      {"expected", expected}, {"actual", actual}};
+  o["first_difference"] = difference ? nlohmann::json(*difference) : nlohmann::json(nullptr);
+  return o;
+}
+
+}  // namespace ntlm::harness

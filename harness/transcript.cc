@@ -1,0 +1,521 @@
+#include "harness/transcript.h"
+
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "harness/token_input.h"
+#include "ssp/flags.h"
+#include "ssp/hex.h"
+
+namespace ntlm::harness {
+namespace {
+
+using nlohmann::json;
+
+// Days since 1970-01-01 of a proleptic Gregorian date.
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string& error) : error_(error) {}
+
+  bool Fail(const std::string& where, const std::string& what) {
+    if (error_.empty()) error_ = where + ": " + what;
+    return false;
+  }
+
+  bool String(const json& obj, const char* key, const std::string& where, std::string& out,
+              bool required) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) {
+      return required ? Fail(where + "." + key, "missing (must be a string)") : true;
+    }
+    if (!it->is_string()) return Fail(where + "." + key, "must be a string");
+    out = it->get<std::string>();
+    return true;
+  }
+
+  bool Base64(const json& obj, const char* key, const std::string& where, Bytes& out,
+              bool required) {
+    std::string text;
+    auto it = obj.find(key);
+    if (it == obj.end()) return required ? Fail(where + "." + key, "missing (base64)") : true;
+    if (!String(obj, key, where, text, required)) return false;
+    std::string why;
+    auto bytes = DecodeBase64(text, why);
+    if (!bytes) return Fail(where + "." + key, why);
+    out = std::move(*bytes);
+    return true;
+  }
+
+  bool Hex16(const json& value, const std::string& where, std::array<uint8_t, 16>& out) {
+    if (!value.is_string()) return Fail(where, "must be a string of 32 hex digits");
+    std::string why;
+    auto bytes = DecodeHex(value.get<std::string>(), why);
+    if (!bytes) return Fail(where, why);
+    if (bytes->size() != 16) {
+      return Fail(where, "must be 32 hex digits (16 bytes), got " +
+                             std::to_string(bytes->size()) + " bytes");
+    }
+    std::copy(bytes->begin(), bytes->end(), out.begin());
+    return true;
+  }
+
+  // A number or a hex string ("0x20080030") as a 32-bit value.
+  bool U32(const json& value, const std::string& where, uint32_t& out) {
+    if (value.is_number_unsigned() || value.is_number_integer()) {
+      auto v = value.get<int64_t>();
+      if (v < 0 || v > 0xffffffffLL) return Fail(where, "out of range for a 32-bit value");
+      out = static_cast<uint32_t>(v);
+      return true;
+    }
+    if (value.is_string()) {
+      auto parsed = ssp::ParseFlagList(value.get<std::string>());
+      if (!parsed) return Fail(where, "not a number, hex value or flag names: '" +
+                                          value.get<std::string>() + "'");
+      out = *parsed;
+      return true;
+    }
+    return Fail(where, "must be a number or a hex string");
+  }
+
+ private:
+  std::string& error_;
+};
+
+}  // namespace
+
+const char* EntryTypeName(EntryType type) {
+  switch (type) {
+    case EntryType::kNegotiate:
+      return "negotiate";
+    case EntryType::kChallenge:
+      return "challenge";
+    case EntryType::kAuthenticate:
+      return "authenticate";
+    case EntryType::kSeal:
+      return "seal";
+    case EntryType::kSign:
+      return "sign";
+  }
+  return "unknown";
+}
+
+std::optional<ssp::FileTime> ParseRfc3339(const std::string& text) {
+  int year, month, day, hour, minute, second;
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &year, &month, &day, &hour,
+                  &minute, &second, &consumed) != 6) {
+    return std::nullopt;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
+      second > 60 || year < 1601) {
+    return std::nullopt;
+  }
+  size_t pos = static_cast<size_t>(consumed);
+  uint64_t fraction_ticks = 0;
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    uint64_t scale = 1000000;  // ticks per 0.1 s
+    size_t digits = 0;
+    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
+      if (scale > 0) {
+        fraction_ticks += static_cast<uint64_t>(text[pos] - '0') * scale;
+        scale /= 10;
+      }
+      ++pos;
+      ++digits;
+    }
+    if (digits == 0) return std::nullopt;
+  }
+  int64_t offset_seconds = 0;
+  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
+    ++pos;
+  } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+    int oh, om;
+    int n = 0;
+    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5) {
+      return std::nullopt;
+    }
+    offset_seconds = (oh * 3600 + om * 60) * (text[pos] == '+' ? 1 : -1);
+    pos += 1 + 5;
+  } else {
+    return std::nullopt;
+  }
+  if (pos != text.size()) return std::nullopt;
+  int64_t unix_seconds = DaysFromCivil(year, static_cast<unsigned>(month),
+                                       static_cast<unsigned>(day)) * 86400 +
+                         hour * 3600 + minute * 60 + second - offset_seconds;
+  int64_t ticks = unix_seconds * static_cast<int64_t>(ssp::kFileTimeTicksPerSecond) +
+                  static_cast<int64_t>(ssp::kFileTimeUnixEpoch);
+  if (ticks < 0) return std::nullopt;
+  return static_cast<ssp::FileTime>(ticks) + fraction_ticks;
+}
+
+std::string FormatRfc3339(ssp::FileTime time) {
+  int64_t ticks = static_cast<int64_t>(time) - static_cast<int64_t>(ssp::kFileTimeUnixEpoch);
+  int64_t secs = ticks >= 0 ? ticks / 10000000 : (ticks - 9999999) / 10000000;
+  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  int64_t rem = secs - days * 86400;
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, y, m, d);
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
+                static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
+                static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
+  return buf;
+}
+
+std::optional<Transcript> ParseTranscript(const std::string& text, std::string& error) {
+  error.clear();
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::parse_error& e) {
+    error = std::string("not valid JSON: ") + e.what();
+    return std::nullopt;
+  }
+  Parser p(error);
+  if (!root.is_object()) {
+    p.Fail("(top level)", "must be a JSON object");
+    return std::nullopt;
+  }
+  Transcript t;
+  std::string format;
+  if (!p.String(root, "format", "(top level)", format, true)) return std::nullopt;
+  if (format != kTranscriptFormat) {
+    p.Fail("format", "is '" + format + "', expected '" + kTranscriptFormat + "'");
+    return std::nullopt;
+  }
+  if (!p.String(root, "name", "(top level)", t.name, true)) return std::nullopt;
+  if (t.name.empty()) {
+    p.Fail("name", "must not be empty");
+    return std::nullopt;
+  }
+  if (!p.String(root, "description", "(top level)", t.description, false) ||
+      !p.String(root, "client", "(top level)", t.client, false)) {
+    return std::nullopt;
+  }
+
+  // accounts
+  if (auto it = root.find("accounts"); it != root.end()) {
+    if (!it->is_array()) {
+      p.Fail("accounts", "must be an array");
+      return std::nullopt;
+    }
+    for (size_t i = 0; i < it->size(); ++i) {
+      const json& a = (*it)[i];
+      std::string where = "accounts[" + std::to_string(i) + "]";
+      if (!a.is_object()) {
+        p.Fail(where, "must be an object");
+        return std::nullopt;
+      }
+      TranscriptAccount account;
+      std::string password, nt_hash;
+      if (!p.String(a, "user", where, account.user, true) ||
+          !p.String(a, "domain", where, account.domain, false) ||
+          !p.String(a, "password", where, password, false) ||
+          !p.String(a, "nt_hash", where, nt_hash, false)) {
+        return std::nullopt;
+      }
+      if (a.contains("password")) account.password = password;
+      if (a.contains("nt_hash")) {
+        if (nt_hash.size() != 32) {
+          p.Fail(where + ".nt_hash", "must be 32 hex digits");
+          return std::nullopt;
+        }
+        account.nt_hash = nt_hash;
+      }
+      if (!account.password && !account.nt_hash) {
+        p.Fail(where, "needs a password or an nt_hash");
+        return std::nullopt;
+      }
+      t.accounts.push_back(std::move(account));
+    }
+  }
+
+  // server
+  if (auto it = root.find("server"); it != root.end() && !it->is_null()) {
+    const json& s = *it;
+    if (!s.is_object()) {
+      p.Fail("server", "must be an object");
+      return std::nullopt;
+    }
+    if (auto v = s.find("min_server_sec"); v != s.end()) {
+      uint32_t value = 0;
+      if (!p.U32(*v, "server.min_server_sec", value)) return std::nullopt;
+      t.server.min_server_sec = value;
+    }
+    if (auto v = s.find("lm_compat_level"); v != s.end()) {
+      if (!v->is_number_integer() || v->get<int64_t>() < 0 || v->get<int64_t>() > 5) {
+        p.Fail("server.lm_compat_level", "must be an integer 0..5");
+        return std::nullopt;
+      }
+      t.server.lm_compat_level = v->get<int>();
+    }
+    if (auto v = s.find("clock"); v != s.end() && !v->is_null()) {
+      auto parsed = v->is_string() ? ParseRfc3339(v->get<std::string>()) : std::nullopt;
+      if (!parsed) {
+        p.Fail("server.clock", "must be an RFC 3339 time such as 2026-11-25T12:00:00Z");
+        return std::nullopt;
+      }
+      t.server.clock = parsed;
+      t.server.clock_text = v->get<std::string>();
+    }
+    if (auto v = s.find("max_clock_skew_s"); v != s.end()) {
+      if (!v->is_number_integer() || v->get<int64_t>() < 0) {
+        p.Fail("server.max_clock_skew_s", "must be a non-negative integer (seconds)");
+        return std::nullopt;
+      }
+      t.server.max_clock_skew_s = v->get<uint64_t>();
+    }
+    if (auto v = s.find("require_mic"); v != s.end()) {
+      if (!v->is_boolean()) {
+        p.Fail("server.require_mic", "must be true or false");
+        return std::nullopt;
+      }
+      t.server.require_mic = v->get<bool>();
+    }
+    if (auto v = s.find("target_name"); v != s.end() && !v->is_null()) {
+      if (!v->is_string()) {
+        p.Fail("server.target_name", "must be a string");
+        return std::nullopt;
+      }
+      t.server.target_name = v->get<std::string>();
+    }
+    if (auto v = s.find("channel_bindings_md5"); v != s.end() && !v->is_null()) {
+      std::array<uint8_t, 16> cb;
+      if (!p.Hex16(*v, "server.channel_bindings_md5", cb)) return std::nullopt;
+      t.server.channel_bindings_md5 = cb;
+    }
+  }
+
+  // exchange
+  auto ex = root.find("exchange");
+  if (ex == root.end() || !ex->is_array() || ex->empty()) {
+    p.Fail("exchange", "missing or empty (must be an array of messages)");
+    return std::nullopt;
+  }
+  for (size_t i = 0; i < ex->size(); ++i) {
+    const json& e = (*ex)[i];
+    std::string where = "exchange[" + std::to_string(i) + "]";
+    if (!e.is_object()) {
+      p.Fail(where, "must be an object");
+      return std::nullopt;
+    }
+    TranscriptEntry entry;
+    std::string dir, type;
+    if (!p.String(e, "dir", where, dir, true) || !p.String(e, "type", where, type, true)) {
+      return std::nullopt;
+    }
+    if (dir == "c2s") {
+      entry.dir = EntryDir::kClientToServer;
+    } else if (dir == "s2c") {
+      entry.dir = EntryDir::kServerToClient;
+    } else {
+      p.Fail(where + ".dir", "is '" + dir + "', expected c2s or s2c");
+      return std::nullopt;
+    }
+    static const std::pair<const char*, EntryType> kTypes[] = {
+        {"negotiate", EntryType::kNegotiate}, {"challenge", EntryType::kChallenge},
+        {"authenticate", EntryType::kAuthenticate}, {"seal", EntryType::kSeal},
+        {"sign", EntryType::kSign}};
+    bool known = false;
+    for (const auto& [n, tt] : kTypes) {
+      if (type == n) {
+        entry.type = tt;
+        known = true;
+      }
+    }
+    if (!known) {
+      p.Fail(where + ".type", "is '" + type +
+                                  "', expected negotiate, challenge, authenticate, seal or sign");
+      return std::nullopt;
+    }
+    const bool token_type = entry.type == EntryType::kNegotiate ||
+                            entry.type == EntryType::kChallenge ||
+                            entry.type == EntryType::kAuthenticate;
+    if (token_type) {
+      const EntryDir want = entry.type == EntryType::kChallenge ? EntryDir::kServerToClient
+                                                                : EntryDir::kClientToServer;
+      if (entry.dir != want) {
+        p.Fail(where + ".dir", std::string("a ") + type + " must be " +
+                                   (want == EntryDir::kClientToServer ? "c2s" : "s2c"));
+        return std::nullopt;
+      }
+      if (!p.Base64(e, "token", where, entry.token, true)) return std::nullopt;
+    } else {
+      if (!p.Base64(e, "plaintext", where, entry.plaintext, true)) return std::nullopt;
+      if (entry.type == EntryType::kSeal && !p.Base64(e, "data", where, entry.data, true)) {
+        return std::nullopt;
+      }
+      if (e.contains("signed")) {
+        Bytes signed_bytes;
+        if (!p.Base64(e, "signed", where, signed_bytes, true)) return std::nullopt;
+        entry.signed_bytes = std::move(signed_bytes);
+      }
+      auto sig = e.find("signature");
+      if (sig == e.end()) {
+        p.Fail(where + ".signature", "missing (32 hex digits)");
+        return std::nullopt;
+      }
+      if (!p.Hex16(*sig, where + ".signature", entry.signature)) return std::nullopt;
+      if (entry.type == EntryType::kSeal && entry.data.size() != entry.plaintext.size()) {
+        p.Fail(where, "data is " + std::to_string(entry.data.size()) + " bytes but plaintext is " +
+                          std::to_string(entry.plaintext.size()));
+        return std::nullopt;
+      }
+    }
+    t.exchange.push_back(std::move(entry));
+  }
+
+  // expect
+  auto ep = root.find("expect");
+  if (ep == root.end() || !ep->is_object()) {
+    p.Fail("expect", "missing (must be an object)");
+    return std::nullopt;
+  }
+  std::string result, status;
+  if (!p.String(*ep, "result", "expect", result, true)) return std::nullopt;
+  if (result != "accept" && result != "reject") {
+    p.Fail("expect.result", "is '" + result + "', expected accept or reject");
+    return std::nullopt;
+  }
+  t.expect.accept = result == "accept";
+  if (!p.String(*ep, "status", "expect", status, true)) return std::nullopt;
+  auto st = ssp::StatusFromName(status);
+  if (!st) {
+    p.Fail("expect.status", "unknown SSPI status '" + status + "'");
+    return std::nullopt;
+  }
+  t.expect.status = *st;
+  if (t.expect.accept != (*st == ssp::SecStatus::kOk)) {
+    p.Fail("expect.status", t.expect.accept ? "must be SEC_E_OK for accept"
+                                            : "must not be SEC_E_OK for reject");
+    return std::nullopt;
+  }
+  if (auto v = ep->find("at"); v != ep->end() && !v->is_null()) {
+    if (!v->is_number_integer() || v->get<int64_t>() < 0 ||
+        v->get<uint64_t>() >= t.exchange.size()) {
+      p.Fail("expect.at", "must be an index into exchange (0.." +
+                              std::to_string(t.exchange.size() - 1) + ")");
+      return std::nullopt;
+    }
+    t.expect.at = v->get<size_t>();
+  }
+  if (!t.expect.accept && !t.expect.at) {
+    p.Fail("expect.at", "required for a reject");
+    return std::nullopt;
+  }
+  std::string user;
+  if (!p.String(*ep, "user", "expect", user, false)) return std::nullopt;
+  if (ep->contains("user")) t.expect.user = user;
+  if (auto v = ep->find("negotiated_flags"); v != ep->end() && !v->is_null()) {
+    uint32_t flags = 0;
+    if (!p.U32(*v, "expect.negotiated_flags", flags)) return std::nullopt;
+    t.expect.negotiated_flags = flags;
+  }
+  if (auto v = ep->find("session_key"); v != ep->end() && !v->is_null()) {
+    std::array<uint8_t, 16> key;
+    if (!p.Hex16(*v, "expect.session_key", key)) return std::nullopt;
+    t.expect.session_key = Bytes(key.begin(), key.end());
+  }
+
+  static const char* kKnown[] = {"format", "name", "description", "client", "accounts",
+                                 "server", "exchange", "expect"};
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    bool known = false;
+    for (const char* k : kKnown) known = known || it.key() == k;
+    if (!known) t.extra[it.key()] = it.value();
+  }
+  return t;
+}
+
+std::optional<Transcript> LoadTranscript(const std::filesystem::path& path, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path.string() + ": cannot open";
+    return std::nullopt;
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  auto t = ParseTranscript(buffer.str(), error);
+  if (!t) error = path.string() + ": " + error;
+  return t;
+}
+
+json TranscriptToJson(const Transcript& t) {
+  json root = json::object();
+  root["format"] = kTranscriptFormat;
+  root["name"] = t.name;
+  if (!t.description.empty()) root["description"] = t.description;
+  if (!t.client.empty()) root["client"] = t.client;
+  json accounts = json::array();
+  for (const auto& a : t.accounts) {
+    json o = {{"user", a.user}, {"domain", a.domain}};
+    if (a.password) o["password"] = *a.password;
+    if (a.nt_hash) o["nt_hash"] = *a.nt_hash;
+    accounts.push_back(o);
+  }
+  root["accounts"] = accounts;
+  json server = json::object();
+  if (t.server.min_server_sec) server["min_server_sec"] = ssp::Hex32(*t.server.min_server_sec);
+  if (t.server.lm_compat_level) server["lm_compat_level"] = *t.server.lm_compat_level;
+  if (t.server.clock) server["clock"] = t.server.clock_text.value_or(FormatRfc3339(*t.server.clock));
+  if (t.server.max_clock_skew_s) server["max_clock_skew_s"] = *t.server.max_clock_skew_s;
+  if (t.server.require_mic) server["require_mic"] = *t.server.require_mic;
+  if (t.server.target_name) server["target_name"] = *t.server.target_name;
+  if (t.server.channel_bindings_md5) {
+    server["channel_bindings_md5"] = EncodeHex(*t.server.channel_bindings_md5);
+  }
+  root["server"] = server;
+  json exchange = json::array();
+  for (const auto& e : t.exchange) {
+    json o = {{"dir", e.dir == EntryDir::kClientToServer ? "c2s" : "s2c"},
+              {"type", EntryTypeName(e.type)}};
+    if (e.type == EntryType::kSeal || e.type == EntryType::kSign) {
+      if (e.type == EntryType::kSeal) o["data"] = EncodeBase64(e.data);
+      o["signature"] = EncodeHex(e.signature);
+      o["plaintext"] = EncodeBase64(e.plaintext);
+      if (e.signed_bytes) o["signed"] = EncodeBase64(*e.signed_bytes);
+    } else {
+      o["token"] = EncodeBase64(e.token);
+    }
+    exchange.push_back(o);
+  }
+  root["exchange"] = exchange;
+  json expect = {{"result", t.expect.accept ? "accept" : "reject"},
+                 {"status", ssp::StatusName(t.expect.status)}};
+  if (t.expect.at) expect["at"] = *t.expect.at;
+  if (t.expect.user) expect["user"] = *t.expect.user;
+  if (t.expect.negotiated_flags) expect["negotiated_flags"] = ssp::Hex32(*t.expect.negotiated_flags);
+  if (t.expect.session_key) expect["session_key"] = EncodeHex(*t.expect.session_key);
+  root["expect"] = expect;
+  for (auto it = t.extra.begin(); it != t.extra.end(); ++it) root[it.key()] = it.value();
+  return root;
+}
+
+}  // namespace ntlm::harness

@@ -1,0 +1,211 @@
+// unicode.cc: UTF-8 <-> UTF-16LE, OEM (Latin-1), and simple upper-casing.
+#include "ssp/unicode.h"
+
+#include <locale>
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+namespace ntlm::ssp {
+namespace {
+
+std::string Hex(size_t value) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out;
+  do {
+    out.insert(out.begin(), kDigits[value & 0xF]);
+    value >>= 4;
+  } while (value != 0);
+  return "0x" + out;
+}
+
+// Decodes one UTF-8 sequence at `i`; nullopt when invalid (overlong forms,
+// surrogates, values above U+10FFFF and truncated sequences are invalid).
+std::optional<char32_t> DecodeUtf8(std::string_view s, size_t& i) {
+  const auto b0 = static_cast<uint8_t>(s[i]);
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  }
+  size_t extra = 0;
+  char32_t cp = 0;
+  char32_t min = 0;
+  if ((b0 & 0xE0) == 0xC0) {
+    extra = 1;
+    cp = b0 & 0x1F;
+    min = 0x80;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    extra = 2;
+    cp = b0 & 0x0F;
+    min = 0x800;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    extra = 3;
+    cp = b0 & 0x07;
+    min = 0x10000;
+  } else {
+    return std::nullopt;
+  }
+  if (s.size() - i <= extra) return std::nullopt;
+  for (size_t k = 1; k <= extra; ++k) {
+    const auto b = static_cast<uint8_t>(s[i + k]);
+    if ((b & 0xC0) != 0x80) return std::nullopt;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
+  i += extra + 1;
+  return cp;
+}
+
+void AppendUtf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+void AppendUtf16Unit(Bytes& out, char16_t unit) {
+  out.push_back(static_cast<uint8_t>(unit & 0xFF));
+  out.push_back(static_cast<uint8_t>(unit >> 8));
+}
+
+// The C.UTF-8 wide ctype facet, or nullptr when the locale is not installed
+// (then upper-casing falls back to ASCII). Constructed once.
+const std::ctype<wchar_t>* WideCtype() {
+  static const std::ctype<wchar_t>* facet = []() -> const std::ctype<wchar_t>* {
+    try {
+      static const std::locale locale("C.UTF-8");
+      return &std::use_facet<std::ctype<wchar_t>>(locale);
+    } catch (const std::exception&) {
+      return nullptr;
+    }
+  }();
+  return facet;
+}
+
+char32_t ToUpperCodePoint(char32_t cp) {
+  if (cp < 0x80) return (cp >= 'a' && cp <= 'z') ? cp - ('a' - 'A') : cp;
+  // Only the BMP is mapped: Windows (RtlUpcaseUnicodeChar works on UTF-16
+  // code units) and Samba (64K upcase table) leave supplementary characters
+  // unchanged, and NTOWFv2 must match them.
+  if (cp > 0xFFFF) return cp;
+  const std::ctype<wchar_t>* facet = WideCtype();
+  if (facet == nullptr) return cp;
+  const auto upper = static_cast<char32_t>(facet->toupper(static_cast<wchar_t>(cp)));
+  // Keep the result a valid BMP scalar value.
+  if (upper > 0xFFFF || (upper >= 0xD800 && upper <= 0xDFFF)) return cp;
+  return upper;
+}
+
+}  // namespace
+
+Result<Bytes> Utf8ToUtf16Le(std::string_view utf8) {
+  Bytes out;
+  out.reserve(utf8.size() * 2);
+  size_t i = 0;
+  while (i < utf8.size()) {
+    const size_t start = i;
+    auto cp = DecodeUtf8(utf8, i);
+    if (!cp) {
+      return MakeError(SecStatus::kInvalidParameter, "invalid UTF-8 at offset " + Hex(start));
+    }
+    if (*cp >= 0x10000) {
+      const char32_t v = *cp - 0x10000;
+      AppendUtf16Unit(out, static_cast<char16_t>(0xD800 + (v >> 10)));
+      AppendUtf16Unit(out, static_cast<char16_t>(0xDC00 + (v & 0x3FF)));
+    } else {
+      AppendUtf16Unit(out, static_cast<char16_t>(*cp));
+    }
+  }
+  return out;
+}
+
+Result<std::string> Utf16LeToUtf8(ByteSpan utf16le) {
+  if (utf16le.size() % 2 != 0) {
+    return MakeError(SecStatus::kInvalidToken,
+                     "UTF-16LE string has odd length " + std::to_string(utf16le.size()));
+  }
+  std::string out;
+  out.reserve(utf16le.size());
+  const size_t units = utf16le.size() / 2;
+  auto unit_at = [&](size_t k) {
+    return static_cast<char16_t>(utf16le[2 * k] | (utf16le[2 * k + 1] << 8));
+  };
+  for (size_t k = 0; k < units; ++k) {
+    const char16_t u = unit_at(k);
+    if (u >= 0xD800 && u <= 0xDBFF) {
+      if (k + 1 < units) {
+        const char16_t low = unit_at(k + 1);
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          AppendUtf8(out, 0x10000 + ((static_cast<char32_t>(u) - 0xD800) << 10) +
+                              (static_cast<char32_t>(low) - 0xDC00));
+          ++k;
+          continue;
+        }
+      }
+      return MakeError(SecStatus::kInvalidToken,
+                       "unpaired UTF-16 high surrogate at byte offset " + Hex(2 * k));
+    }
+    if (u >= 0xDC00 && u <= 0xDFFF) {
+      return MakeError(SecStatus::kInvalidToken,
+                       "unpaired UTF-16 low surrogate at byte offset " + Hex(2 * k));
+    }
+    AppendUtf8(out, u);
+  }
+  return out;
+}
+
+std::string OemToUtf8(ByteSpan oem) {
+  std::string out;
+  out.reserve(oem.size());
+  for (uint8_t b : oem) AppendUtf8(out, b);
+  return out;
+}
+
+Result<Bytes> Utf8ToOem(std::string_view utf8) {
+  Bytes out;
+  out.reserve(utf8.size());
+  size_t i = 0;
+  while (i < utf8.size()) {
+    const size_t start = i;
+    auto cp = DecodeUtf8(utf8, i);
+    if (!cp) {
+      return MakeError(SecStatus::kInvalidParameter, "invalid UTF-8 at offset " + Hex(start));
+    }
+    if (*cp > 0xFF) {
+      return MakeError(SecStatus::kInvalidParameter,
+                       "character U+" + Hex(*cp).substr(2) + " at offset " + Hex(start) +
+                           " is not representable in the OEM (Latin-1) character set");
+    }
+    out.push_back(static_cast<uint8_t>(*cp));
+  }
+  return out;
+}
+
+std::string ToUpperUtf8(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  size_t i = 0;
+  while (i < utf8.size()) {
+    auto cp = DecodeUtf8(utf8, i);
+    if (!cp) return std::string(utf8);
+    AppendUtf8(out, ToUpperCodePoint(*cp));
+  }
+  return out;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return ToUpperUtf8(a) == ToUpperUtf8(b);
+}
+
+}  // namespace ntlm::ssp
