@@ -6,6 +6,7 @@
 #include "crypto/init.h"
 #include "harness/decode.h"
 #include "harness/replay_command.h"
+#include "harness/selfcheck.h"
 
 namespace ntlm::harness {
 
@@ -17,7 +18,13 @@ int RunCli(int argc, char** argv) {
       "Exit codes: 0 all as expected, 1 a difference or failed check, 2 usage or malformed "
       "input, 3 environment error (e.g. OpenSSL legacy provider missing).");
 
-  auto* selfcheck = app.add_subcommand("selfcheck", "Check that the crypto providers load");
+  SelfcheckOptions selfcheck_options;
+  auto* selfcheck = app.add_subcommand(
+      "selfcheck",
+      "Recompute every MS-NLMP 4.2 example value with this build and compare with the vectors");
+  selfcheck->add_option("--vectors", selfcheck_options.vectors_path,
+                        "Vector file (default: vectors/ms-nlmp-4.2.json)");
+  selfcheck->add_flag("-v,--verbose", selfcheck_options.verbose, "Print every value");
 
   DecodeOptions decode_options;
   auto* decode = app.add_subcommand(
@@ -62,7 +69,8 @@ int RunCli(int argc, char** argv) {
   if (decode->parsed()) return RunDecodeCommand(decode_options, std::cin, std::cout, std::cerr);
   if (replay->parsed()) return RunReplayCommand(replay_options, std::cout, std::cerr);
   if (selfcheck->parsed()) {
-    std::cout << "crypto providers: ok (default + legacy)\n";
+    std::cout << "OpenSSL providers: default + legacy loaded (MD4, RC4, DES available)\n";
+    return RunSelfcheck(selfcheck_options, argv[0], std::cout, std::cerr);
   }
   return kExitOk;
 }

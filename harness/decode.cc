@@ -285,8 +285,22 @@ void VerifyAuthenticate(const ssp::AuthenticateMessage& m, ByteSpan token, const
 
   const bool mic_announced = v2 && v2->client.av_pairs && v2->client.av_pairs->Flags() &&
                              (*v2->client.av_pairs->Flags() & ssp::kAvFlagMicPresent);
-  if (mic_announced || (m.has_mic_field && std::any_of(m.mic.begin(), m.mic.end(),
-                                                       [](uint8_t b) { return b != 0; }))) {
+  const bool mic_nonzero = m.has_mic_field && std::any_of(m.mic.begin(), m.mic.end(),
+                                                          [](uint8_t b) { return b != 0; });
+  if (!mic_announced && mic_nonzero) {
+    // A MIC field that MsvAvFlags does not announce is not checked by
+    // servers (3.2.5.1.2): report what it would be, never fail on it.
+    if (!ctx.negotiate) {
+      checks.Info("MIC", "present but not announced in MsvAvFlags (servers ignore it)");
+    } else if (auto mic = ssp::ComputeMic(*exported, *ctx.negotiate, *ctx.challenge, token,
+                                          m.mic_offset);
+               mic.ok()) {
+      checks.Info("MIC", std::string("present but not announced in MsvAvFlags (servers ignore "
+                                     "it); it ") +
+                             (crypto::ConstantTimeEqual(*mic, m.mic) ? "matches" : "does not match") +
+                             " the computed MIC");
+    }
+  } else if (mic_announced) {
     if (!m.has_mic_field) {
       checks.Fail("MIC", "MsvAvFlags announces a MIC but the message has no MIC field");
     } else if (!ctx.negotiate) {
@@ -296,7 +310,7 @@ void VerifyAuthenticate(const ssp::AuthenticateMessage& m, ByteSpan token, const
       if (!mic.ok()) {
         checks.Fail("MIC", mic.error().reason);
       } else if (crypto::ConstantTimeEqual(*mic, m.mic)) {
-        checks.Ok("MIC", mic_announced ? "announced in MsvAvFlags" : "present, not announced");
+        checks.Ok("MIC", "announced in MsvAvFlags");
       } else {
         checks.Fail("MIC", "computed " + ssp::HexBytes(*mic) + ", message has " +
                                ssp::HexBytes(m.mic));
@@ -488,7 +502,23 @@ int DecodeTranscript(const std::string& text, const DecodeOptions& options, std:
   }
   Context ctx;
   if (!t->accounts.empty()) {
-    const auto& a = t->accounts.front();
+    // The account the AUTHENTICATE names (user, then domain, ignoring case);
+    // the first account when none matches.
+    const TranscriptAccount* chosen = &t->accounts.front();
+    for (const auto& e : t->exchange) {
+      if (e.type != EntryType::kAuthenticate) continue;
+      auto auth = ssp::DecodeAuthenticateMessage(e.token);
+      if (!auth.ok()) break;
+      for (const auto& a : t->accounts) {
+        if (ssp::EqualsIgnoreCase(a.user, auth->user) &&
+            (ssp::EqualsIgnoreCase(a.domain, auth->domain) || chosen == &t->accounts.front())) {
+          chosen = &a;
+          if (ssp::EqualsIgnoreCase(a.domain, auth->domain)) break;
+        }
+      }
+      break;
+    }
+    const auto& a = *chosen;
     auto account = a.nt_hash ? ssp::AccountFromNtHash(a.domain, a.user, *a.nt_hash)
                              : ssp::AccountFromPassword(a.domain, a.user, *a.password);
     if (account.ok()) {
@@ -521,8 +551,7 @@ int RunDecodeCommand(const DecodeOptions& options, std::istream& in, std::ostrea
   {
     // A transcript file: decode every token with its accounts.
     size_t first = text.find_first_not_of(" \t\r\n");
-    if (first != std::string::npos && text[first] == '{' &&
-        text.find(kTranscriptFormat) != std::string::npos) {
+    if (first != std::string::npos && text[first] == '{') {
       return DecodeTranscript(text, options, out, err);
     }
   }

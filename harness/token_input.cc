@@ -38,6 +38,9 @@ int HexValue(char c) {
   return -1;
 }
 
+// Only hex digits (with optional 0x, whitespace and ':'): hex, whatever the
+// parity, so an odd digit count is reported as such. Base64 NTLMSSP tokens
+// start "TlRM", which is not hex, so the two never collide in practice.
 bool LooksLikeHex(std::string_view s) {
   size_t digits = 0;
   if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
@@ -48,8 +51,7 @@ bool LooksLikeHex(std::string_view s) {
       return false;
     }
   }
-  // "4e544c4d" is how every hex NTLMSSP token starts; base64 tokens start "TlRM".
-  return digits > 0 && digits % 2 == 0;
+  return digits > 0;
 }
 
 }  // namespace
@@ -172,9 +174,10 @@ std::optional<TokenInput> ParseTokenInput(std::string_view text, TokenInputError
     return result;
   }
   if (!text.empty()) {
+    // DER SPNEGO: NegTokenInit (0x60 '`', which starts no base64, hex or
+    // header) or NegTokenResp/Init choices (0xa0, 0xa1).
     auto first = static_cast<unsigned char>(text[0]);
-    if ((first == 0x60 || first == 0xa0 || first == 0xa1) && text.size() > 1 &&
-        !std::isprint(static_cast<unsigned char>(text[1]))) {
+    if ((first == 0x60 || first == 0xa0 || first == 0xa1) && text.size() > 1) {
       result.bytes.assign(text.begin(), text.end());
       result.form = "raw";
       return result;
@@ -208,11 +211,14 @@ std::optional<TokenInput> ParseTokenInput(std::string_view text, TokenInputError
   }
   std::string why;
   if (result.header.empty() && result.scheme.empty() && LooksLikeHex(s)) {
-    if (auto hex = DecodeHex(s, why)) {
-      result.bytes = std::move(*hex);
-      result.form = "hex";
-      return result;
+    auto hex = DecodeHex(s, why);
+    if (!hex) {
+      error.message = why;
+      return std::nullopt;
     }
+    result.bytes = std::move(*hex);
+    result.form = "hex";
+    return result;
   }
   if (auto b64 = DecodeBase64(s, why)) {
     result.bytes = std::move(*b64);

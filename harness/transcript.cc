@@ -123,28 +123,59 @@ const char* EntryTypeName(EntryType type) {
   return "unknown";
 }
 
+namespace {
+
+// Exactly `n` decimal digits at text[pos..]; advances pos.
+bool ReadDigits(const std::string& text, size_t& pos, size_t n, int& out) {
+  if (pos + n > text.size()) return false;
+  out = 0;
+  for (size_t i = 0; i < n; ++i) {
+    char c = text[pos + i];
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + (c - '0');
+  }
+  pos += n;
+  return true;
+}
+
+bool Expect(const std::string& text, size_t& pos, std::string_view chars) {
+  if (pos >= text.size() || chars.find(text[pos]) == std::string_view::npos) return false;
+  ++pos;
+  return true;
+}
+
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+}  // namespace
+
 std::optional<ssp::FileTime> ParseRfc3339(const std::string& text) {
+  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), fixed-width fields.
+  size_t pos = 0;
   int year, month, day, hour, minute, second;
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &year, &month, &day, &hour,
-                  &minute, &second, &consumed) != 6) {
+  if (!ReadDigits(text, pos, 4, year) || !Expect(text, pos, "-") ||
+      !ReadDigits(text, pos, 2, month) || !Expect(text, pos, "-") ||
+      !ReadDigits(text, pos, 2, day) || !Expect(text, pos, "Tt ") ||
+      !ReadDigits(text, pos, 2, hour) || !Expect(text, pos, ":") ||
+      !ReadDigits(text, pos, 2, minute) || !Expect(text, pos, ":") ||
+      !ReadDigits(text, pos, 2, second)) {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-      second > 60 || year < 1601) {
+  if (year < 1601 || month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) ||
+      hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
   }
-  size_t pos = static_cast<size_t>(consumed);
   uint64_t fraction_ticks = 0;
   if (pos < text.size() && text[pos] == '.') {
     ++pos;
     uint64_t scale = 1000000;  // ticks per 0.1 s
     size_t digits = 0;
-    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
-      if (scale > 0) {
-        fraction_ticks += static_cast<uint64_t>(text[pos] - '0') * scale;
-        scale /= 10;
-      }
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      fraction_ticks += static_cast<uint64_t>(text[pos] - '0') * scale;
+      scale /= 10;
       ++pos;
       ++digits;
     }
@@ -154,13 +185,14 @@ std::optional<ssp::FileTime> ParseRfc3339(const std::string& text) {
   if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
     ++pos;
   } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+    const int sign = text[pos] == '+' ? 1 : -1;
+    ++pos;
     int oh, om;
-    int n = 0;
-    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5) {
+    if (!ReadDigits(text, pos, 2, oh) || !Expect(text, pos, ":") || !ReadDigits(text, pos, 2, om) ||
+        oh > 23 || om > 59) {
       return std::nullopt;
     }
-    offset_seconds = (oh * 3600 + om * 60) * (text[pos] == '+' ? 1 : -1);
-    pos += 1 + 5;
+    offset_seconds = sign * (oh * 3600 + om * 60);
   } else {
     return std::nullopt;
   }
@@ -175,17 +207,20 @@ std::optional<ssp::FileTime> ParseRfc3339(const std::string& text) {
 }
 
 std::string FormatRfc3339(ssp::FileTime time) {
-  int64_t ticks = static_cast<int64_t>(time) - static_cast<int64_t>(ssp::kFileTimeUnixEpoch);
-  int64_t secs = ticks >= 0 ? ticks / 10000000 : (ticks - 9999999) / 10000000;
-  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-  int64_t rem = secs - days * 86400;
+  // Unsigned arithmetic from 1601-01-01 covers the whole FILETIME range.
+  const uint64_t secs = time / ssp::kFileTimeTicksPerSecond;
+  const uint64_t days_since_1601 = secs / 86400;
+  const uint64_t rem = secs % 86400;
+  // 1601-01-01 is 134774 days before 1970-01-01.
+  const int64_t days = static_cast<int64_t>(days_since_1601) - 134774;
   int64_t y;
   unsigned m, d;
   CivilFromDays(days, y, m, d);
   char buf[96];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
-                static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
-                static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
+  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02llu:%02llu:%02lluZ",
+                static_cast<long long>(y), m, d, static_cast<unsigned long long>(rem / 3600),
+                static_cast<unsigned long long>(rem / 60 % 60),
+                static_cast<unsigned long long>(rem % 60));
   return buf;
 }
 
@@ -243,7 +278,8 @@ std::optional<Transcript> ParseTranscript(const std::string& text, std::string& 
       }
       if (a.contains("password")) account.password = password;
       if (a.contains("nt_hash")) {
-        if (nt_hash.size() != 32) {
+        if (nt_hash.size() != 32 ||
+            nt_hash.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
           p.Fail(where + ".nt_hash", "must be 32 hex digits");
           return std::nullopt;
         }

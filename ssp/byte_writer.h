@@ -39,9 +39,10 @@ class ByteWriter {
  public:
   /// Handle of a reserved 8-byte security buffer header.
   struct Slot {
-    size_t position = 0;
+    size_t position = 0;  ///< offset of the 8-byte header in the message
   };
 
+  /// Append little-endian integers, raw bytes or `count` zero bytes.
   void WriteU8(uint8_t value);
   void WriteU16(uint16_t value);
   void WriteU32(uint32_t value);

@@ -218,8 +218,8 @@ uint32_t ClientContext::SelectFlags(uint32_t challenge_flags, const ClientPolicy
 
 // --- Context ----------------------------------------------------------------
 
-ClientContext::ClientContext(ClientCredentials credentials, ClientPolicy policy,
-                             const Clock& clock, RandomSource& random)
+ClientContext::ClientContext(ClientCredentials credentials, ClientPolicy policy, const Clock& clock,
+                             RandomSource& random)
     : credentials_(std::move(credentials)),
       policy_(std::move(policy)),
       clock_(clock),
@@ -233,8 +233,8 @@ Error ClientContext::Fail(Error error) {
 
 Result<Bytes> ClientContext::CreateNegotiate() {
   if (state_ != ClientState::kInitial) {
-    return Fail(InvalidToken(std::string("NEGOTIATE requested in state ") +
-                             ClientStateName(state_)));
+    return Fail(
+        InvalidToken(std::string("NEGOTIATE requested in state ") + ClientStateName(state_)));
   }
   if (policy_.lm_compat_level < 0 || policy_.lm_compat_level > 5) {
     return Fail(InvalidParameter("lm_compat_level " + std::to_string(policy_.lm_compat_level) +
@@ -242,8 +242,8 @@ Result<Bytes> ClientContext::CreateNegotiate() {
   }
   const std::string& workstation =
       policy_.workstation ? *policy_.workstation : credentials_.workstation;
-  const bool names = policy_.negotiate_names &&
-                     !(credentials_.domain.empty() && workstation.empty());
+  const bool names =
+      policy_.negotiate_names && !(credentials_.domain.empty() && workstation.empty());
   NegotiateMessage msg;
   msg.flags = NegotiateFlagsFor(policy_, names);
   if (const uint32_t strip = StrippedFlags(policy_.deviations, DeviationKind::kStripNegotiateFlags);
@@ -271,8 +271,8 @@ Result<Bytes> ClientContext::Step(ByteSpan token) {
 
 Result<Bytes> ClientContext::ProcessChallenge(ByteSpan token) {
   if (state_ != ClientState::kAwaitChallenge) {
-    return Fail(InvalidToken(std::string("CHALLENGE received in state ") +
-                             ClientStateName(state_)));
+    return Fail(
+        InvalidToken(std::string("CHALLENGE received in state ") + ClientStateName(state_)));
   }
   auto decoded = DecodeChallengeMessage(token);
   if (!decoded.ok()) return Fail(decoded.error());
@@ -286,17 +286,16 @@ Result<Bytes> ClientContext::ProcessChallenge(ByteSpan token) {
   // 1. NtlmMinClientSec on the server's choice, then on ours (3.1.5.1.2).
   const uint32_t min_sec = policy_.min_client_sec & kMinSecKnownBits;
   if (MissingMinSecBits(min_sec, challenge.flags) != 0) {
-    return Fail(MakeError(SecStatus::kUnsupportedFunction,
-                          "CHALLENGE: NtlmMinClientSec not met: " +
-                              DescribeMinSecFailure(min_sec, challenge.flags)));
+    return Fail(MakeError(
+        SecStatus::kUnsupportedFunction,
+        "CHALLENGE: NtlmMinClientSec not met: " + DescribeMinSecFailure(min_sec, challenge.flags)));
   }
   uint32_t flags = SelectFlags(challenge.flags, policy_, anonymous);
   if (MissingMinSecBits(min_sec, flags) != 0) {
-    return Fail(MakeError(SecStatus::kUnsupportedFunction,
-                          "selected flags (lm_compat_level " +
-                              std::to_string(policy_.lm_compat_level) +
-                              ") do not meet NtlmMinClientSec: " +
-                              DescribeMinSecFailure(min_sec, flags)));
+    return Fail(
+        MakeError(SecStatus::kUnsupportedFunction,
+                  "selected flags (lm_compat_level " + std::to_string(policy_.lm_compat_level) +
+                      ") do not meet NtlmMinClientSec: " + DescribeMinSecFailure(min_sec, flags)));
   }
   // Deviation: select fewer flags, consistently (keys and MIC follow).
   if (const uint32_t strip = StrippedFlags(devs, DeviationKind::kStripAuthenticateFlags);
@@ -366,8 +365,8 @@ Result<Bytes> ClientContext::ProcessChallenge(ByteSpan token) {
     response_kind_ = ResponseKind::kAnonymous;
   } else if (ntlmv2) {
     AvPairList av = challenge.target_info ? *challenge.target_info : AvPairList{};
-    const uint64_t server_time = has_timestamp ? *av.Timestamp() : 0;
-    uint64_t timestamp = has_timestamp ? server_time : clock_.Now();
+    // Time: the server's MsvAvTimestamp, else the client clock (3.1.5.2.1).
+    uint64_t timestamp = has_timestamp ? *av.Timestamp() : clock_.Now();
     // MIC decision (3.1.5.2.1) and the MIC deviations.
     const bool want_mic = policy_.send_mic && has_timestamp;
     bool announce = want_mic;
@@ -488,8 +487,7 @@ Result<Bytes> ClientContext::ProcessChallenge(ByteSpan token) {
   SessionKeyChoice keys;
   const bool sign_or_seal = Has(flags, kNegotiateSign | kNegotiateSeal);
   if (Has(flags, kNegotiateKeyExch) &&
-      (sign_or_seal ||
-       policy_.key_exch_without_sign_seal == KeyExchWithoutSignSeal::kRandomKey)) {
+      (sign_or_seal || policy_.key_exch_without_sign_seal == KeyExchWithoutSignSeal::kRandomKey)) {
     crypto::Key16 random_key;
     if (!random_.Fill(random_key.span())) {
       return Fail(MakeError(SecStatus::kInternalError, "no randomness for the session key"));
@@ -535,8 +533,8 @@ Result<Bytes> ClientContext::ProcessChallenge(ByteSpan token) {
   // 6. The MIC over NEGOTIATE || CHALLENGE || AUTHENTICATE (3.1.5.2.1).
   mic_sent_ = false;
   if (mic_field && mic_correct) {
-    auto mic = ComputeMic(keys.exported, negotiate_bytes_, challenge_bytes_, out,
-                          kAuthenticateMicOffset);
+    auto mic =
+        ComputeMic(keys.exported, negotiate_bytes_, challenge_bytes_, out, kAuthenticateMicOffset);
     if (!mic.ok()) return Fail(mic.error());
     std::copy(mic->begin(), mic->end(), out.begin() + kAuthenticateMicOffset);
     mic_sent_ = true;
@@ -574,6 +572,7 @@ Result<Bytes> ClientContext::ProcessChallenge(ByteSpan token) {
   if (const uint32_t strip = StrippedFlags(devs, DeviationKind::kStripAuthenticateFlagsStaleMic);
       strip != 0) {
     StoreU32(out, kAuthenticateFlagsOffset, LoadU32(out, kAuthenticateFlagsOffset) & ~strip);
+    mic_sent_ = false;
     notes_.push_back("deviation strip-authenticate-flags-stale-mic: cleared " + FlagNames(strip));
   }
   if (FindDeviation(devs, DeviationKind::kRelayRemoveMic)) {
@@ -591,6 +590,7 @@ Result<Bytes> ClientContext::ProcessChallenge(ByteSpan token) {
     const uint32_t strip =
         kNegotiateSign | kNegotiateSeal | kNegotiateAlwaysSign | kNegotiateKeyExch;
     StoreU32(out, kAuthenticateFlagsOffset, LoadU32(out, kAuthenticateFlagsOffset) & ~strip);
+    mic_sent_ = false;
     notes_.push_back("deviation relay-remove-sign-seal");
   }
   negotiated_flags_ = LoadU32(out, kAuthenticateFlagsOffset);
@@ -613,8 +613,7 @@ Result<SessionSecurity> ClientContext::CreateSessionSecurity(
     SessionSecurity::Options options) const {
   if (state_ != ClientState::kComplete) {
     return MakeError(SecStatus::kInvalidParameter,
-                     std::string("session security requested in state ") +
-                         ClientStateName(state_));
+                     std::string("session security requested in state ") + ClientStateName(state_));
   }
   return SessionSecurity(negotiated_flags_, exported_session_key_, /*is_server=*/false, options);
 }

@@ -156,10 +156,12 @@ class ClientContext {
 
   /// CHALLENGE in, AUTHENTICATE out (3.1.5.1.2, 3.1.5.2.1). Fails with
   /// SEC_E_INVALID_TOKEN for a CHALLENGE that does not parse or arrives out of
-  /// order, SEC_E_UNSUPPORTED_FUNCTION when the selected flags do not meet
-  /// min_client_sec, SEC_E_INVALID_PARAMETER for a credential/level
-  /// combination that cannot answer (e.g. LM required, no LM hash, ESS
-  /// required at level 0).
+  /// order; SEC_E_UNSUPPORTED_FUNCTION when the CHALLENGE flags, or the flags
+  /// this client can select from them (e.g. no ESS at level 0), do not meet
+  /// min_client_sec; SEC_E_INVALID_PARAMETER for a deviation that cannot be
+  /// applied (an NTLMv2-only deviation at levels 0..2, an AV pair the blob
+  /// does not have). Without an LM hash, LM responses fall back to the NT
+  /// response and LM_KEY / REQUEST_NON_NT_SESSION_KEY are not selected.
   Result<Bytes> ProcessChallenge(ByteSpan challenge);
 
   /// GSS-style driver: an empty token gives the NEGOTIATE, the CHALLENGE gives
@@ -176,7 +178,8 @@ class ClientContext {
   const crypto::Key16& exported_session_key() const { return exported_session_key_; }
   /// The response kind sent (ResponseKind from ssp/server_policy.h).
   ResponseKind response_kind() const { return response_kind_; }
-  /// A MIC field carrying the correct MIC was sent.
+  /// A MIC field carrying the MIC of the AUTHENTICATE as sent was sent (false
+  /// when a deviation spoiled, removed or outdated it).
   bool mic_sent() const { return mic_sent_; }
 
   /// The client side of session security (3.4), is_server = false, built

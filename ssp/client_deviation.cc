@@ -65,6 +65,13 @@ constexpr std::array<DeviationInfo, 19> kTable = {{
      "send only the given number of leading bytes of the AUTHENTICATE"},
 }};
 
+const DeviationInfo& InfoOf(DeviationKind kind) {
+  for (const DeviationInfo& info : kTable) {
+    if (info.kind == kind) return info;
+  }
+  return kTable[0];  // unreachable: every kind is in the table
+}
+
 std::string Lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -184,13 +191,6 @@ Deviation Deviation::TruncateAuthenticate(size_t length) {
 
 std::span<const DeviationInfo> DeviationTable() { return kTable; }
 
-static const DeviationInfo& InfoOf(DeviationKind kind) {
-  for (const DeviationInfo& info : kTable) {
-    if (info.kind == kind) return info;
-  }
-  return kTable[0];  // unreachable: every kind is in the table
-}
-
 std::string_view DeviationName(DeviationKind kind) { return InfoOf(kind).name; }
 std::string_view DeviationDescription(DeviationKind kind) { return InfoOf(kind).description; }
 
@@ -229,10 +229,9 @@ Result<Deviation> ParseDeviation(std::string_view text) {
     default:
       break;
   }
-  const bool needs_param = info.param == DeviationParam::kFlags ||
-                           info.param == DeviationParam::kSeconds ||
-                           info.param == DeviationParam::kLength ||
-                           info.param == DeviationParam::kPasswordOrHash;
+  const bool needs_param =
+      info.param == DeviationParam::kFlags || info.param == DeviationParam::kSeconds ||
+      info.param == DeviationParam::kLength || info.param == DeviationParam::kPasswordOrHash;
   if (!has_param) {
     if (needs_param) return BadParam(label + " needs a parameter (" + label + "=...)");
     return d;

@@ -26,34 +26,34 @@ namespace ntlm::ssp {
 /// What a deviation does. The comment gives the stable name.
 enum class DeviationKind {
   // --- Flags -------------------------------------------------------------
-  kStripNegotiateFlags,              // "strip-negotiate-flags": clear `flags` in the NEGOTIATE
-  kStripAuthenticateFlags,           // "strip-authenticate-flags": clear `flags` in the
-                                     //   AUTHENTICATE, keys and MIC computed for the edited flags
-  kStripAuthenticateFlagsStaleMic,   // "strip-authenticate-flags-stale-mic": clear `flags` in the
-                                     //   AUTHENTICATE after the MIC was computed (MIC not redone)
+  kStripNegotiateFlags,             // "strip-negotiate-flags": clear `flags` in the NEGOTIATE
+  kStripAuthenticateFlags,          // "strip-authenticate-flags": clear `flags` in the
+                                    //   AUTHENTICATE, keys and MIC computed for the edited flags
+  kStripAuthenticateFlagsStaleMic,  // "strip-authenticate-flags-stale-mic": clear `flags` in the
+                                    //   AUTHENTICATE after the MIC was computed (MIC not redone)
   // --- MIC (3.1.5.2.1, 3.2.5.1.2) ------------------------------------------
-  kOmitMic,                          // "omit-mic": no MIC field and no MsvAvFlags MIC bit
-  kZeroMic,                          // "zero-mic": MIC field of 16 zero bytes, MIC bit set
-  kCorruptMic,                       // "corrupt-mic": correct MIC with its first bit flipped
-  kRemoveMicKeepAvFlags,             // "remove-mic-keep-avflags": MIC field removed, MIC bit set
+  kOmitMic,               // "omit-mic": no MIC field and no MsvAvFlags MIC bit
+  kZeroMic,               // "zero-mic": MIC field of 16 zero bytes, MIC bit set
+  kCorruptMic,            // "corrupt-mic": correct MIC with its first bit flipped
+  kRemoveMicKeepAvFlags,  // "remove-mic-keep-avflags": MIC field removed, MIC bit set
   // --- Relay tooling (impacket ntlmrelayx) ----------------------------------
-  kRelayRemoveMic,                   // "relay-remove-mic": --remove-mic (CVE-2019-1040)
-  kRelayRemoveSignSeal,              // "relay-remove-sign-seal": --remove-sign-seal
+  kRelayRemoveMic,       // "relay-remove-mic": --remove-mic (CVE-2019-1040)
+  kRelayRemoveSignSeal,  // "relay-remove-sign-seal": --remove-sign-seal
   // --- Credentials -------------------------------------------------------
-  kWrongPassword,                    // "wrong-password": responses from another password
-  kOtherUserHash,                    // "other-user-hash": responses from another account's hash
+  kWrongPassword,  // "wrong-password": responses from another password
+  kOtherUserHash,  // "other-user-hash": responses from another account's hash
   // --- NTLMv2 blob (2.2.2.7) ----------------------------------------------
-  kShiftTimestamp,                   // "shift-timestamp": blob TimeStamp + `seconds`
-  kAlterTargetInfo,                  // "alter-target-info": change a server AV pair's value
-  kDropTargetInfoPair,               // "drop-target-info-pair": drop a server AV pair
-  kWrongChannelBindings,             // "wrong-channel-bindings": MsvAvChannelBindings differs
-  kZeroChannelBindings,              // "zero-channel-bindings": MsvAvChannelBindings = Z(16)
-  kWrongSpn,                         // "wrong-spn": MsvAvTargetName = `text`
+  kShiftTimestamp,        // "shift-timestamp": blob TimeStamp + `seconds`
+  kAlterTargetInfo,       // "alter-target-info": change a server AV pair's value
+  kDropTargetInfoPair,    // "drop-target-info-pair": drop a server AV pair
+  kWrongChannelBindings,  // "wrong-channel-bindings": MsvAvChannelBindings differs
+  kZeroChannelBindings,   // "zero-channel-bindings": MsvAvChannelBindings = Z(16)
+  kWrongSpn,              // "wrong-spn": MsvAvTargetName = `text`
   // --- Message structure ---------------------------------------------------
-  kSessionKeyLength,                 // "session-key-length": EncryptedRandomSessionKey of
-                                     //   `length` bytes
-  kTruncateAuthenticate,             // "truncate-authenticate": send only the first `length`
-                                     //   bytes of the AUTHENTICATE
+  kSessionKeyLength,      // "session-key-length": EncryptedRandomSessionKey of
+                          //   `length` bytes
+  kTruncateAuthenticate,  // "truncate-authenticate": send only the first `length`
+                          //   bytes of the AUTHENTICATE
 };
 
 /// One deviation with its parameters (only the ones its kind uses matter).
@@ -105,7 +105,7 @@ enum class DeviationParam { kNone, kFlags, kSeconds, kLength, kAvId, kText, kPas
 /// One row of the deviation table.
 struct DeviationInfo {
   DeviationKind kind;
-  std::string_view name;         // stable, kebab-case
+  std::string_view name;  // stable, kebab-case
   DeviationParam param;
   std::string_view description;  // one line, cites MS-NLMP where it applies
 };

@@ -78,7 +78,14 @@ Result<Key16> LmOwfV1(std::string_view password) {
                  "(no LM hash exists for it): " +
                      oem.error().reason};
   }
-  // UpperCase(Passwd) as OEM, truncated or zero-padded to 14 bytes.
+  // MS-NLMP 3.3.1: LMOWFv1 cannot be computed for a password longer than 14
+  // characters; Windows stores no LM hash for it, so no LM response verifies.
+  if (oem->size() > 14) {
+    Wipe(*oem);
+    return Error{SecStatus::kInvalidParameter,
+                 "LMOWFv1: password longer than 14 characters has no LM hash"};
+  }
+  // UpperCase(Passwd) as OEM, zero-padded to 14 bytes.
   crypto::SecretArray<14> key14;
   std::copy_n(oem->begin(), std::min<size_t>(oem->size(), 14), key14.data());
   Wipe(*oem);

@@ -23,7 +23,8 @@ using Challenge8 = std::array<uint8_t, 8>;
 // --- One-way functions (3.3.1, 3.3.2) ------------------------------------
 // NTOWFv1 = MD4(UNICODE(Passwd)). Password is UTF-8.
 Result<Key16> NtOwfV1(std::string_view password);
-// LMOWFv1 = DES(UpperCase(Passwd)[0..13] as OEM, "KGS!@#$%") halves. Characters
+// LMOWFv1 = DES(UpperCase(Passwd) as OEM, zero-padded to 14, "KGS!@#$%") halves; longer
+// than 14 characters: an error (3.3.1: no LM hash). Characters
 // outside OEM (Latin-1) make LM impossible: an error, as Windows stores no LM hash.
 Result<Key16> LmOwfV1(std::string_view password);
 // NTOWFv2 = HMAC_MD5(NTOWFv1, UNICODE(Upper(User) || UserDom)).

@@ -129,7 +129,12 @@ uint32_t ServerContext::NegotiateResponseFlags(uint32_t client, const ServerPoli
     if (Has(client, kNegotiate128) && policy.offer_128bit) flags |= kNegotiate128;
     if (Has(client, kNegotiate56) && policy.offer_56bit) flags |= kNegotiate56;
   }
-  if (Has(client, kNegotiateKeyExch) && policy.offer_key_exchange) flags |= kNegotiateKeyExch;
+  // KEY_EXCH likewise only with SIGN or SEAL (2.2.2.5 V): without them the
+  // EncryptedRandomSessionKey is not used (3.2.5.1.2), and peers disagree on
+  // what the key then is, so the server does not grant it.
+  if (sign_or_seal && Has(client, kNegotiateKeyExch) && policy.offer_key_exchange) {
+    flags |= kNegotiateKeyExch;
+  }
   return flags;
 }
 
@@ -389,8 +394,11 @@ Result<ServerResult> ServerContext::AcceptAuthenticate(ByteSpan token) {
   }
 
   // Session key (3.4.5.1, 3.2.5.1.2).
-  auto kxkey = KeyExchangeKey(flags, ntlmv2_family, session_base_key,
-                              auth.lm_challenge_response, lm_owf, sc);
+  // The anonymous logon has a zero SessionBaseKey and no response to feed
+  // the NTLMv1 KXKEY rules: its KeyExchangeKey is Z(16).
+  auto kxkey = anonymous ? Result<crypto::Key16>(crypto::Key16{})
+                         : KeyExchangeKey(flags, ntlmv2_family, session_base_key,
+                                          auth.lm_challenge_response, lm_owf, sc);
   if (!kxkey.ok()) return Fail(kxkey.error(), "invalid_token");
   auto exported = ExportedSessionKey(flags, *kxkey, auth.encrypted_random_session_key);
   if (!exported.ok()) return Fail(exported.error(), "invalid_token");

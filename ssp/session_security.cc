@@ -8,17 +8,10 @@
 #include <string>
 
 #include "crypto/crc32.h"
+#include "ssp/flags.h"
 
 namespace ntlm::ssp {
 namespace {
-
-// NegotiateFlags bits used here (MS-NLMP 2.2.2.5).
-constexpr uint32_t kNegotiateSign = 0x00000010;
-constexpr uint32_t kNegotiateSeal = 0x00000020;
-constexpr uint32_t kNegotiateDatagram = 0x00000040;
-constexpr uint32_t kNegotiateAlwaysSign = 0x00008000;
-constexpr uint32_t kNegotiateExtendedSessionSecurity = 0x00080000;
-constexpr uint32_t kNegotiateKeyExch = 0x40000000;
 
 // NTLMSSP_MESSAGE_SIGNATURE layout (2.2.2.9.1 / 2.2.2.9.2): Version(4) at 0;
 // with ESS Checksum(8) at 4; without ESS RandomPad(4) at 4, Checksum(4) at 8;

@@ -6,8 +6,9 @@
 // ssp::DeriveSessionKeys, 3.4.5.2/3.4.5.3, derived once, never per message)
 // and then keeps, per direction, the RC4 sealing handle, the keyed HMAC-MD5
 // state (crypto::HmacMd5Hasher, precomputed inner/outer pads) and the
-// sequence number. The per-message functions allocate nothing: callers pass
-// every input and output as spans.
+// sequence number. The per-message functions allocate nothing on success
+// (only an error's reason string is allocated): callers pass every input and
+// output as spans.
 //
 // Connection-oriented mode only (3.4: "messages are assumed to be received in
 // the order sent"). Two schemes, chosen by NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY:

@@ -112,6 +112,7 @@ void ExchangeMessages(const GssContext& gss, ssp::SessionSecurity& ours,
       ASSERT_TRUE(u.ok()) << "gss_unwrap of our Seal output: " << u.Text() << "\n  token head "
                           << Head(our_sealed);
       EXPECT_EQ(u.bytes, m_our_seal) << "gss_unwrap: plaintext differs";
+      EXPECT_EQ(u.conf_state, 1) << "gss_unwrap conf_state";
     };
     auto gss_get_mic = [&] {
       GssOutcome m = GetMic(gss, m_gss_mic);

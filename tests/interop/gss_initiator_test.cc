@@ -53,12 +53,17 @@ std::string FlagsText(uint32_t flags) {
 class GssInitiatorSession {
  public:
   explicit GssInitiatorSession(ssp::ServerPolicy policy)
-      : accounts_(OurAccounts()), server_(ssp::ServerIdentity{}, policy, accounts_, clock_, random_) {}
+      : accounts_(OurAccounts()),
+        server_(ssp::ServerIdentity{}, policy, accounts_, clock_, random_) {}
 
   // Runs NEGOTIATE -> CHALLENGE -> AUTHENTICATE and returns our server's
   // verdict. `lm_compat_level` is the gss-ntlmssp initiator's
   // LM_COMPAT_LEVEL (unset: its default, 3). A GSSAPI failure is a test
   // failure and comes back as SEC_E_INTERNAL_ERROR.
+  // Behave like SPNEGO and ask for a MIC (SpnegoRequireMic) after the
+  // NEGOTIATE; without this gss-ntlmssp sends no MIC.
+  void RequestMic() { request_mic_ = true; }
+
   ssp::Result<ssp::ServerResult> Run(OM_uint32 req_flags,
                                      std::optional<std::string> lm_compat_level = std::nullopt,
                                      std::string_view password = kPassword) {
@@ -77,6 +82,11 @@ class GssInitiatorSession {
     } else {
       ADD_FAILURE() << "gss-ntlmssp's NEGOTIATE does not decode: " << decoded.error().reason;
     }
+    if (request_mic_) {
+      if (GssOutcome o = SpnegoRequireMic(gss_); !o.ok()) {
+        return GssFailure("gss_inquire_sec_context_by_oid(GSS_SPNEGO_REQUIRE_MIC_OID)", o);
+      }
+    }
 
     auto challenge = server_.AcceptNegotiate(negotiate_);
     if (!challenge.ok()) return challenge.error();
@@ -88,6 +98,10 @@ class GssInitiatorSession {
                         second);
     }
     authenticate_ = second.bytes;
+    if (request_mic_) {
+      GssOutcome sent = SpnegoRequireMic(gss_);
+      gss_sent_mic_ = sent.ok() && sent.bytes.size() == 1 && sent.bytes[0] == 1;
+    }
     return server_.AcceptAuthenticate(authenticate_);
   }
 
@@ -107,6 +121,8 @@ class GssInitiatorSession {
   const GssContext& gss() const { return gss_; }
   uint32_t negotiate_flags() const { return negotiate_flags_; }
   OM_uint32 gss_ret_flags() const { return gss_ret_flags_; }
+  // After RequestMic(): gss-ntlmssp reports that it sent a MIC.
+  bool gss_sent_mic() const { return gss_sent_mic_; }
   const ssp::ServerContext& server() const { return server_; }
 
  private:
@@ -125,6 +141,8 @@ class GssInitiatorSession {
   Bytes negotiate_, challenge_, authenticate_;
   uint32_t negotiate_flags_ = 0;
   OM_uint32 gss_ret_flags_ = 0;
+  bool request_mic_ = false;
+  bool gss_sent_mic_ = false;
 };
 
 // ---------------------------------------------------------------------------
@@ -141,6 +159,8 @@ struct InitiatorCase {
   ExchangeOptions exchange;
   // gss-ntlmssp seals in gss_wrap even without NTLMSSP_NEGOTIATE_SEAL.
   bool allow_seal_without_negotiation = false;
+  // Ask gss-ntlmssp for a MIC (as SPNEGO does); our server must verify it.
+  bool mic = false;
 };
 
 void PrintTo(const InitiatorCase& c, std::ostream* os) { *os << c.name; }
@@ -153,12 +173,12 @@ TEST_P(GssInitiatorProfiles, AuthenticatesAndExchangesMessages) {
   ssp::ServerPolicy policy = BasePolicy();
   if (c.policy) c.policy(policy);
   GssInitiatorSession session(policy);
+  if (c.mic) session.RequestMic();
 
   auto result = session.Run(c.req_flags, c.gss_lm_compat_level);
-  ASSERT_TRUE(result.ok()) << "our server refused gss-ntlmssp: "
-                           << ssp::StatusName(result.status()) << ": " << result.error().reason
-                           << "\n  gss NEGOTIATE flags " << FlagsText(session.negotiate_flags())
-                           << session.Transcript();
+  ASSERT_TRUE(result.ok()) << "our server refused gss-ntlmssp: " << ssp::StatusName(result.status())
+                           << ": " << result.error().reason << "\n  gss NEGOTIATE flags "
+                           << FlagsText(session.negotiate_flags()) << session.Transcript();
   SCOPED_TRACE(session.Transcript());
 
   EXPECT_EQ(result->QualifiedUser(), kQualifiedUser);
@@ -168,6 +188,12 @@ TEST_P(GssInitiatorProfiles, AuthenticatesAndExchangesMessages) {
   EXPECT_EQ(flags & c.must_have, c.must_have) << "negotiated " << FlagsText(flags);
   EXPECT_EQ(flags & c.must_lack, 0u) << "negotiated " << FlagsText(flags);
   EXPECT_EQ(session.server().state(), ssp::ServerState::kAuthenticated);
+  EXPECT_EQ(session.gss_sent_mic(), c.mic);
+  EXPECT_EQ(result->mic_verified, c.mic) << "our server's MIC verdict";
+  if (c.kind == ResponseKind::kNtlmV2) {
+    // gss-ntlmssp names the service it was given as MsvAvTargetName.
+    EXPECT_EQ(result->client_target_name.value_or("<none>"), kTargetSpn);
+  }
 
   // Both ends hold the same ExportedSessionKey.
   const Bytes gss_key = session.GssSessionKey();
@@ -197,9 +223,13 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         // GSS_C_INTEG_FLAG | GSS_C_CONF_FLAG: gss-ntlmssp asks for SIGN, SEAL,
         // KEY_EXCH, LM_KEY and ESS (NEGOTIATE 0xe2088237).
-        InitiatorCase{"Ntlmv2IntegConf", kIntegConf, std::nullopt, nullptr,
-                      ResponseKind::kNtlmV2, kSign | kSeal | kEss | kKeyExch | k128, 0,
-                      kInterleaved},
+        InitiatorCase{"Ntlmv2IntegConf", kIntegConf, std::nullopt, nullptr, ResponseKind::kNtlmV2,
+                      kSign | kSeal | kEss | kKeyExch | k128, 0, kInterleaved},
+        // As under SPNEGO: gss-ntlmssp sends MsvAvFlags 0x2 and a MIC, and
+        // our server (which here requires one) verifies it.
+        InitiatorCase{"Ntlmv2IntegConfMic", kIntegConf, std::nullopt,
+                      [](ssp::ServerPolicy& p) { p.require_mic = true; }, ResponseKind::kNtlmV2,
+                      kSign | kSeal | kEss | kKeyExch | k128, 0, kInterleaved, false, true},
         // Everything NtlmMinServerSec can ask for: SIGN, SEAL, ESS, 128-bit.
         InitiatorCase{"Ntlmv2MinServerSecEverything", kIntegConf, std::nullopt,
                       [](ssp::ServerPolicy& p) { p.min_server_sec = 0x20080030 | 0x20000000; },
@@ -255,10 +285,24 @@ TEST_F(GssInitiatorToOurServer, NoIntegrityNoConfidentiality) {
   const Bytes gss_key = session.GssSessionKey();
   EXPECT_TRUE(crypto::ConstantTimeEqual(gss_key, result->exported_session_key));
   // Neither side offers message protection on such a context.
-  EXPECT_NE(Wrap(session.gss(), MessageOfSize(16, 1)).major, static_cast<OM_uint32>(GSS_S_COMPLETE));
+  EXPECT_NE(Wrap(session.gss(), MessageOfSize(16, 1)).major,
+            static_cast<OM_uint32>(GSS_S_COMPLETE));
   ssp::SessionSecurity ours(result->negotiated_flags, result->exported_session_key, true);
   EXPECT_FALSE(ours.can_seal());
   EXPECT_FALSE(ours.can_sign());
+}
+
+// With our default NtlmMinServerSec (0x20000000, 128-bit) the same
+// gss-ntlmssp NEGOTIATE (0xa2088207: 128 | 56 but neither SIGN nor SEAL) is
+// refused: following [MS-NLMP] 2.2.2.5 U, our server returns
+// NTLMSSP_NEGOTIATE_128 only when the client also asked for SIGN or SEAL,
+// so 128-bit can never be negotiated on such a context.
+TEST_F(GssInitiatorToOurServer, NoIntegrityNoConfidentialityRefusedByDefaultMinServerSec) {
+  GssInitiatorSession session(BasePolicy());
+  auto result = session.Run(0);
+  EXPECT_NE(session.negotiate_flags() & k128, 0u) << FlagsText(session.negotiate_flags());
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status(), SecStatus::kUnsupportedFunction) << result.error().reason;
 }
 
 // The gss-ntlmssp initiator without GSS_C_CONF_FLAG really omits
@@ -275,6 +319,17 @@ TEST_F(GssInitiatorToOurServer, NoConfidentialityRefusedWhenSealRequired) {
   EXPECT_EQ(result.status(), SecStatus::kUnsupportedFunction) << result.error().reason;
   EXPECT_EQ(session.server().state(), ssp::ServerState::kFailed);
   EXPECT_EQ(session.server().challenge(), nullptr);
+}
+
+// Without the SPNEGO MIC request gss-ntlmssp sends no MIC, which a server
+// requiring one refuses.
+TEST_F(GssInitiatorToOurServer, MissingMicRefusedWhenRequired) {
+  ssp::ServerPolicy policy = BasePolicy();
+  policy.require_mic = true;
+  GssInitiatorSession session(policy);
+  auto result = session.Run(kIntegConf);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status(), SecStatus::kLogonDenied) << result.error().reason;
 }
 
 TEST_F(GssInitiatorToOurServer, WrongPasswordIsLogonDenied) {

@@ -1,26 +1,35 @@
 #include "tests/interop/gss_util.h"
 
-#include <stdlib.h>
-#include <unistd.h>
+#include <stdlib.h>  // mkdtemp, setenv, unsetenv
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <system_error>
 
 namespace ntlm::interop {
 namespace {
 
-gss_OID_desc g_ntlmssp_mech = {GSS_NTLMSSP_OID_LENGTH,
-                               const_cast<char*>(GSS_NTLMSSP_OID_STRING)};
+gss_OID_desc g_ntlmssp_mech = {GSS_NTLMSSP_OID_LENGTH, const_cast<char*>(GSS_NTLMSSP_OID_STRING)};
 gss_OID_set_desc g_ntlmssp_mech_set = {1, &g_ntlmssp_mech};
 // 1.2.840.113554.1.2.2.5.5
-gss_OID_desc g_sspi_session_key = {11,
-                                   const_cast<char*>("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x05")};
+gss_OID_desc g_spnego_require_mic = {GSS_SPNEGO_REQUIRE_MIC_OID_LENGTH,
+                                     const_cast<char*>(GSS_SPNEGO_REQUIRE_MIC_OID_STRING)};
+gss_OID_desc g_sspi_session_key = {
+    11, const_cast<char*>("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x05")};
+
+// The temporary directory holding NTLM_USER_FILE, removed at exit.
+std::string g_temp_dir;
+
+void RemoveTempDir() {
+  std::error_code ignored;
+  if (!g_temp_dir.empty()) std::filesystem::remove_all(g_temp_dir, ignored);
+}
 
 std::string StatusLines(OM_uint32 code, int type, gss_OID mech) {
   std::string text;
@@ -64,9 +73,13 @@ void SetUpGssEnvironment() {
   static std::once_flag once;
   std::call_once(once, [] {
     namespace fs = std::filesystem;
-    std::string templ = (fs::temp_directory_path() / "ntlm-interop-XXXXXX").string();
-    std::string dir = templ;
-    if (mkdtemp(dir.data()) == nullptr) dir = fs::temp_directory_path().string();
+    std::string dir = (fs::temp_directory_path() / "ntlm-interop-XXXXXX").string();
+    if (mkdtemp(dir.data()) != nullptr) {
+      g_temp_dir = dir;
+      std::atexit(RemoveTempDir);
+    } else {
+      dir = fs::temp_directory_path().string();
+    }
     const std::string user_file = (fs::path(dir) / "ntlm_user_file").string();
     {
       std::ofstream out(user_file, std::ios::trunc);
@@ -155,6 +168,8 @@ std::string GssName::Display() const {
   if (gss_display_name(&minor, name_, &buf, nullptr) != GSS_S_COMPLETE) return {};
   std::string text(static_cast<const char*>(buf.value), buf.length);
   gss_release_buffer(&minor, &buf);
+  // gss-ntlmssp 1.2.0 counts the terminating NUL in the buffer's length.
+  while (!text.empty() && text.back() == '\0') text.pop_back();
   return text;
 }
 
@@ -176,8 +191,8 @@ GssOutcome AcquireInitiatorCred(std::string_view user, std::string_view password
   if (out.major != GSS_S_COMPLETE) return out;
   gss_buffer_desc pw = InputBuffer(password);
   out.major = gss_acquire_cred_with_password(&out.minor, name.get(), &pw, GSS_C_INDEFINITE,
-                                             NtlmsspMechSet(), GSS_C_INITIATE, cred.out(),
-                                             nullptr, nullptr);
+                                             NtlmsspMechSet(), GSS_C_INITIATE, cred.out(), nullptr,
+                                             nullptr);
   return out;
 }
 
@@ -217,10 +232,9 @@ GssOutcome AcceptStep(const GssCred& cred, GssContext& ctx, ByteSpan input, GssN
   gss_buffer_desc in = InputBuffer(input);
   OM_uint32 flags = 0;
   GssName ignored;
-  out.major = gss_accept_sec_context(&out.minor, ctx.out(), cred.get(), &in,
-                                     GSS_C_NO_CHANNEL_BINDINGS,
-                                     src_name ? src_name->out() : ignored.out(), nullptr,
-                                     token.get(), &flags, nullptr, nullptr);
+  out.major = gss_accept_sec_context(
+      &out.minor, ctx.out(), cred.get(), &in, GSS_C_NO_CHANNEL_BINDINGS,
+      src_name ? src_name->out() : ignored.out(), nullptr, token.get(), &flags, nullptr, nullptr);
   out.bytes = token.bytes();
   if (ret_flags) *ret_flags = flags;
   return out;
@@ -264,10 +278,13 @@ GssOutcome VerifyMic(const GssContext& ctx, ByteSpan message, ByteSpan mic) {
   return out;
 }
 
-GssOutcome SessionKey(const GssContext& ctx) {
+namespace {
+
+// The first element of gss_inquire_sec_context_by_oid(oid).
+GssOutcome InquireFirst(const GssContext& ctx, gss_OID oid) {
   GssOutcome out;
   gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
-  out.major = gss_inquire_sec_context_by_oid(&out.minor, ctx.get(), SspiSessionKeyOid(), &set);
+  out.major = gss_inquire_sec_context_by_oid(&out.minor, ctx.get(), oid, &set);
   if (out.major == GSS_S_COMPLETE && set != GSS_C_NO_BUFFER_SET && set->count > 0) {
     const auto* p = static_cast<const uint8_t*>(set->elements[0].value);
     out.bytes.assign(p, p + set->elements[0].length);
@@ -275,6 +292,14 @@ GssOutcome SessionKey(const GssContext& ctx) {
   OM_uint32 minor = 0;
   if (set != GSS_C_NO_BUFFER_SET) gss_release_buffer_set(&minor, &set);
   return out;
+}
+
+}  // namespace
+
+GssOutcome SessionKey(const GssContext& ctx) { return InquireFirst(ctx, SspiSessionKeyOid()); }
+
+GssOutcome SpnegoRequireMic(const GssContext& ctx) {
+  return InquireFirst(ctx, &g_spnego_require_mic);
 }
 
 ssp::FileTime SystemClock::Now() const {

@@ -103,7 +103,8 @@ class GssName {
   GssName& operator=(const GssName&) = delete;
   gss_name_t* out() { return &name_; }
   gss_name_t get() const { return name_; }
-  // gss_display_name of the name; empty on failure.
+  // gss_display_name of the name without trailing NULs (gss-ntlmssp 1.2.0
+  // includes the terminator in the length); empty on failure.
   std::string Display() const;
 
  private:
@@ -160,6 +161,13 @@ GssOutcome InitStep(const GssCred& cred, GssContext& ctx, const GssName& target,
 // One gss_accept_sec_context step; `src_name` is filled when it completes.
 GssOutcome AcceptStep(const GssCred& cred, GssContext& ctx, ByteSpan input, GssName* src_name,
                       OM_uint32* ret_flags = nullptr);
+
+// gss_inquire_sec_context_by_oid(GSS_SPNEGO_REQUIRE_MIC_OID), as the SPNEGO
+// mechanism calls it. Asked after the NEGOTIATE, it tells gss-ntlmssp that
+// the caller can handle a MIC, and only then does gss-ntlmssp 1.2.0 put
+// MsvAvFlags 0x2 and a MIC into its AUTHENTICATE; asked after the
+// AUTHENTICATE, the one-byte answer says whether a MIC was sent (1) or not (0).
+GssOutcome SpnegoRequireMic(const GssContext& ctx);
 
 // Per-message calls on an established context.
 GssOutcome Wrap(const GssContext& ctx, ByteSpan message, int conf_req = 1);

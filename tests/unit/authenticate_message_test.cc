@@ -341,7 +341,7 @@ TEST(AuthenticateMessage, RandomMutationsNeverCrash) {
   }
 }
 
-TEST(ParsedNtlmV2Response, Errors) {
+TEST(NtlmV2Response, Errors) {
   auto v2 = DecodeAuthenticateMessage(SpecAuthenticate("4.2.4_ntlmv2"));
   ASSERT_TRUE(v2.ok());
   const Bytes nt = v2->nt_challenge_response;

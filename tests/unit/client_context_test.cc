@@ -76,7 +76,7 @@ struct Outcome {
   std::string reason;
 };
 
-Outcome Run(ClientContext& client, ServerContext& server) {
+Outcome RunExchange(ClientContext& client, ServerContext& server) {
   auto negotiate = client.CreateNegotiate();
   if (!negotiate.ok()) return {negotiate.status(), 0, "client: " + negotiate.error().reason};
   auto challenge = server.AcceptNegotiate(*negotiate);
@@ -203,9 +203,9 @@ TEST_P(ProfileTest, RoundTripsAndExchangesMessages) {
   FixedRandom server_random(Hex("0123456789abcdef"));
   ServerContext server(ServerIdentity{}, sp, store, clock, server_random);
   ClientContext client(Alice(), cp, clock, client_random);
-  const Outcome outcome = Run(client, server);
-  ASSERT_EQ(outcome.status, SecStatus::kOk) << StatusName(outcome.status) << " at "
-                                             << outcome.at << ": " << outcome.reason;
+  const Outcome outcome = RunExchange(client, server);
+  ASSERT_EQ(outcome.status, SecStatus::kOk)
+      << StatusName(outcome.status) << " at " << outcome.at << ": " << outcome.reason;
   ASSERT_TRUE(client.complete());
   const ServerResult& result = *server.result();
 
@@ -224,11 +224,11 @@ TEST_P(ProfileTest, RoundTripsAndExchangesMessages) {
   const bool sign_or_seal = p.protect != Protect::kNeither;
   EXPECT_EQ((f & kNegotiateSign) != 0, sign_or_seal) << FlagNames(f);
   EXPECT_EQ((f & kNegotiateSeal) != 0, p.protect == Protect::kSeal) << FlagNames(f);
-  EXPECT_EQ((f & kNegotiate128) != 0, sign_or_seal && p.strength == Strength::k128)
-      << FlagNames(f);
-  EXPECT_EQ((f & kNegotiate56) != 0, sign_or_seal && p.strength != Strength::k40)
-      << FlagNames(f);
-  EXPECT_EQ((f & kNegotiateKeyExch) != 0, p.key_exch) << FlagNames(f);
+  EXPECT_EQ((f & kNegotiate128) != 0, sign_or_seal && p.strength == Strength::k128) << FlagNames(f);
+  EXPECT_EQ((f & kNegotiate56) != 0, sign_or_seal && p.strength != Strength::k40) << FlagNames(f);
+  // The server grants KEY_EXCH only together with SIGN or SEAL (2.2.2.5 V).
+  const bool key_exch = p.key_exch && sign_or_seal;
+  EXPECT_EQ((f & kNegotiateKeyExch) != 0, key_exch) << FlagNames(f);
   EXPECT_EQ((f & kNegotiateVersion) != 0, p.version) << FlagNames(f);
   EXPECT_EQ((f & kNegotiateEss) != 0, p.auth == Auth::kNtlmV2 || p.auth == Auth::kNtlmV1Ess)
       << FlagNames(f);
@@ -239,7 +239,7 @@ TEST_P(ProfileTest, RoundTripsAndExchangesMessages) {
   ASSERT_TRUE(auth.ok()) << auth.error().reason;
   EXPECT_EQ(auth->has_mic_field, p.auth == Auth::kNtlmV2 && p.mic);
   EXPECT_EQ(auth->has_version, p.version || (p.auth == Auth::kNtlmV2 && p.mic));
-  EXPECT_EQ(auth->encrypted_random_session_key.size(), p.key_exch ? 16u : 0u);
+  EXPECT_EQ(auth->encrypted_random_session_key.size(), key_exch ? 16u : 0u);
 
   // Messages both ways: client -> server, server -> client, twice.
   auto client_ss = client.CreateSessionSecurity();
@@ -283,8 +283,7 @@ TEST_P(ProfileTest, RoundTripsAndExchangesMessages) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllProfiles, ProfileTest, testing::ValuesIn(AllProfiles()),
-                         ProfileName);
+INSTANTIATE_TEST_SUITE_P(AllProfiles, ProfileTest, testing::ValuesIn(AllProfiles()), ProfileName);
 
 // ---------------------------------------------------------------------------
 // MS-NLMP 4.2.4: a deterministic client reproduces the NTLMv2 AUTHENTICATE.
@@ -323,8 +322,8 @@ TEST(ClientVectors, Ntlmv2Example424) {
   EXPECT_EQ(auth->domain, "Domain");
   EXPECT_EQ(auth->workstation, "COMPUTER");
   EXPECT_FALSE(auth->has_mic_field);  // no MsvAvTimestamp in the 4.2.4 CHALLENGE
-  EXPECT_EQ(client.exported_session_key(), crypto::Key16(std::span<const uint8_t, 16>(
-                                                Bytes(16, 0x55).data(), 16)));
+  EXPECT_EQ(client.exported_session_key(),
+            crypto::Key16(std::span<const uint8_t, 16>(Bytes(16, 0x55).data(), 16)));
   // With Version 5.1.2600 and the Windows payload order the message is the
   // 4.2.4.3 example byte for byte.
   EXPECT_EQ(*authenticate, Hex(v["messages"]["AUTHENTICATE_MESSAGE"]["hex"].get<std::string>()));
@@ -332,8 +331,8 @@ TEST(ClientVectors, Ntlmv2Example424) {
   // And the session keys are those of 4.2.4.4.
   auto ss = client.CreateSessionSecurity();
   ASSERT_TRUE(ss.ok());
-  const Bytes plain = Hex(Vectors()["4.2.1_common_values"]["GSS_WrapEx_Plaintext"]["hex"]
-                              .get<std::string>());
+  const Bytes plain =
+      Hex(Vectors()["4.2.1_common_values"]["GSS_WrapEx_Plaintext"]["hex"].get<std::string>());
   Bytes cipher(plain.size());
   Sig sig{};
   ASSERT_TRUE(ss->Seal(plain, cipher, sig).ok());
@@ -408,18 +407,17 @@ TEST(ClientSelectFlags, CharacterSetEssAndLmKey) {
                 (kNegotiateOem | kNegotiateUnicode),
             kNegotiateOem);
   // Both ESS and LM_KEY granted: ESS wins (2.2.2.5 P).
-  const uint32_t both = kNegotiateUnicode | kNegotiateNtlm | kNegotiateSign | kNegotiateEss |
-                        kNegotiateLmKey;
+  const uint32_t both =
+      kNegotiateUnicode | kNegotiateNtlm | kNegotiateSign | kNegotiateEss | kNegotiateLmKey;
   EXPECT_EQ(ClientContext::SelectFlags(both, policy) & (kNegotiateEss | kNegotiateLmKey),
             kNegotiateEss);
   // NTLMv2 drops LM_KEY.
   policy.lm_compat_level = 3;
-  EXPECT_EQ(ClientContext::SelectFlags(kNegotiateUnicode | kNegotiateLmKey, policy) &
-                kNegotiateLmKey,
-            0u);
+  EXPECT_EQ(
+      ClientContext::SelectFlags(kNegotiateUnicode | kNegotiateLmKey, policy) & kNegotiateLmKey,
+      0u);
   // Anonymous sets NTLMSSP_NEGOTIATE_ANONYMOUS.
-  EXPECT_NE(ClientContext::SelectFlags(kNegotiateUnicode, policy, true) & kNegotiateAnonymous,
-            0u);
+  EXPECT_NE(ClientContext::SelectFlags(kNegotiateUnicode, policy, true) & kNegotiateAnonymous, 0u);
 }
 
 TEST(ClientSelectFlags, KeyExchWithoutSignOrSeal) {
@@ -449,7 +447,7 @@ TEST(ClientMinClientSec, WeakChallengeIsRefusedByTheClient) {
   FixedClock clock(kNow);
   FixedRandom random(Bytes{3});
   ClientContext client(Alice(), cp, clock, random);
-  const Outcome outcome = Run(client, weak.server);
+  const Outcome outcome = RunExchange(client, weak.server);
   EXPECT_EQ(outcome.status, SecStatus::kUnsupportedFunction) << outcome.reason;
   EXPECT_EQ(outcome.at, 1);
   EXPECT_NE(outcome.reason.find("128-bit"), std::string::npos) << outcome.reason;
@@ -499,17 +497,79 @@ TEST(ClientMinClientSec, LevelZeroCannotMeetEss) {
   FixedClock clock(kNow);
   FixedRandom random(Bytes{3});
   ClientContext client(Alice(), cp, clock, random);
-  const Outcome outcome = Run(client, server.server);
+  const Outcome outcome = RunExchange(client, server.server);
   EXPECT_EQ(outcome.status, SecStatus::kUnsupportedFunction) << outcome.reason;
   EXPECT_EQ(outcome.at, 1);
+}
+
+// KEY_EXCH granted without SIGN or SEAL ([MS-NLMP] 3.1.5.1.2 keys on KEY_EXCH
+// alone, 3.2.5.1.2 also needs SIGN/SEAL; our server follows 3.2.5.1.2).
+Outcome KeyExchOnlyExchange(KeyExchWithoutSignSeal mode, crypto::Key16* client_key = nullptr,
+                            crypto::Key16* server_key = nullptr) {
+  WeakServer server(OpenServerPolicy());
+  ClientPolicy cp;
+  cp.requested_flags &= ~(kNegotiateSign | kNegotiateSeal);
+  cp.key_exch_without_sign_seal = mode;
+  FixedClock clock(kNow);
+  FixedRandom random(Concat({Bytes(8, 0xaa), Bytes(16, 0x55)}));
+  ClientContext client(Alice(), cp, clock, random);
+  Outcome out = RunExchange(client, server.server);
+  if (client_key != nullptr) *client_key = client.exported_session_key();
+  if (server_key != nullptr && server.server.result()) {
+    *server_key = server.server.result()->exported_session_key;
+  }
+  return out;
+}
+
+TEST(ClientKeyExch, WithoutSignOrSealEveryModeIsDefined) {
+  crypto::Key16 ck;
+  crypto::Key16 sk;
+  // Default: EncryptedRandomSessionKey = RC4K(KXKEY, KXKEY); both readings agree.
+  Outcome out = KeyExchOnlyExchange(KeyExchWithoutSignSeal::kSendKeyExchangeKey, &ck, &sk);
+  ASSERT_EQ(out.status, SecStatus::kOk) << out.reason;
+  EXPECT_TRUE(ck == sk);
+  out = KeyExchOnlyExchange(KeyExchWithoutSignSeal::kClearFlag, &ck, &sk);
+  ASSERT_EQ(out.status, SecStatus::kOk) << out.reason;
+  EXPECT_TRUE(ck == sk);
+  // Our server does not grant KEY_EXCH without SIGN or SEAL (2.2.2.5 V), so
+  // even the literal 3.1.5.1.2 reading (random key) ends with equal keys.
+  out = KeyExchOnlyExchange(KeyExchWithoutSignSeal::kRandomKey, &ck, &sk);
+  ASSERT_EQ(out.status, SecStatus::kOk) << out.reason;
+  EXPECT_TRUE(ck == sk);
+}
+
+// A server that does grant KEY_EXCH without SIGN/SEAL (gss-ntlmssp and Samba
+// do) meets the literal 3.1.5.1.2 client: its MIC is keyed with the random
+// key while the server (3.2.5.1.2) uses KXKEY, so the MIC does not verify.
+TEST(ClientKeyExch, LiteralRandomKeyAgainstGrantingServerFailsTheMic) {
+  ServerPolicy sp = OpenServerPolicy();
+  FixedClock clock(kNow);
+  FixedRandom random(Concat({Bytes(8, 0xaa), Bytes(16, 0x55)}));
+  ClientPolicy cp;
+  cp.requested_flags &= ~(kNegotiateSign | kNegotiateSeal);
+  cp.key_exch_without_sign_seal = KeyExchWithoutSignSeal::kRandomKey;
+  ClientContext client(Alice(), cp, clock, random);
+  WeakServer server(sp);
+  auto negotiate = client.CreateNegotiate();
+  ASSERT_TRUE(negotiate.ok());
+  ASSERT_TRUE(server.server.AcceptNegotiate(*negotiate).ok());
+  // Re-issue the server's CHALLENGE with KEY_EXCH granted, as such a server would.
+  ChallengeMessage challenge = *server.server.challenge();
+  challenge.flags |= kNegotiateKeyExch;
+  challenge.layout.reset();
+  const Bytes granted = EncodeChallengeMessage(challenge);
+  ASSERT_TRUE(server.server.AdoptChallenge(granted).ok());
+  auto authenticate = client.ProcessChallenge(granted);
+  ASSERT_TRUE(authenticate.ok()) << authenticate.error().reason;
+  EXPECT_EQ(server.server.AcceptAuthenticate(*authenticate).status(), SecStatus::kLogonDenied);
 }
 
 TEST(ClientNtlmV2, TimestampMicTargetNameAndChannelBindings) {
   ServerPolicy sp = OpenServerPolicy();
   sp.require_mic = true;
   sp.target_name = "HTTP/srv01.contoso.test";
-  const Bytes app_data = {'t', 'l', 's', '-', 's', 'e', 'r', 'v', 'e', 'r', '-', 'e', 'n', 'd',
-                          '-', 'p', 'o', 'i', 'n', 't', ':', 0x01, 0x02, 0x03};
+  const Bytes app_data = {'t', 'l', 's', '-', 's', 'e', 'r', 'v', 'e', 'r',  '-',  'e',
+                          'n', 'd', '-', 'p', 'o', 'i', 'n', 't', ':', 0x01, 0x02, 0x03};
   sp.channel_bindings_md5 = ChannelBindingsHash(app_data);
   sp.channel_binding_mode = ChannelBindingMode::kRequired;
   WeakServer server(sp);
@@ -519,7 +579,7 @@ TEST(ClientNtlmV2, TimestampMicTargetNameAndChannelBindings) {
   FixedClock clock(kNow + 1000);  // the client's clock is not used: the server's is copied
   FixedRandom random(Concat({Bytes(8, 0xaa), Bytes(16, 0x55)}));
   ClientContext client(Alice(), cp, clock, random);
-  const Outcome outcome = Run(client, server.server);
+  const Outcome outcome = RunExchange(client, server.server);
   ASSERT_EQ(outcome.status, SecStatus::kOk) << outcome.reason;
   EXPECT_TRUE(server.server.result()->mic_verified);
   EXPECT_EQ(server.server.result()->client_target_name, "HTTP/srv01.contoso.test");
@@ -531,8 +591,8 @@ TEST(ClientNtlmV2, TimestampMicTargetNameAndChannelBindings) {
   auto v2 = DecodeNtlmV2Response(auth->nt_challenge_response);
   ASSERT_TRUE(v2.ok());
   EXPECT_EQ(v2->client.timestamp, kNow);  // copied from the CHALLENGE
-  EXPECT_EQ(v2->client.client_challenge, (std::array<uint8_t, 8>{0xaa, 0xaa, 0xaa, 0xaa, 0xaa,
-                                                                  0xaa, 0xaa, 0xaa}));
+  EXPECT_EQ(v2->client.client_challenge,
+            (std::array<uint8_t, 8>{0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa}));
   const AvPairList& av = *v2->client.av_pairs;
   EXPECT_EQ(av.Flags(), kAvFlagMicPresent);
   EXPECT_EQ(av.ChannelBindings(), sp.channel_bindings_md5);
@@ -551,7 +611,7 @@ TEST(ClientNtlmV2, NoChannelBindingsMeansNoPair) {
   FixedClock clock(kNow);
   FixedRandom random(Bytes{9});
   ClientContext client(Alice(), ClientPolicy{}, clock, random);
-  ASSERT_EQ(Run(client, server.server).status, SecStatus::kOk);
+  ASSERT_EQ(RunExchange(client, server.server).status, SecStatus::kOk);
   auto auth = DecodeAuthenticateMessage(client.authenticate_message()).value();
   auto v2 = DecodeNtlmV2Response(auth.nt_challenge_response).value();
   EXPECT_FALSE(v2.client.av_pairs->Has(AvId::kChannelBindings));
@@ -569,8 +629,8 @@ TEST(ClientNtlmV2, NoTimestampMeansLmV2AndClockTime) {
   FixedRandom random(Concat({Bytes(8, 0xaa), Bytes(16, 0x55)}));
   ClientContext client(Alice(), ClientPolicy{}, clock, random);
   ASSERT_TRUE(client.CreateNegotiate().ok());
-  auto auth = DecodeAuthenticateMessage(client.ProcessChallenge(EncodeChallengeMessage(c)).value())
-                  .value();
+  auto auth =
+      DecodeAuthenticateMessage(client.ProcessChallenge(EncodeChallengeMessage(c)).value()).value();
   EXPECT_FALSE(auth.has_mic_field);
   EXPECT_EQ(auth.lm_challenge_response.size(), 24u);
   EXPECT_NE(auth.lm_challenge_response, Bytes(24, 0));
@@ -588,7 +648,7 @@ TEST(ClientNtlmV1, LevelTwoSendsTheNtResponseTwice) {
   FixedClock clock(kNow);
   FixedRandom random(Bytes{5});
   ClientContext client(Alice(), cp, clock, random);
-  ASSERT_EQ(Run(client, server.server).status, SecStatus::kOk);
+  ASSERT_EQ(RunExchange(client, server.server).status, SecStatus::kOk);
   auto auth = DecodeAuthenticateMessage(client.authenticate_message()).value();
   EXPECT_EQ(auth.nt_challenge_response.size(), 24u);
   EXPECT_EQ(auth.lm_challenge_response, auth.nt_challenge_response);
@@ -601,7 +661,7 @@ TEST(ClientNtlmV1, LevelOneWithEssSendsClientChallenge) {
   FixedClock clock(kNow);
   FixedRandom random(Bytes(8, 0xcc));
   ClientContext client(Alice(), cp, clock, random);
-  ASSERT_EQ(Run(client, server.server).status, SecStatus::kOk);
+  ASSERT_EQ(RunExchange(client, server.server).status, SecStatus::kOk);
   auto auth = DecodeAuthenticateMessage(client.authenticate_message()).value();
   EXPECT_EQ(auth.lm_challenge_response, Concat({Bytes(8, 0xcc), Bytes(16, 0)}));
   EXPECT_EQ(server.server.result()->kind, ResponseKind::kNtlmV1Ess);
@@ -616,7 +676,7 @@ TEST(ClientNtlmV1, LevelOneWithoutEssSendsAnLmResponse) {
   FixedRandom random(Bytes{5});
   auto creds = Alice();
   ClientContext client(creds, cp, clock, random);
-  ASSERT_EQ(Run(client, server.server).status, SecStatus::kOk);
+  ASSERT_EQ(RunExchange(client, server.server).status, SecStatus::kOk);
   auto auth = DecodeAuthenticateMessage(client.authenticate_message()).value();
   Challenge8 sc;
   std::copy_n(server.server.challenge()->server_challenge.begin(), 8, sc.begin());
@@ -639,7 +699,7 @@ TEST(ClientCredentialsTest, NtHashHexAndPassTheHash) {
   FixedRandom random(Bytes{5});
   ClientContext client(ClientCredentials::FromNtHash("alice", "CONTOSO", nt, "WS01"),
                        ClientPolicy{}, clock, random);
-  EXPECT_EQ(Run(client, server.server).status, SecStatus::kOk);
+  EXPECT_EQ(RunExchange(client, server.server).status, SecStatus::kOk);
 }
 
 TEST(ClientAnonymous, AnonymousLogon) {
@@ -647,11 +707,12 @@ TEST(ClientAnonymous, AnonymousLogon) {
   sp.allow_anonymous = true;
   WeakServer server(sp);
   ClientPolicy cp;
-  cp.requested_flags &= ~(kNegotiateSign | kNegotiateSeal | kNegotiateKeyExch);
+  // Without ESS or session security; AnonymousWithEss covers the default flags.
+  cp.requested_flags &= ~(kNegotiateSign | kNegotiateSeal | kNegotiateKeyExch | kNegotiateEss);
   FixedClock clock(kNow);
   FixedRandom random(Bytes{5});
   ClientContext client(ClientCredentials::Anonymous("WS01"), cp, clock, random);
-  const Outcome outcome = Run(client, server.server);
+  const Outcome outcome = RunExchange(client, server.server);
   ASSERT_EQ(outcome.status, SecStatus::kOk) << outcome.reason;
   EXPECT_TRUE(server.server.result()->anonymous);
   EXPECT_EQ(client.response_kind(), ResponseKind::kAnonymous);
@@ -659,6 +720,20 @@ TEST(ClientAnonymous, AnonymousLogon) {
   EXPECT_TRUE(auth.nt_challenge_response.empty());
   EXPECT_EQ(auth.lm_challenge_response, Bytes{0});
   EXPECT_NE(auth.flags & kNegotiateAnonymous, 0u);
+}
+
+// With ESS negotiated the anonymous LmChallengeResponse is Z(1) (3.2.5.1.2),
+// too short for the NTLMv1-with-ESS KXKEY rule: the server takes KXKEY = Z(16)
+// for the anonymous logon instead of refusing the token.
+TEST(ClientAnonymous, AnonymousWithEss) {
+  ServerPolicy sp = OpenServerPolicy();
+  sp.allow_anonymous = true;
+  WeakServer server(sp);
+  FixedClock clock(kNow);
+  FixedRandom random(Bytes{5});
+  ClientContext client(ClientCredentials::Anonymous("WS01"), ClientPolicy{}, clock, random);
+  const Outcome outcome = RunExchange(client, server.server);
+  EXPECT_EQ(outcome.status, SecStatus::kOk) << outcome.reason;
 }
 
 TEST(ClientState, OrderAndInvalidTokens) {
@@ -717,7 +792,7 @@ TEST(ClientDeterminism, SameInputsSameTokens) {
     FixedRandom client_random(Bytes{4, 5, 6});
     ServerContext server(ServerIdentity{}, OpenServerPolicy(), store, clock, server_random);
     ClientContext client(Alice(), ClientPolicy{}, clock, client_random);
-    EXPECT_EQ(Run(client, server).status, SecStatus::kOk);
+    EXPECT_EQ(RunExchange(client, server).status, SecStatus::kOk);
     return client.authenticate_message();
   };
   EXPECT_EQ(run(), run());

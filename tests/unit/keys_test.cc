@@ -84,9 +84,17 @@ TEST(KeysOwf, LmOwfIsCaseInsensitive) {
   EXPECT_EQ(Hex(Owf(LmOwfV1("password"))), "e52cac67419a9a224a3b108f3fa6cb6d");
 }
 
-TEST(KeysOwf, LmOwfTruncatesToFourteenOemBytes) {
-  EXPECT_EQ(Hex(Owf(LmOwfV1("abcdefghijklmnXYZ"))), Hex(Owf(LmOwfV1("ABCDEFGHIJKLMN"))));
+TEST(KeysOwf, LmOwfUpperCasesAndPadsToFourteen) {
+  EXPECT_EQ(Hex(Owf(LmOwfV1("abcdefghijklmn"))), Hex(Owf(LmOwfV1("ABCDEFGHIJKLMN"))));
   EXPECT_NE(Hex(Owf(LmOwfV1("abcdefghijklm"))), Hex(Owf(LmOwfV1("ABCDEFGHIJKLMN"))));
+}
+
+// MS-NLMP 3.3.1: no LM hash exists for a password longer than 14 characters.
+TEST(KeysOwf, LmOwfRefusesPasswordsLongerThanFourteen) {
+  const Result<Key16> lm = LmOwfV1("abcdefghijklmnXYZ");
+  ASSERT_FALSE(lm.ok());
+  EXPECT_EQ(lm.status(), SecStatus::kInvalidParameter);
+  EXPECT_NE(lm.error().reason.find("14"), std::string::npos) << lm.error().reason;
 }
 
 TEST(KeysOwf, LmOwfAcceptsLatin1) {

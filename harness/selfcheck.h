@@ -1,0 +1,23 @@
+// selfcheck.h: `ntlmssp-harness selfcheck` — recomputes every MS-NLMP 4.2
+// example from its 4.2.1 inputs with this build's crypto and SSP code and
+// compares with vectors/ms-nlmp-4.2.json: a quick proof, on the machine at
+// hand, that the OpenSSL providers, the key math, the codecs and session
+// security agree with the specification.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+namespace ntlm::harness {
+
+struct SelfcheckOptions {
+  std::string vectors_path;  // empty: vectors/ms-nlmp-4.2.json found from cwd or the binary
+  bool verbose = false;      // print every value, not only failures
+};
+
+// Exit code: 0 all values reproduced, 1 a value differs, 2 the vector file
+// is missing or malformed.
+int RunSelfcheck(const SelfcheckOptions& options, const std::string& argv0, std::ostream& out,
+                 std::ostream& err);
+
+}  // namespace ntlm::harness
