@@ -56,156 +56,172 @@ ssp::ServerPolicy PolicyFromTranscript(const TranscriptServer& server) {
   return policy;
 }
 
-ReplayOutcome ReplayServerSide(const Transcript& t) {
-  ReplayOutcome out;
-  ssp::InMemoryCredentialStore store;
-  for (const auto& a : t.accounts) {
-    auto account = a.nt_hash ? ssp::AccountFromNtHash(a.domain, a.user, *a.nt_hash)
-                             : ssp::AccountFromPassword(a.domain, a.user, *a.password);
-    if (account.ok()) store.Add(std::move(*account));
-  }
-  ssp::FixedClock clock(t.server.clock.value_or(0));
-  ssp::FixedRandom random(Bytes{0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88});
-  ssp::ServerContext server(ssp::ServerIdentity{}, PolicyFromTranscript(t.server), store, clock,
-                            random);
-  std::optional<ssp::SessionSecurity> session;
+namespace {
 
-  for (size_t i = 0; i < t.exchange.size(); ++i) {
-    const TranscriptEntry& e = t.exchange[i];
+// The buffers of a message whose signature covers `signed_bytes`, of which
+// only the `plaintext`-sized part at its last occurrence travels encrypted
+// (DCE/RPC: header and trailer signed, stub sealed).
+struct SignedLayout {
+  ByteSpan prefix, suffix;
+};
+std::optional<SignedLayout> SplitSigned(const Bytes& signed_bytes, const Bytes& plaintext) {
+  size_t pos = FindLast(signed_bytes, plaintext);
+  if (pos == std::string::npos) return std::nullopt;
+  ByteSpan all(signed_bytes);
+  return SignedLayout{all.subspan(0, pos), all.subspan(pos + plaintext.size())};
+}
+
+class ServerReplay {
+ public:
+  ServerReplay(const Transcript& t, ReplayOutcome& out)
+      : t_(t),
+        out_(out),
+        store_(LoadStore(t)),
+        clock_(t.server.clock.value_or(0)),
+        random_(Bytes{0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88}),
+        server_(ssp::ServerIdentity{}, PolicyFromTranscript(t.server), store_, clock_,
+                random_) {}
+
+  // Processes entry i; an error is the server's rejection at that entry.
+  ssp::Status Step(size_t i) {
+    const TranscriptEntry& e = t_.exchange[i];
     switch (e.type) {
-      case EntryType::kNegotiate: {
-        auto r = server.AcceptNegotiate(e.token);
-        if (!r.ok()) {
-          Reject(out, i, r.error());
-          out.events = server.events();
-          return out;
-        }
-        break;
-      }
-      case EntryType::kChallenge: {
-        auto st = server.AdoptChallenge(e.token);
-        if (!st.ok()) {
-          Reject(out, i, st.error());
-          out.events = server.events();
-          return out;
-        }
-        break;
-      }
+      case EntryType::kNegotiate:
+        if (auto r = server_.AcceptNegotiate(e.token); !r.ok()) return r.error();
+        return ssp::Status::Ok();
+      case EntryType::kChallenge:
+        return server_.AdoptChallenge(e.token);
       case EntryType::kAuthenticate: {
-        auto r = server.AcceptAuthenticate(e.token);
-        if (!r.ok()) {
-          Reject(out, i, r.error());
-          out.events = server.events();
-          return out;
-        }
-        out.accept = true;
-        out.status = SecStatus::kOk;
-        out.user = r->QualifiedUser();
-        out.negotiated_flags = r->negotiated_flags;
-        out.session_key = Bytes(r->exported_session_key.data(),
-                                r->exported_session_key.data() + 16);
-        session.emplace(r->negotiated_flags, r->exported_session_key, /*is_server=*/true);
-        break;
+        auto r = server_.AcceptAuthenticate(e.token);
+        if (!r.ok()) return r.error();
+        out_.accept = true;
+        out_.status = SecStatus::kOk;
+        out_.user = r->QualifiedUser();
+        out_.negotiated_flags = r->negotiated_flags;
+        out_.session_key =
+            Bytes(r->exported_session_key.data(), r->exported_session_key.data() + 16);
+        session_.emplace(r->negotiated_flags, r->exported_session_key, /*is_server=*/true);
+        return ssp::Status::Ok();
       }
       case EntryType::kSeal:
-      case EntryType::kSign: {
-        if (!session) {
-          Reject(out, i,
-                 ssp::MakeError(SecStatus::kInvalidToken,
+      case EntryType::kSign:
+        if (!session_) {
+          return ssp::MakeError(SecStatus::kInvalidToken,
                                 std::string(EntryTypeName(e.type)) +
-                                    " message before the context is established"));
-          out.events = server.events();
-          return out;
+                                    " message before the context is established");
         }
-        const bool seal = e.type == EntryType::kSeal;
-        if (e.dir == EntryDir::kClientToServer) {
-          Bytes plain(seal ? e.data.size() : 0);
-          ssp::Status st;
-          if (!seal) {
-            st = session->Verify(e.signed_bytes ? ByteSpan(*e.signed_bytes) : ByteSpan(e.plaintext),
-                                 e.signature);
-          } else if (!e.signed_bytes) {
-            st = session->Unseal(e.data, e.signature, plain);
-          } else {
-            // DCE/RPC form: the signature covers `signed`, which holds the
-            // plaintext; only that part travels encrypted.
-            size_t pos = FindLast(*e.signed_bytes, e.plaintext);
-            if (pos == std::string::npos) {
-              Reject(out, i, ssp::MakeError(SecStatus::kInvalidToken,
-                                            "signed bytes do not contain the plaintext"));
-              out.events = server.events();
-              return out;
-            }
-            ByteSpan all(*e.signed_bytes);
-            const ssp::WrapBuffer buffers[] = {
-                ssp::WrapBuffer::SignOnly(all.subspan(0, pos)),
-                ssp::WrapBuffer::Encrypt(e.data, plain),
-                ssp::WrapBuffer::SignOnly(all.subspan(pos + e.plaintext.size()))};
-            st = session->UnsealEx(buffers, e.signature);
-          }
-          if (!st.ok()) {
-            Reject(out, i, st.error());
-            out.accept = false;
-            out.events = server.events();
-            return out;
-          }
-          if (seal && plain != e.plaintext && !out.content_difference_at) {
-            out.content_difference_at = i;
-            out.content_difference = "unsealed plaintext " + EncodeHex(plain) +
-                                     " differs from the recorded " + EncodeHex(e.plaintext);
-          }
-        } else {
-          Bytes cipher(seal ? e.plaintext.size() : 0);
-          std::array<uint8_t, 16> signature{};
-          ssp::Status st;
-          if (!seal) {
-            st = session->Sign(e.signed_bytes ? ByteSpan(*e.signed_bytes) : ByteSpan(e.plaintext),
-                               signature);
-          } else if (!e.signed_bytes) {
-            st = session->Seal(e.plaintext, cipher, signature);
-          } else {
-            size_t pos = FindLast(*e.signed_bytes, e.plaintext);
-            if (pos == std::string::npos) {
-              Reject(out, i, ssp::MakeError(SecStatus::kInvalidToken,
-                                            "signed bytes do not contain the plaintext"));
-              out.events = server.events();
-              return out;
-            }
-            ByteSpan all(*e.signed_bytes);
-            const ssp::WrapBuffer buffers[] = {
-                ssp::WrapBuffer::SignOnly(all.subspan(0, pos)),
-                ssp::WrapBuffer::Encrypt(e.plaintext, cipher),
-                ssp::WrapBuffer::SignOnly(all.subspan(pos + e.plaintext.size()))};
-            st = session->SealEx(buffers, signature);
-          }
-          if (!st.ok()) {
-            Reject(out, i, st.error());
-            out.events = server.events();
-            return out;
-          }
-          if (!out.content_difference_at) {
-            if (seal && cipher != e.data) {
-              out.content_difference_at = i;
-              out.content_difference = "server ciphertext " + EncodeHex(cipher) +
-                                       " differs from the recorded " + EncodeHex(e.data);
-            } else if (!std::equal(signature.begin(), signature.end(), e.signature.begin())) {
-              out.content_difference_at = i;
-              out.content_difference = "server signature " + EncodeHex(signature) +
-                                       " differs from the recorded " + EncodeHex(e.signature);
-            }
-          }
-        }
-        break;
-      }
+        return e.dir == EntryDir::kClientToServer ? Receive(i, e) : Produce(i, e);
+    }
+    return ssp::Status::Ok();
+  }
+
+  const std::vector<ssp::LogEvent>& events() const { return server_.events(); }
+  bool established() const { return session_.has_value(); }
+
+ private:
+  static ssp::InMemoryCredentialStore LoadStore(const Transcript& t) {
+    ssp::InMemoryCredentialStore store;
+    for (const auto& a : t.accounts) {
+      auto account = a.nt_hash ? ssp::AccountFromNtHash(a.domain, a.user, *a.nt_hash)
+                               : ssp::AccountFromPassword(a.domain, a.user, *a.password);
+      if (account.ok()) store.Add(std::move(*account));
+    }
+    return store;
+  }
+
+  void NoteDifference(size_t i, std::string what) {
+    if (out_.content_difference_at) return;
+    out_.content_difference_at = i;
+    out_.content_difference = std::move(what);
+  }
+
+  // c2s: verify or unseal with the server's session.
+  ssp::Status Receive(size_t i, const TranscriptEntry& e) {
+    const bool seal = e.type == EntryType::kSeal;
+    const ByteSpan covered = e.signed_bytes ? ByteSpan(*e.signed_bytes) : ByteSpan(e.plaintext);
+    if (!seal) return session_->Verify(covered, e.signature);
+    Bytes plain(e.data.size());
+    ssp::Status st;
+    if (!e.signed_bytes) {
+      st = session_->Unseal(e.data, e.signature, plain);
+    } else {
+      auto layout = SplitSigned(*e.signed_bytes, e.plaintext);
+      if (!layout) return SignedWithoutPlaintext();
+      const ssp::WrapBuffer buffers[] = {ssp::WrapBuffer::SignOnly(layout->prefix),
+                                         ssp::WrapBuffer::Encrypt(e.data, plain),
+                                         ssp::WrapBuffer::SignOnly(layout->suffix)};
+      st = session_->UnsealEx(buffers, e.signature);
+    }
+    if (st.ok() && plain != e.plaintext) {
+      NoteDifference(i, "unsealed plaintext " + EncodeHex(plain) + " differs from the recorded " +
+                            EncodeHex(e.plaintext));
+    }
+    return st;
+  }
+
+  // s2c: produce with the server's session and compare byte for byte.
+  ssp::Status Produce(size_t i, const TranscriptEntry& e) {
+    const bool seal = e.type == EntryType::kSeal;
+    Bytes cipher(seal ? e.plaintext.size() : 0);
+    std::array<uint8_t, 16> signature{};
+    ssp::Status st;
+    if (!seal) {
+      st = session_->Sign(e.signed_bytes ? ByteSpan(*e.signed_bytes) : ByteSpan(e.plaintext),
+                          signature);
+    } else if (!e.signed_bytes) {
+      st = session_->Seal(e.plaintext, cipher, signature);
+    } else {
+      auto layout = SplitSigned(*e.signed_bytes, e.plaintext);
+      if (!layout) return SignedWithoutPlaintext();
+      const ssp::WrapBuffer buffers[] = {ssp::WrapBuffer::SignOnly(layout->prefix),
+                                         ssp::WrapBuffer::Encrypt(e.plaintext, cipher),
+                                         ssp::WrapBuffer::SignOnly(layout->suffix)};
+      st = session_->SealEx(buffers, signature);
+    }
+    if (!st.ok()) return st;
+    if (seal && cipher != e.data) {
+      NoteDifference(i, "server ciphertext " + EncodeHex(cipher) + " differs from the recorded " +
+                            EncodeHex(e.data));
+    } else if (!std::equal(signature.begin(), signature.end(), e.signature.begin())) {
+      NoteDifference(i, "server signature " + EncodeHex(signature) +
+                            " differs from the recorded " + EncodeHex(e.signature));
+    }
+    return st;
+  }
+
+  static ssp::Error SignedWithoutPlaintext() {
+    return ssp::MakeError(SecStatus::kInvalidToken, "signed bytes do not contain the plaintext");
+  }
+
+  const Transcript& t_;
+  ReplayOutcome& out_;
+  ssp::InMemoryCredentialStore store_;  // before server_, which refers to it
+  ssp::FixedClock clock_;
+  ssp::FixedRandom random_;
+  ssp::ServerContext server_;
+  std::optional<ssp::SessionSecurity> session_;
+};
+
+}  // namespace
+
+ReplayOutcome ReplayServerSide(const Transcript& t) {
+  ReplayOutcome out;
+  ServerReplay replay(t, out);
+  for (size_t i = 0; i < t.exchange.size(); ++i) {
+    ssp::Status st = replay.Step(i);
+    if (!st.ok()) {
+      Reject(out, i, st.error());
+      out.events = replay.events();
+      return out;
     }
   }
-  if (!session) {
+  if (!replay.established()) {
     // The exchange ended before an AUTHENTICATE was judged.
     out.accept = false;
     out.status = SecStatus::kContinueNeeded;
     out.reason = "the exchange ends before the context is established";
   }
-  out.events = server.events();
+  out.events = replay.events();
   return out;
 }
 
