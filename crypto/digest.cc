@@ -1,7 +1,17 @@
-// digest.cc: MD4, MD5 and HMAC-MD5 over OpenSSL 3 EVP (private library context).
+// digest.cc: MD4, MD5 and HMAC-MD5 over OpenSSL 3 (private library context).
+//
+// HmacMd5Hasher keeps its keyed states as OpenSSL's MD5_CTX structures (the
+// low-level MD5 API, deprecated in OpenSSL 3 but shipped): restoring a keyed
+// state is then a plain struct copy, while EVP_MD_CTX_copy_ex in OpenSSL 3.0
+// allocates a new provider context on every copy. That keeps the per-message
+// sign/seal path free of heap allocation (MS-NLMP session security runs one
+// HMAC per message).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "crypto/digest.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/md5.h>
 
 #include <array>
 #include <cstring>
@@ -97,28 +107,21 @@ void Md5Hasher::Final(Out16 out) {
 
 // RFC 2104: HMAC(K, m) = MD5((K0 ^ opad) || MD5((K0 ^ ipad) || m)). `inner`
 // and `outer` hold MD5 after absorbing the padded key block; `work` is the
-// running inner hash of the current message and `scratch` is reused for the
-// outer hash, so neither is re-derived per message.
+// running inner hash of the current message. Each is a plain MD5_CTX, so
+// starting a message or the outer hash is a struct copy, never a re-keying
+// and never an allocation.
 struct HmacMd5Hasher::State {
-  MdCtxPtr inner;
-  MdCtxPtr outer;
-  MdCtxPtr work;
-  MdCtxPtr scratch;
-  bool ok = false;  // all four contexts usable
+  MD5_CTX inner;
+  MD5_CTX outer;
+  MD5_CTX work;
+  bool ok = false;
+  ~State() { OPENSSL_cleanse(this, sizeof(*this)); }
 };
 
 HmacMd5Hasher::HmacMd5Hasher(ByteSpan key) : state_(std::make_unique<State>()) {
   State& s = *state_;
-  s.inner = NewMd5Context();
-  s.outer = NewMd5Context();
-  s.work = MdCtxPtr(EVP_MD_CTX_new());
-  s.scratch = MdCtxPtr(EVP_MD_CTX_new());
-  if (s.inner == nullptr || s.outer == nullptr) return;  // failure already recorded
-  if (s.work == nullptr || s.scratch == nullptr) {
-    internal::RecordFailure("OpenSSL could not allocate an MD5 context");
-    return;
-  }
-
+  // All-or-nothing with the providers: a failed Initialize() fails HMAC too.
+  if (internal::Context() == nullptr) return;
   SecretArray<kMd5BlockSize> block;  // K0, zero-padded (wiped on scope exit)
   if (key.size() > kMd5BlockSize) {
     Md5(key, block.span().first<kDigest16>());
@@ -127,52 +130,41 @@ HmacMd5Hasher::HmacMd5Hasher(ByteSpan key) : state_(std::make_unique<State>()) {
   }
   SecretArray<kMd5BlockSize> pad;
   for (size_t i = 0; i < kMd5BlockSize; ++i) pad[i] = block[i] ^ 0x36;
-  bool ok = EVP_DigestUpdate(s.inner.get(), pad.data(), pad.size()) == 1;
+  bool ok = MD5_Init(&s.inner) == 1 && MD5_Update(&s.inner, pad.data(), pad.size()) == 1;
   for (size_t i = 0; i < kMd5BlockSize; ++i) pad[i] = block[i] ^ 0x5c;
-  ok = ok && EVP_DigestUpdate(s.outer.get(), pad.data(), pad.size()) == 1;
-  ok = ok && EVP_MD_CTX_copy_ex(s.work.get(), s.inner.get()) == 1;
+  ok = ok && MD5_Init(&s.outer) == 1 && MD5_Update(&s.outer, pad.data(), pad.size()) == 1;
   if (!ok) {
     internal::RecordFailure("OpenSSL could not key HMAC-MD5");
     return;
   }
+  s.work = s.inner;
   s.ok = true;
 }
 
-HmacMd5Hasher::~HmacMd5Hasher() = default;  // EVP_MD_CTX_free cleanses each keyed state
+HmacMd5Hasher::~HmacMd5Hasher() = default;  // State's destructor cleanses the keyed states
 HmacMd5Hasher::HmacMd5Hasher(HmacMd5Hasher&&) noexcept = default;
 HmacMd5Hasher& HmacMd5Hasher::operator=(HmacMd5Hasher&&) noexcept = default;
 
 void HmacMd5Hasher::Update(ByteSpan data) {
   if (state_ == nullptr || !state_->ok || data.empty()) return;
-  if (EVP_DigestUpdate(state_->work.get(), data.data(), data.size()) != 1) {
-    internal::RecordFailure("OpenSSL EVP_DigestUpdate(HMAC-MD5) failed");
-    state_->ok = false;
-  }
+  MD5_Update(&state_->work, data.data(), data.size());
 }
 
 void HmacMd5Hasher::Final(Out16 out) {
   if (state_ == nullptr || !state_->ok) return Zero(out);
   State& s = *state_;
   SecretArray<kDigest16> inner_hash;
-  unsigned int len = 0;
-  bool ok = EVP_DigestFinal_ex(s.work.get(), inner_hash.data(), &len) == 1 && len == kDigest16;
-  ok = ok && EVP_MD_CTX_copy_ex(s.scratch.get(), s.outer.get()) == 1;
-  ok = ok && EVP_DigestUpdate(s.scratch.get(), inner_hash.data(), inner_hash.size()) == 1;
-  ok = ok && EVP_DigestFinal_ex(s.scratch.get(), out.data(), &len) == 1 && len == kDigest16;
-  ok = ok && EVP_MD_CTX_copy_ex(s.work.get(), s.inner.get()) == 1;  // ready for the next message
-  if (!ok) {
-    Zero(out);
-    internal::RecordFailure("OpenSSL HMAC-MD5 finalisation failed");
-    s.ok = false;
-  }
+  MD5_Final(inner_hash.data(), &s.work);
+  MD5_CTX outer = s.outer;
+  MD5_Update(&outer, inner_hash.data(), inner_hash.size());
+  MD5_Final(out.data(), &outer);
+  OPENSSL_cleanse(&outer, sizeof(outer));
+  s.work = s.inner;  // ready for the next message
 }
 
 void HmacMd5Hasher::Reset() {
   if (state_ == nullptr || !state_->ok) return;
-  if (EVP_MD_CTX_copy_ex(state_->work.get(), state_->inner.get()) != 1) {
-    internal::RecordFailure("OpenSSL could not reset HMAC-MD5");
-    state_->ok = false;
-  }
+  state_->work = state_->inner;
 }
 
 }  // namespace ntlm::crypto
