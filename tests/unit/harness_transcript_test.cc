@@ -46,18 +46,23 @@ std::string ReadFile(const fs::path& p) {
   return ss.str();
 }
 
-// A minimal valid transcript (the gss sample's first three tokens).
+// A minimal valid transcript: the gss sample's NEGOTIATE, then token stubs
+// (ParseTranscript checks the base64, not the NTLMSSP content) and one seal
+// and one sign entry.
 json MinimalDoc() {
   return json::parse(R"({
     "format": "ntlmssp-transcript/1",
     "name": "minimal",
     "accounts": [{"user": "alice", "domain": "CONTOSO", "password": "Passw0rd!"}],
     "exchange": [
-      {"dir": "c2s", "type": "negotiate", "token": "TlRMTVNTUAABAAAAN4II4gAAAAAAAAAAAAAAAAAAAAAGAgAAAAAADw=="},
+      {"dir": "c2s", "type": "negotiate",
+       "token": "TlRMTVNTUAABAAAAN4II4gAAAAAAAAAAAAAAAAAAAAAGAgAAAAAADw=="},
       {"dir": "s2c", "type": "challenge", "token": "TlRMTVNTUAACAAAA"},
       {"dir": "c2s", "type": "authenticate", "token": "TlRMTVNTUAADAAAA"},
-      {"dir": "c2s", "type": "seal", "data": "PA==", "signature": "010000000533de7c7aa844c200000000", "plaintext": "sw=="},
-      {"dir": "s2c", "type": "sign", "signature": "010000005596f7673104444b03000000", "plaintext": "kyzhIMtZWg==", "signed": "AAEC"}
+      {"dir": "c2s", "type": "seal", "data": "PA==",
+       "signature": "010000000533de7c7aa844c200000000", "plaintext": "sw=="},
+      {"dir": "s2c", "type": "sign", "signature": "010000005596f7673104444b03000000",
+       "plaintext": "kyzhIMtZWg==", "signed": "AAEC"}
     ],
     "expect": {"result": "accept", "status": "SEC_E_OK"}
   })");
@@ -383,7 +388,7 @@ TEST(HarnessRfc3339, RejectsInvalidForms) {
   }
 }
 
-// BUG (reported): ParseRfc3339 reads the date and time with sscanf
+// Regression (was a bug, fixed in 506d80d): ParseRfc3339 reads the date and time with sscanf
 // ("%4d-%2d-%2d..."), so it accepts forms that are not RFC 3339 and silently
 // normalises impossible dates: one-digit fields, signs and leading spaces,
 // negative hours/minutes/seconds (only the upper bound is checked), offsets
@@ -445,13 +450,11 @@ TEST(HarnessRfc3339, RoundTrip) {
   }
 }
 
-// BUG (reported): FormatRfc3339 casts the FILETIME to int64_t, so a time at
-// or above 2^63 (any 8 bytes an attacker puts in MsvAvTimestamp or the
-// NTLMv2 blob, which `decode` prints) becomes negative: INT64_MIN minus the
-// Unix epoch is signed overflow (undefined behaviour) and UINT64_MAX prints
-// as 1600-12-31T23:59:59Z. Expected: the real date. Fix: divide as uint64_t
-// first (time / 10^7 fits easily in int64_t), then subtract the epoch
-// seconds.
+// Regression (was a bug, fixed in 506d80d): FormatRfc3339 casts the FILETIME to int64_t, so a time
+// at or above 2^63 (any 8 bytes an attacker puts in MsvAvTimestamp or the NTLMv2 blob, which
+// `decode` prints) becomes negative: INT64_MIN minus the Unix epoch is signed overflow (undefined
+// behaviour) and UINT64_MAX prints as 1600-12-31T23:59:59Z. Expected: the real date. Fix: divide as
+// uint64_t first (time / 10^7 fits easily in int64_t), then subtract the epoch seconds.
 TEST(HarnessRfc3339, FormatsTimesAbove2To63) {
   EXPECT_EQ(FormatRfc3339(std::numeric_limits<int64_t>::max()), "30828-09-14T02:48:05Z");
   EXPECT_EQ(FormatRfc3339(uint64_t{1} << 63), "30828-09-14T02:48:05Z");
@@ -709,13 +712,12 @@ TEST(HarnessTranscript, NullOptionalKeysAreAbsent) {
   EXPECT_FALSE(t->expect.session_key.has_value());
 }
 
-// BUG (reported): accounts[].nt_hash is only length-checked, never decoded,
-// so "zz...z" (32 characters) passes validation; replay then silently drops
-// the account (AccountFromNtHash fails, `if (account.ok())`) and reports a
-// LOGON_DENIED difference instead of an invalid transcript. The header
-// promises "base64/hex fields decode". Expected: ParseTranscript fails with
-// "accounts[0].nt_hash: hex: invalid character ...". Fix: DecodeHex and
-// require 16 bytes, as Hex16 does for the other hex fields.
+// Regression (was a bug, fixed in 506d80d): accounts[].nt_hash is only length-checked, never
+// decoded, so "zz...z" (32 characters) passes validation; replay then silently drops the account
+// (AccountFromNtHash fails, `if (account.ok())`) and reports a LOGON_DENIED difference instead of
+// an invalid transcript. The header promises "base64/hex fields decode". Expected: ParseTranscript
+// fails with "accounts[0].nt_hash: hex: invalid character ...". Fix: DecodeHex and require 16
+// bytes, as Hex16 does for the other hex fields.
 TEST(HarnessTranscript, NtHashMustBeHex) {
   json doc = MinimalDoc();
   doc["accounts"][0].erase("password");
