@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <string>
 
 #include "crypto/init.h"
 #include "harness/decode.h"
@@ -54,6 +55,13 @@ int RunCli(int argc, char** argv) {
                      "Write one JSON object per transcript (JSON Lines) to FILE, '-' for stdout");
   replay->add_flag("-v,--verbose", replay_options.verbose, "Print the server's log events");
 
+  // Name an unknown command instead of CLI11's "A subcommand is required".
+  if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "decode" &&
+      std::string(argv[1]) != "replay" && std::string(argv[1]) != "selfcheck") {
+    std::cerr << "ntlmssp-harness: unknown command '" << argv[1]
+              << "' (expected decode, replay or selfcheck; see --help)\n";
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -125,6 +125,11 @@ void AddAvPairs(Node& parent, const ssp::AvPairList& list, const std::string& pr
       if (f & ssp::kAvFlagConstrained) value += " constrained";
       if (f & ssp::kAvFlagMicPresent) value += " MIC-present";
       if (f & ssp::kAvFlagUntrustedSpn) value += " SPN-from-untrusted-source";
+    } else if (auto text = list.GetString(static_cast<ssp::AvId>(pair.id));
+               text.ok() && pair.id >= 1 && pair.id <= 5) {
+      value = *text;
+    } else if (text.ok() && pair.id == static_cast<uint16_t>(ssp::AvId::kTargetName)) {
+      value = *text;
     } else {
       value = ssp::AvPairValueToString(pair);
     }
@@ -563,12 +568,28 @@ int RunDecodeCommand(const DecodeOptions& options, std::istream& in, std::ostrea
   ctx.user = options.user;
   ctx.domain = options.domain;
   std::string ignored;
+  // The context tokens must be the messages they claim to be.
+  auto context_token = [&](const std::string& arg, const char* option,
+                           ssp::MessageType want) -> std::optional<Bytes> {
+    auto bytes = ToToken(ReadArgument(arg, in), option, ignored, err);
+    if (!bytes) return std::nullopt;
+    auto type = ssp::ReadMessageType(*bytes);
+    if (!type.ok() || *type != want) {
+      err << "decode: " << option << ": expected a "
+          << ssp::MessageTypeName(static_cast<uint32_t>(want)) << " message, got "
+          << (type.ok() ? ssp::MessageTypeName(static_cast<uint32_t>(*type))
+                        : type.error().reason)
+          << "\n";
+      return std::nullopt;
+    }
+    return bytes;
+  };
   if (options.negotiate) {
-    ctx.negotiate = ToToken(ReadArgument(*options.negotiate, in), "--negotiate", ignored, err);
+    ctx.negotiate = context_token(*options.negotiate, "--negotiate", ssp::MessageType::kNegotiate);
     if (!ctx.negotiate) return kExitUsage;
   }
   if (options.challenge) {
-    ctx.challenge = ToToken(ReadArgument(*options.challenge, in), "--challenge", ignored, err);
+    ctx.challenge = context_token(*options.challenge, "--challenge", ssp::MessageType::kChallenge);
     if (!ctx.challenge) return kExitUsage;
   }
   if (options.password && options.nt_hash) {

@@ -165,6 +165,12 @@ TEST(HarnessCli, UsageErrorsExit2) {
   }
 }
 
+TEST(HarnessCli, UnknownCommandIsNamed) {
+  const auto r = Harness("bogus");
+  EXPECT_EQ(r.rc, kExitUsage);
+  EXPECT_THAT(r.err, HasSubstr("unknown command 'bogus'"));
+}
+
 TEST(HarnessCli, DecodeGarbageExits2) {
   for (const std::string& token :
        {std::string("garbage!"), std::string("TlRMTVNTUAAB!"),

@@ -126,12 +126,12 @@ const std::map<uint16_t, std::string>& AvKeys() {
   return keys;
 }
 
-// The text decode shows for an AV pair value (strings quoted, timestamps
-// as RFC 3339 plus the FILETIME, flags in hex).
+// The text decode shows for an AV pair value (name strings as they are,
+// timestamps as RFC 3339 plus the FILETIME, flags in hex).
 std::string AvValueText(const AvPair& p) {
   if (p.id == 7) return Rfc3339(Le64(p.value, 0)) + " (" + std::to_string(Le64(p.value, 0)) + ")";
   if (p.id == 6) return Hex32(Le32(p.value, 0));
-  return "\"" + Text(p.value, true) + "\"";
+  return Text(p.value, true);
 }
 
 struct Sample {
@@ -346,7 +346,7 @@ TEST(HarnessDecode, ChallengeText) {
       saw_timestamp = saw_timestamp || p.id == 7;
     }
     EXPECT_TRUE(saw_timestamp);
-    EXPECT_THAT(r.out, HasSubstr("MsvAvNbComputerName: \"SRV01\"\n"));
+    EXPECT_THAT(r.out, HasSubstr("MsvAvNbComputerName: SRV01\n"));
     EXPECT_THAT(r.out, HasSubstr("MsvAvTimestamp: 2026-11-25T17:19:2"));
   }
 }
@@ -370,7 +370,7 @@ TEST(HarnessDecode, ChallengeJson) {
       if (!AvKeys().count(p.id)) continue;
       EXPECT_EQ(info["ntlmssp.challenge.target_info." + AvKeys().at(p.id)], AvValueText(p)) << p.id;
     }
-    EXPECT_EQ(info["ntlmssp.challenge.target_info.nb_domain_name"], "\"WORKSTATION\"");
+    EXPECT_EQ(info["ntlmssp.challenge.target_info.nb_domain_name"], "WORKSTATION");
   }
 }
 
@@ -442,7 +442,7 @@ TEST(HarnessDecode, AuthenticateJson) {
       EXPECT_THAT(j["ntlmssp.authenticate.mic"].get<std::string>(), StartsWith("absent"));
     }
     if (s.name.rfind("gss-", 0) == 0) {
-      EXPECT_EQ(av["ntlmssp.ntlmv2_response.target_name"], "\"HTTP/server.contoso.test\"");
+      EXPECT_EQ(av["ntlmssp.ntlmv2_response.target_name"], "HTTP/server.contoso.test");
       EXPECT_EQ(j["ntlmssp.auth.hostname"], "GSSWKS");
     }
     EXPECT_FALSE(j.contains("checks"));
@@ -1033,6 +1033,30 @@ TEST(HarnessDecode, ChallengeOptionThatIsNotAChallengeFailsTheCheck) {
   EXPECT_NE(r.rc, 0);
   EXPECT_THAT(r.out + r.err, HasSubstr("challenge"));
   EXPECT_THAT(r.out, ::testing::Not(HasSubstr("ExportedSessionKey")));
+}
+
+}  // namespace
+}  // namespace ntlm::harness
+
+namespace ntlm::harness {
+namespace {
+
+// --challenge / --negotiate must hold the message they name: anything else
+// is malformed input (exit 2), not a failed check.
+TEST(HarnessDecode, ContextTokensOfTheWrongTypeAreUsageErrors) {
+  const Sample& s = Samples().front();
+  DecodeOptions options;
+  options.token = s.authenticate_b64;
+  options.password = "Passw0rd!";
+  options.challenge = s.authenticate_b64;
+  RunResult r = Decode(options);
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, HasSubstr("--challenge: expected a CHALLENGE message, got AUTHENTICATE"));
+  options.challenge = s.challenge_b64;
+  options.negotiate = s.challenge_b64;
+  r = Decode(options);
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, HasSubstr("--negotiate: expected a NEGOTIATE message, got CHALLENGE"));
 }
 
 }  // namespace
