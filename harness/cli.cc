@@ -40,7 +40,8 @@ int RunCli(int argc, char** argv) {
                      "The CHALLENGE the AUTHENTICATE answers (to check responses and keys)");
   decode->add_option("--password", decode_options.password, "The user's password");
   decode->add_option("--nt-hash", decode_options.nt_hash, "The user's NT hash (32 hex digits)");
-  decode->add_option("--user", decode_options.user, "User name for the keys (default: the token's)");
+  decode->add_option("--user", decode_options.user,
+                     "User name for the keys (default: the token's)");
   decode->add_option("--domain", decode_options.domain,
                      "Domain for the keys (default: the token's)");
   decode->add_flag("--json", decode_options.json, "JSON output (Wireshark field names as keys)");

@@ -3,10 +3,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "harness/cli.h"
 #include "harness/spnego_extract.h"
@@ -37,8 +36,8 @@ struct Node {
   std::vector<Node> children;
 
   Node& Add(std::string child_label, std::string child_key, ordered_json child_value = nullptr) {
-    children.push_back(Node{std::move(child_label), std::move(child_key),
-                            std::move(child_value), {}});
+    children.push_back(
+        Node{std::move(child_label), std::move(child_key), std::move(child_value), {}});
     return children.back();
   }
 };
@@ -89,18 +88,30 @@ void AddVersion(Node& parent, bool present, const ssp::Version& v) {
 // Wireshark's per-id field suffixes.
 const char* AvKeySuffix(uint16_t id) {
   switch (id) {
-    case 0: return "end";
-    case 1: return "nb_computer_name";
-    case 2: return "nb_domain_name";
-    case 3: return "dns_computer_name";
-    case 4: return "dns_domain_name";
-    case 5: return "dns_tree_name";
-    case 6: return "flags";
-    case 7: return "timestamp";
-    case 8: return "restrictions";
-    case 9: return "target_name";
-    case 10: return "channel_bindings";
-    default: return "item";
+    case 0:
+      return "end";
+    case 1:
+      return "nb_computer_name";
+    case 2:
+      return "nb_domain_name";
+    case 3:
+      return "dns_computer_name";
+    case 4:
+      return "dns_domain_name";
+    case 5:
+      return "dns_tree_name";
+    case 6:
+      return "flags";
+    case 7:
+      return "timestamp";
+    case 8:
+      return "restrictions";
+    case 9:
+      return "target_name";
+    case 10:
+      return "channel_bindings";
+    default:
+      return "item";
   }
 }
 
@@ -243,8 +254,8 @@ void VerifyAuthenticate(const ssp::AuthenticateMessage& m, ByteSpan token, const
       auto key = ssp::NtOwfV2(*ctx.nt_hash, user, domain);
       ssp::Challenge8 cc;
       std::copy_n(m.lm_challenge_response.begin() + 16, 8, cc.begin());
-      if (key.ok() && crypto::ConstantTimeEqual(ssp::LmV2Response(*key, sc, cc),
-                                                m.lm_challenge_response)) {
+      if (key.ok() &&
+          crypto::ConstantTimeEqual(ssp::LmV2Response(*key, sc, cc), m.lm_challenge_response)) {
         checks.Ok("LMv2 response", "");
       } else {
         checks.Fail("LMv2 response", "does not verify");
@@ -290,20 +301,21 @@ void VerifyAuthenticate(const ssp::AuthenticateMessage& m, ByteSpan token, const
 
   const bool mic_announced = v2 && v2->client.av_pairs && v2->client.av_pairs->Flags() &&
                              (*v2->client.av_pairs->Flags() & ssp::kAvFlagMicPresent);
-  const bool mic_nonzero = m.has_mic_field && std::any_of(m.mic.begin(), m.mic.end(),
-                                                          [](uint8_t b) { return b != 0; });
+  const bool mic_nonzero =
+      m.has_mic_field && std::any_of(m.mic.begin(), m.mic.end(), [](uint8_t b) { return b != 0; });
   if (!mic_announced && mic_nonzero) {
     // A MIC field that MsvAvFlags does not announce is not checked by
     // servers (3.2.5.1.2): report what it would be, never fail on it.
     if (!ctx.negotiate) {
       checks.Info("MIC", "present but not announced in MsvAvFlags (servers ignore it)");
-    } else if (auto mic = ssp::ComputeMic(*exported, *ctx.negotiate, *ctx.challenge, token,
-                                          m.mic_offset);
+    } else if (auto mic =
+                   ssp::ComputeMic(*exported, *ctx.negotiate, *ctx.challenge, token, m.mic_offset);
                mic.ok()) {
-      checks.Info("MIC", std::string("present but not announced in MsvAvFlags (servers ignore "
-                                     "it); it ") +
-                             (crypto::ConstantTimeEqual(*mic, m.mic) ? "matches" : "does not match") +
-                             " the computed MIC");
+      checks.Info("MIC",
+                  std::string("present but not announced in MsvAvFlags (servers ignore "
+                              "it); it ") +
+                      (crypto::ConstantTimeEqual(*mic, m.mic) ? "matches" : "does not match") +
+                      " the computed MIC");
     }
   } else if (mic_announced) {
     if (!m.has_mic_field) {
@@ -317,8 +329,8 @@ void VerifyAuthenticate(const ssp::AuthenticateMessage& m, ByteSpan token, const
       } else if (crypto::ConstantTimeEqual(*mic, m.mic)) {
         checks.Ok("MIC", "announced in MsvAvFlags");
       } else {
-        checks.Fail("MIC", "computed " + ssp::HexBytes(*mic) + ", message has " +
-                               ssp::HexBytes(m.mic));
+        checks.Fail("MIC",
+                    "computed " + ssp::HexBytes(*mic) + ", message has " + ssp::HexBytes(m.mic));
       }
     }
   } else {
@@ -335,12 +347,16 @@ void VerifyAuthenticate(const ssp::AuthenticateMessage& m, ByteSpan token, const
           continue;
         }
         const ssp::AvPair* back = v2->client.av_pairs->Find(static_cast<ssp::AvId>(pair.id));
-        if (back == nullptr) problem = ssp::AvIdName(pair.id) + " missing";
-        else if (back->value != pair.value) problem = ssp::AvIdName(pair.id) + " differs";
+        if (back == nullptr)
+          problem = ssp::AvIdName(pair.id) + " missing";
+        else if (back->value != pair.value)
+          problem = ssp::AvIdName(pair.id) + " differs";
         if (!problem.empty()) break;
       }
-      if (problem.empty()) checks.Ok("Target info echo", "every server AV pair came back");
-      else checks.Fail("Target info echo", problem);
+      if (problem.empty())
+        checks.Ok("Target info echo", "every server AV pair came back");
+      else
+        checks.Fail("Target info echo", problem);
     }
     if (auto ts = challenge->target_info->Timestamp()) {
       uint64_t blob = v2->client.timestamp;
@@ -391,9 +407,8 @@ Node DecodeAuthenticate(const ssp::AuthenticateMessage& m) {
   root.Add("User name", "ntlmssp.auth.username", m.user);
   root.Add("Host name", "ntlmssp.auth.hostname", m.workstation);
   root.Add("Session Key", "ntlmssp.auth.sesskey",
-           m.encrypted_random_session_key.empty()
-               ? std::string("empty")
-               : ssp::HexBytes(m.encrypted_random_session_key));
+           m.encrypted_random_session_key.empty() ? std::string("empty")
+                                                  : ssp::HexBytes(m.encrypted_random_session_key));
   AddFlags(root, m.flags);
   AddVersion(root, m.has_version, m.version);
   if (m.has_mic_field) {
@@ -577,8 +592,7 @@ int RunDecodeCommand(const DecodeOptions& options, std::istream& in, std::ostrea
     if (!type.ok() || *type != want) {
       err << "decode: " << option << ": expected a "
           << ssp::MessageTypeName(static_cast<uint32_t>(want)) << " message, got "
-          << (type.ok() ? ssp::MessageTypeName(static_cast<uint32_t>(*type))
-                        : type.error().reason)
+          << (type.ok() ? ssp::MessageTypeName(static_cast<uint32_t>(*type)) : type.error().reason)
           << "\n";
       return std::nullopt;
     }

@@ -23,7 +23,7 @@ struct DecodeOptions {
   std::optional<std::string> challenge;  // for NTProofStr, session key, MIC
   std::optional<std::string> password;
   std::optional<std::string> nt_hash;
-  std::optional<std::string> user;    // override the AUTHENTICATE's names for the key
+  std::optional<std::string> user;  // override the AUTHENTICATE's names for the key
   std::optional<std::string> domain;
   bool json = false;
 };

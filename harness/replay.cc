@@ -79,8 +79,7 @@ class ServerReplay {
         store_(LoadStore(t)),
         clock_(t.server.clock.value_or(0)),
         random_(Bytes{0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88}),
-        server_(ssp::ServerIdentity{}, PolicyFromTranscript(t.server), store_, clock_,
-                random_) {}
+        server_(ssp::ServerIdentity{}, PolicyFromTranscript(t.server), store_, clock_, random_) {}
 
   // Processes entry i; an error is the server's rejection at that entry.
   ssp::Status Step(size_t i) {
@@ -106,9 +105,9 @@ class ServerReplay {
       case EntryType::kSeal:
       case EntryType::kSign:
         if (!session_) {
-          return ssp::MakeError(SecStatus::kInvalidToken,
-                                std::string(EntryTypeName(e.type)) +
-                                    " message before the context is established");
+          return ssp::MakeError(
+              SecStatus::kInvalidToken,
+              std::string(EntryTypeName(e.type)) + " message before the context is established");
         }
         return e.dir == EntryDir::kClientToServer ? Receive(i, e) : Produce(i, e);
     }
@@ -183,8 +182,8 @@ class ServerReplay {
       NoteDifference(i, "server ciphertext " + EncodeHex(cipher) + " differs from the recorded " +
                             EncodeHex(e.data));
     } else if (!std::equal(signature.begin(), signature.end(), e.signature.begin())) {
-      NoteDifference(i, "server signature " + EncodeHex(signature) +
-                            " differs from the recorded " + EncodeHex(e.signature));
+      NoteDifference(i, "server signature " + EncodeHex(signature) + " differs from the recorded " +
+                            EncodeHex(e.signature));
     }
     return st;
   }
@@ -227,8 +226,7 @@ ReplayOutcome ReplayServerSide(const Transcript& t) {
 
 std::optional<std::string> FirstDifference(const Transcript& t, const ReplayOutcome& a) {
   const auto& x = t.expect;
-  if (x.accept != a.accept || x.status != a.status ||
-      (!x.accept && x.at && a.at != x.at)) {
+  if (x.accept != a.accept || x.status != a.status || (!x.accept && x.at && a.at != x.at)) {
     std::string got = Describe(a.accept, a.status, a.at);
     if (!a.reason.empty()) got += " (" + a.reason + ")";
     return "expected " + Describe(x.accept, x.status, x.at) + ", got " + got;
@@ -267,8 +265,11 @@ nlohmann::json ReplayReportJson(const std::string& path, const Transcript& t,
   nlohmann::json events = nlohmann::json::array();
   for (const auto& ev : a.events) events.push_back({{"kind", ev.kind}, {"text", ev.text}});
   actual["events"] = events;
-  nlohmann::json o = {{"name", t.name}, {"path", path}, {"passed", !difference.has_value()},
-                      {"expected", expected}, {"actual", actual}};
+  nlohmann::json o = {{"name", t.name},
+                      {"path", path},
+                      {"passed", !difference.has_value()},
+                      {"expected", expected},
+                      {"actual", actual}};
   o["first_difference"] = difference ? nlohmann::json(*difference) : nlohmann::json(nullptr);
   return o;
 }

@@ -7,11 +7,10 @@
 // for byte.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "harness/transcript.h"
 #include "ssp/server_context.h"

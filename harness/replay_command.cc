@@ -86,8 +86,8 @@ int RunReplayCommand(const ReplayCommandOptions& options, std::ostream& out, std
       if (difference) {
         out << "FAIL " << transcript->name << ": " << *difference << "\n";
       } else {
-        out << "PASS " << transcript->name << ": " << (outcome.accept ? "accept" : "reject")
-            << " " << ssp::StatusName(outcome.status);
+        out << "PASS " << transcript->name << ": " << (outcome.accept ? "accept" : "reject") << " "
+            << ssp::StatusName(outcome.status);
         if (!outcome.accept && outcome.at) out << " at " << *outcome.at;
         if (outcome.accept && outcome.user) out << " as " << *outcome.user;
         out << "\n";

@@ -3,9 +3,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "harness/cli.h"
 #include "harness/token_input.h"
@@ -105,8 +104,8 @@ void CheckMessagesAndSeal(Runner& r, const std::string& s, const crypto::Key16& 
   auto a = ssp::DecodeAuthenticateMessage(authenticate);
   if (!c.ok() || !a.ok()) {
     ++r.failed;
-    r.out << "FAIL  " << s << " messages do not decode: "
-          << (!c.ok() ? c.error().reason : a.error().reason) << "\n";
+    r.out << "FAIL  " << s
+          << " messages do not decode: " << (!c.ok() ? c.error().reason : a.error().reason) << "\n";
     return;
   }
   r.Check(s, "messages", "CHALLENGE_MESSAGE", ssp::EncodeChallengeMessage(*c));
@@ -125,8 +124,8 @@ void CheckMessagesAndSeal(Runner& r, const std::string& s, const crypto::Key16& 
     return;
   }
   r.Check(s, "gss_wrapex", "Ciphertext", cipher);
-  r.Check(s, "gss_wrapex",
-          s == "4.2.2_ntlmv1" ? "Signature_as_printed_in_spec" : "Signature", signature);
+  r.Check(s, "gss_wrapex", s == "4.2.2_ntlmv1" ? "Signature_as_printed_in_spec" : "Signature",
+          signature);
 }
 
 }  // namespace
@@ -174,11 +173,10 @@ int RunSelfcheck(const SelfcheckOptions& options, const std::string& argv0, std:
       const char* kx;
       const char* esk;
     };
-    const Variant variants[] = {
-        {0, "KeyExchangeKey_default", "EncryptedRandomSessionKey_default"},
-        {0x80, "KeyExchangeKey_LM_KEY", "EncryptedRandomSessionKey_LM_KEY"},
-        {0x400000, "KeyExchangeKey_NON_NT_SESSION_KEY",
-         "EncryptedRandomSessionKey_NON_NT_SESSION_KEY"}};
+    const Variant variants[] = {{0, "KeyExchangeKey_default", "EncryptedRandomSessionKey_default"},
+                                {0x80, "KeyExchangeKey_LM_KEY", "EncryptedRandomSessionKey_LM_KEY"},
+                                {0x400000, "KeyExchangeKey_NON_NT_SESSION_KEY",
+                                 "EncryptedRandomSessionKey_NON_NT_SESSION_KEY"}};
     for (const auto& v : variants) {
       auto kx = ssp::KeyExchangeKey(v.flags, false, sbk, lm_resp, *lm, sc);
       if (!kx.ok()) {

@@ -76,7 +76,8 @@ std::optional<Bytes> DecodeBase64(std::string_view text, std::string& error) {
     }
     int v = Base64Value(c);
     if (v < 0) {
-      error = std::string("base64: invalid character '") + (std::isprint(static_cast<unsigned char>(c)) ? std::string(1, c) : "?") +
+      error = std::string("base64: invalid character '") +
+              (std::isprint(static_cast<unsigned char>(c)) ? std::string(1, c) : "?") +
               "' at offset " + std::to_string(i);
       return std::nullopt;
     }

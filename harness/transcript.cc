@@ -76,8 +76,8 @@ class Parser {
     auto bytes = DecodeHex(value.get<std::string>(), why);
     if (!bytes) return Fail(where, why);
     if (bytes->size() != 16) {
-      return Fail(where, "must be 32 hex digits (16 bytes), got " +
-                             std::to_string(bytes->size()) + " bytes");
+      return Fail(where, "must be 32 hex digits (16 bytes), got " + std::to_string(bytes->size()) +
+                             " bytes");
     }
     std::copy(bytes->begin(), bytes->end(), out.begin());
     return true;
@@ -93,8 +93,9 @@ class Parser {
     }
     if (value.is_string()) {
       auto parsed = ssp::ParseFlagList(value.get<std::string>());
-      if (!parsed) return Fail(where, "not a number, hex value or flag names: '" +
-                                          value.get<std::string>() + "'");
+      if (!parsed)
+        return Fail(where,
+                    "not a number, hex value or flag names: '" + value.get<std::string>() + "'");
       out = *parsed;
       return true;
     }
@@ -197,9 +198,9 @@ std::optional<ssp::FileTime> ParseRfc3339(const std::string& text) {
     return std::nullopt;
   }
   if (pos != text.size()) return std::nullopt;
-  int64_t unix_seconds = DaysFromCivil(year, static_cast<unsigned>(month),
-                                       static_cast<unsigned>(day)) * 86400 +
-                         hour * 3600 + minute * 60 + second - offset_seconds;
+  int64_t unix_seconds =
+      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+      hour * 3600 + minute * 60 + second - offset_seconds;
   int64_t ticks = unix_seconds * static_cast<int64_t>(ssp::kFileTimeTicksPerSecond) +
                   static_cast<int64_t>(ssp::kFileTimeUnixEpoch);
   if (ticks < 0) return std::nullopt;
@@ -376,8 +377,10 @@ std::optional<Transcript> ParseTranscript(const std::string& text, std::string& 
       return std::nullopt;
     }
     static const std::pair<const char*, EntryType> kTypes[] = {
-        {"negotiate", EntryType::kNegotiate}, {"challenge", EntryType::kChallenge},
-        {"authenticate", EntryType::kAuthenticate}, {"seal", EntryType::kSeal},
+        {"negotiate", EntryType::kNegotiate},
+        {"challenge", EntryType::kChallenge},
+        {"authenticate", EntryType::kAuthenticate},
+        {"seal", EntryType::kSeal},
         {"sign", EntryType::kSign}};
     bool known = false;
     for (const auto& [n, tt] : kTypes) {
@@ -387,8 +390,8 @@ std::optional<Transcript> ParseTranscript(const std::string& text, std::string& 
       }
     }
     if (!known) {
-      p.Fail(where + ".type", "is '" + type +
-                                  "', expected negotiate, challenge, authenticate, seal or sign");
+      p.Fail(where + ".type",
+             "is '" + type + "', expected negotiate, challenge, authenticate, seal or sign");
       return std::nullopt;
     }
     const bool token_type = entry.type == EntryType::kNegotiate ||
@@ -449,15 +452,15 @@ std::optional<Transcript> ParseTranscript(const std::string& text, std::string& 
   }
   t.expect.status = *st;
   if (t.expect.accept != (*st == ssp::SecStatus::kOk)) {
-    p.Fail("expect.status", t.expect.accept ? "must be SEC_E_OK for accept"
-                                            : "must not be SEC_E_OK for reject");
+    p.Fail("expect.status",
+           t.expect.accept ? "must be SEC_E_OK for accept" : "must not be SEC_E_OK for reject");
     return std::nullopt;
   }
   if (auto v = ep->find("at"); v != ep->end() && !v->is_null()) {
     if (!v->is_number_integer() || v->get<int64_t>() < 0 ||
         v->get<uint64_t>() >= t.exchange.size()) {
-      p.Fail("expect.at", "must be an index into exchange (0.." +
-                              std::to_string(t.exchange.size() - 1) + ")");
+      p.Fail("expect.at",
+             "must be an index into exchange (0.." + std::to_string(t.exchange.size() - 1) + ")");
       return std::nullopt;
     }
     t.expect.at = v->get<size_t>();
@@ -480,8 +483,8 @@ std::optional<Transcript> ParseTranscript(const std::string& text, std::string& 
     t.expect.session_key = Bytes(key.begin(), key.end());
   }
 
-  static const char* kKnown[] = {"format", "name", "description", "client", "accounts",
-                                 "server", "exchange", "expect"};
+  static const char* kKnown[] = {"format",   "name",   "description", "client",
+                                 "accounts", "server", "exchange",    "expect"};
   for (auto it = root.begin(); it != root.end(); ++it) {
     bool known = false;
     for (const char* k : kKnown) known = known || it.key() == k;
@@ -520,7 +523,8 @@ json TranscriptToJson(const Transcript& t) {
   json server = json::object();
   if (t.server.min_server_sec) server["min_server_sec"] = ssp::Hex32(*t.server.min_server_sec);
   if (t.server.lm_compat_level) server["lm_compat_level"] = *t.server.lm_compat_level;
-  if (t.server.clock) server["clock"] = t.server.clock_text.value_or(FormatRfc3339(*t.server.clock));
+  if (t.server.clock)
+    server["clock"] = t.server.clock_text.value_or(FormatRfc3339(*t.server.clock));
   if (t.server.max_clock_skew_s) server["max_clock_skew_s"] = *t.server.max_clock_skew_s;
   if (t.server.require_mic) server["require_mic"] = *t.server.require_mic;
   if (t.server.target_name) server["target_name"] = *t.server.target_name;
@@ -547,7 +551,8 @@ json TranscriptToJson(const Transcript& t) {
                  {"status", ssp::StatusName(t.expect.status)}};
   if (t.expect.at) expect["at"] = *t.expect.at;
   if (t.expect.user) expect["user"] = *t.expect.user;
-  if (t.expect.negotiated_flags) expect["negotiated_flags"] = ssp::Hex32(*t.expect.negotiated_flags);
+  if (t.expect.negotiated_flags)
+    expect["negotiated_flags"] = ssp::Hex32(*t.expect.negotiated_flags);
   if (t.expect.session_key) expect["session_key"] = EncodeHex(*t.expect.session_key);
   root["expect"] = expect;
   for (auto it = t.extra.begin(); it != t.extra.end(); ++it) root[it.key()] = it.value();

@@ -8,11 +8,10 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "crypto/bytes.h"
 #include "ssp/environment.h"
@@ -47,11 +46,11 @@ const char* EntryTypeName(EntryType type);
 struct TranscriptEntry {
   EntryDir dir = EntryDir::kClientToServer;
   EntryType type = EntryType::kNegotiate;
-  Bytes token;                                  // negotiate/challenge/authenticate
-  Bytes data;                                   // seal: ciphertext
-  Bytes plaintext;                              // seal/sign
-  std::optional<Bytes> signed_bytes;            // seal/sign: what the signature covers
-  std::array<uint8_t, 16> signature{};          // seal/sign
+  Bytes token;                          // negotiate/challenge/authenticate
+  Bytes data;                           // seal: ciphertext
+  Bytes plaintext;                      // seal/sign
+  std::optional<Bytes> signed_bytes;    // seal/sign: what the signature covers
+  std::array<uint8_t, 16> signature{};  // seal/sign
 };
 
 struct TranscriptExpect {

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BUILD_PACKAGES=(g++ cmake ninja-build pkg-config libssl-dev libasio-dev libcli11-dev nlohmann-json3-dev
+BUILD_PACKAGES=(g++ cmake ninja-build pkg-config clang-format git libssl-dev libasio-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev)
 # Real NTLM peers the tests run against (see README "Interop peers").
 PEER_PACKAGES=(gss-ntlmssp gss-ntlmssp-dev libkrb5-dev python3 python3-impacket python3-ntlm-auth

@@ -20,8 +20,8 @@ namespace ntlm::ssp {
 struct Account {
   std::string domain;  // may be empty: matches any domain the client names
   std::string user;
-  crypto::Key16 nt_hash;                    // NTOWFv1
-  std::optional<crypto::Key16> lm_hash;     // LMOWFv1, when derivable
+  crypto::Key16 nt_hash;                 // NTOWFv1
+  std::optional<crypto::Key16> lm_hash;  // LMOWFv1, when derivable
 };
 
 // Builds an account from a password (UTF-8). LMOWFv1 is derived when the

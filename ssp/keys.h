@@ -38,7 +38,8 @@ std::array<uint8_t, 24> NtlmV1Response(const Key16& nt_owf_v1, const Challenge8&
 std::array<uint8_t, 24> LmV1Response(const Key16& lm_owf_v1, const Challenge8& server_challenge);
 // NTLMv1 with ESS (3.3.1): NT = DESL(NTOWFv1, MD5(SC || CC)[0..7]),
 // LM = CC || Z(16).
-std::array<uint8_t, 24> NtlmV1EssResponse(const Key16& nt_owf_v1, const Challenge8& server_challenge,
+std::array<uint8_t, 24> NtlmV1EssResponse(const Key16& nt_owf_v1,
+                                          const Challenge8& server_challenge,
                                           const Challenge8& client_challenge);
 std::array<uint8_t, 24> LmV1EssResponse(const Challenge8& client_challenge);
 // SessionBaseKey for NTLMv1 (with or without ESS) = MD4(NTOWFv1).
@@ -47,14 +48,18 @@ Key16 NtlmV1SessionBaseKey(const Key16& nt_owf_v1);
 // NTLMv2 (3.3.2). `temp` is the client challenge blob that follows NTProofStr
 // in the NT response: RespType 1, HiRespType 1, Z(6), Time, ClientChallenge,
 // Z(4), ServerName (AV pairs), Z(4).
-Bytes NtlmV2Temp(uint64_t timestamp, const Challenge8& client_challenge, ByteSpan server_name_av_pairs);
+Bytes NtlmV2Temp(uint64_t timestamp, const Challenge8& client_challenge,
+                 ByteSpan server_name_av_pairs);
 // NTProofStr = HMAC_MD5(ResponseKeyNT, ServerChallenge || temp).
 std::array<uint8_t, 16> NtProofStr(const Key16& response_key_nt, const Challenge8& server_challenge,
                                    ByteSpan temp);
-// NtChallengeResponse = NTProofStr || temp. (Named Compute* because ssp/ntlmv2_response.h has the struct NtlmV2Response.)
-Bytes ComputeNtlmV2Response(const Key16& response_key_nt, const Challenge8& server_challenge, ByteSpan temp);
+// NtChallengeResponse = NTProofStr || temp. (Named Compute* because ssp/ntlmv2_response.h has the
+// struct NtlmV2Response.)
+Bytes ComputeNtlmV2Response(const Key16& response_key_nt, const Challenge8& server_challenge,
+                            ByteSpan temp);
 // LMv2 = HMAC_MD5(ResponseKeyLM, SC || CC) || CC (24 bytes).
-std::array<uint8_t, 24> LmV2Response(const Key16& response_key_lm, const Challenge8& server_challenge,
+std::array<uint8_t, 24> LmV2Response(const Key16& response_key_lm,
+                                     const Challenge8& server_challenge,
                                      const Challenge8& client_challenge);
 // SessionBaseKey for NTLMv2 = HMAC_MD5(ResponseKeyNT, NTProofStr).
 Key16 NtlmV2SessionBaseKey(const Key16& response_key_nt, std::span<const uint8_t, 16> nt_proof_str);
@@ -70,7 +75,8 @@ Result<Key16> KeyExchangeKey(uint32_t flags, bool is_ntlmv2, const Key16& sessio
                              const Challenge8& server_challenge);
 // EncryptedRandomSessionKey = RC4K(KXKEY, ExportedSessionKey) and back.
 Key16 EncryptRandomSessionKey(const Key16& key_exchange_key, const Key16& random_session_key);
-Key16 DecryptRandomSessionKey(const Key16& key_exchange_key, std::span<const uint8_t, 16> encrypted);
+Key16 DecryptRandomSessionKey(const Key16& key_exchange_key,
+                              std::span<const uint8_t, 16> encrypted);
 // ExportedSessionKey: RC4K(KXKEY, EncryptedRandomSessionKey) only when
 // KEY_EXCH and (SIGN or SEAL) were negotiated, else KXKEY (3.2.5.1.2).
 // An EncryptedRandomSessionKey that is not 16 bytes when it is used is an
@@ -91,7 +97,7 @@ size_t SealKey(uint32_t flags, const Key16& exported_session_key, Direction dir,
 
 // The four keys of a context, from the point of view of one side.
 struct SessionKeys {
-  Key16 sign_out, sign_in;      // ESS only
+  Key16 sign_out, sign_in;  // ESS only
   Key16 seal_out, seal_in;
   size_t seal_out_len = 16, seal_in_len = 16;
   bool has_sign_keys = false;

@@ -85,7 +85,6 @@ const char* ServerStateName(ServerState state) {
   return "unknown";
 }
 
-
 ServerContext::ServerContext(ServerIdentity identity, ServerPolicy policy,
                              const CredentialStore& credentials, const Clock& clock,
                              RandomSource& random)
@@ -140,8 +139,7 @@ uint32_t ServerContext::NegotiateResponseFlags(uint32_t client, const ServerPoli
 
 Result<Bytes> ServerContext::AcceptNegotiate(ByteSpan token) {
   if (state_ != ServerState::kAwaitNegotiate) {
-    return Fail(InvalidToken(std::string("NEGOTIATE received in state ") +
-                             ServerStateName(state_)),
+    return Fail(InvalidToken(std::string("NEGOTIATE received in state ") + ServerStateName(state_)),
                 "protocol_error");
   }
   auto negotiate = DecodeNegotiateMessage(token);
@@ -169,12 +167,12 @@ Result<Bytes> ServerContext::AcceptNegotiate(ByteSpan token) {
     if (value.empty()) return Status::Ok();
     return info.SetString(id, value);
   };
-  Status st = add(AvId::kNbDomainName, identity_.domain_member ? identity_.nb_domain_name
-                                                               : identity_.nb_computer_name);
+  Status st = add(AvId::kNbDomainName,
+                  identity_.domain_member ? identity_.nb_domain_name : identity_.nb_computer_name);
   if (st.ok()) st = add(AvId::kNbComputerName, identity_.nb_computer_name);
   if (st.ok()) {
-    st = add(AvId::kDnsDomainName, identity_.domain_member ? identity_.dns_domain_name
-                                                           : identity_.dns_computer_name);
+    st = add(AvId::kDnsDomainName,
+             identity_.domain_member ? identity_.dns_domain_name : identity_.dns_computer_name);
   }
   if (st.ok()) st = add(AvId::kDnsComputerName, identity_.dns_computer_name);
   if (st.ok() && identity_.domain_member) st = add(AvId::kDnsTreeName, identity_.dns_tree_name);
@@ -196,24 +194,23 @@ Result<Bytes> ServerContext::AcceptNegotiate(ByteSpan token) {
 
 Status ServerContext::AdoptChallenge(ByteSpan token) {
   if (state_ != ServerState::kAwaitAuthenticate) {
-    return Fail(InvalidToken(std::string("CHALLENGE adopted in state ") +
-                             ServerStateName(state_)),
+    return Fail(InvalidToken(std::string("CHALLENGE adopted in state ") + ServerStateName(state_)),
                 "protocol_error");
   }
   auto challenge = DecodeChallengeMessage(token);
   if (!challenge.ok()) return Fail(challenge.error(), "invalid_token");
   challenge_bytes_.assign(token.begin(), token.end());
   challenge_ = std::move(*challenge);
-  events_.push_back(LogEvent{"challenge", "adopted recorded CHALLENGE, flags " +
-                                              Hex32(challenge_->flags)});
+  events_.push_back(
+      LogEvent{"challenge", "adopted recorded CHALLENGE, flags " + Hex32(challenge_->flags)});
   return Status::Ok();
 }
 
 Result<ServerResult> ServerContext::AcceptAuthenticate(ByteSpan token) {
   if (state_ != ServerState::kAwaitAuthenticate || !challenge_) {
-    return Fail(InvalidToken(std::string("AUTHENTICATE received in state ") +
-                             ServerStateName(state_)),
-                "protocol_error");
+    return Fail(
+        InvalidToken(std::string("AUTHENTICATE received in state ") + ServerStateName(state_)),
+        "protocol_error");
   }
   // 1. Parse.
   auto decoded = DecodeAuthenticateMessage(token);
@@ -300,8 +297,7 @@ Result<ServerResult> ServerContext::AcceptAuthenticate(ByteSpan token) {
     // 4. Account and response.
     auto candidates = credentials_.Candidates(auth.user, auth.domain);
     if (candidates.empty()) {
-      return Fail(LogonDenied("unknown account " + auth.domain + "\\" + auth.user),
-                  "logon_denied");
+      return Fail(LogonDenied("unknown account " + auth.domain + "\\" + auth.user), "logon_denied");
     }
     bool verified = false;
     for (const Account* account : candidates) {
@@ -345,8 +341,7 @@ Result<ServerResult> ServerContext::AcceptAuthenticate(ByteSpan token) {
             if (!key.ok()) continue;
             Challenge8 cc;
             std::copy_n(auth.lm_challenge_response.begin() + 16, 8, cc.begin());
-            if (crypto::ConstantTimeEqual(LmV2Response(*key, sc, cc),
-                                          auth.lm_challenge_response)) {
+            if (crypto::ConstantTimeEqual(LmV2Response(*key, sc, cc), auth.lm_challenge_response)) {
               // SessionBaseKey for LMv2 = HMAC_MD5(ResponseKeyLM, LMv2 proof).
               std::array<uint8_t, 16> proof;
               std::copy_n(auth.lm_challenge_response.begin(), 16, proof.begin());
@@ -414,8 +409,7 @@ Result<ServerResult> ServerContext::AcceptAuthenticate(ByteSpan token) {
         return Fail(LogonDenied("MsvAvFlags announces a MIC but the AUTHENTICATE has no MIC field"),
                     "logon_denied");
       }
-      auto mic = ComputeMic(*exported, negotiate_bytes_, challenge_bytes_, token,
-                            auth.mic_offset);
+      auto mic = ComputeMic(*exported, negotiate_bytes_, challenge_bytes_, token, auth.mic_offset);
       if (!mic.ok()) return Fail(mic.error(), "invalid_token");
       if (!crypto::ConstantTimeEqual(*mic, auth.mic)) {
         return Fail(LogonDenied("MIC does not verify"), "logon_denied");
@@ -448,9 +442,8 @@ Result<ServerResult> ServerContext::AcceptAuthenticate(ByteSpan token) {
         !EqualsIgnoreCase(*result.client_target_name, *policy_.target_name)) {
       return Fail(MakeError(SecStatus::kBadBindings,
                             "MsvAvTargetName " +
-                                (result.client_target_name
-                                     ? "'" + *result.client_target_name + "'"
-                                     : std::string("absent")) +
+                                (result.client_target_name ? "'" + *result.client_target_name + "'"
+                                                           : std::string("absent")) +
                                 ", expected '" + *policy_.target_name + "'"),
                   "bad_bindings");
     }
@@ -460,8 +453,8 @@ Result<ServerResult> ServerContext::AcceptAuthenticate(ByteSpan token) {
     std::optional<std::array<uint8_t, 16>> cb;
     if (client_info) cb = client_info->ChannelBindings();
     const bool absent = !cb.has_value();
-    const bool tolerated = absent && policy_.channel_binding_mode ==
-                                         ChannelBindingMode::kWhenSupported;
+    const bool tolerated =
+        absent && policy_.channel_binding_mode == ChannelBindingMode::kWhenSupported;
     if (!tolerated && (absent || *cb != *policy_.channel_bindings_md5)) {
       return Fail(MakeError(SecStatus::kBadBindings,
                             absent ? std::string("MsvAvChannelBindings absent")
@@ -472,10 +465,10 @@ Result<ServerResult> ServerContext::AcceptAuthenticate(ByteSpan token) {
 
   result.kind = kind;
   result.exported_session_key = std::move(*exported);
-  events_.push_back(LogEvent{
-      "logon", "user " + result.QualifiedUser() + " workstation '" + result.workstation +
-                   "' response " + ResponseKindName(kind) + " flags " + Hex32(flags) +
-                   (result.mic_verified ? " mic verified" : " no mic")});
+  events_.push_back(LogEvent{"logon", "user " + result.QualifiedUser() + " workstation '" +
+                                          result.workstation + "' response " +
+                                          ResponseKindName(kind) + " flags " + Hex32(flags) +
+                                          (result.mic_verified ? " mic verified" : " no mic")});
   state_ = ServerState::kAuthenticated;
   result_ = result;
   return result;
@@ -495,13 +488,13 @@ Result<ServerContext::StepOutput> ServerContext::Step(ByteSpan token) {
     return StepOutput{{}, true};
   }
   std::string got = type == 0 ? "a token that is not NTLMSSP" : MessageTypeName(type);
-  return Fail(InvalidToken("expected " +
-                           std::string(state_ == ServerState::kAwaitNegotiate ? "NEGOTIATE"
-                                       : state_ == ServerState::kAwaitAuthenticate
-                                           ? "AUTHENTICATE"
-                                           : "no further token") +
-                           ", got " + got + " in state " + ServerStateName(state_)),
-              "protocol_error");
+  return Fail(
+      InvalidToken("expected " +
+                   std::string(state_ == ServerState::kAwaitNegotiate      ? "NEGOTIATE"
+                               : state_ == ServerState::kAwaitAuthenticate ? "AUTHENTICATE"
+                                                                           : "no further token") +
+                   ", got " + got + " in state " + ServerStateName(state_)),
+      "protocol_error");
 }
 
 }  // namespace ntlm::ssp

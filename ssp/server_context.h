@@ -55,8 +55,8 @@ struct LogEvent {
 
 // The verdict of a successful AUTHENTICATE.
 struct ServerResult {
-  std::string user;         // as the client sent it
-  std::string domain;       // as the client sent it
+  std::string user;    // as the client sent it
+  std::string domain;  // as the client sent it
   std::string workstation;
   ResponseKind kind = ResponseKind::kNtlmV2;
   uint32_t negotiated_flags = 0;  // the AUTHENTICATE's NegotiateFlags
@@ -103,9 +103,7 @@ class ServerContext {
   const std::vector<LogEvent>& events() const { return events_; }
   const std::optional<ServerResult>& result() const { return result_; }
   // The CHALLENGE this context sent (or adopted); nullptr before.
-  const ChallengeMessage* challenge() const {
-    return challenge_ ? &*challenge_ : nullptr;
-  }
+  const ChallengeMessage* challenge() const { return challenge_ ? &*challenge_ : nullptr; }
   const ServerPolicy& policy() const { return policy_; }
 
   // The CHALLENGE flags for a client's NEGOTIATE flags under `policy`

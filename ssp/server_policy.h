@@ -27,9 +27,9 @@ inline constexpr uint64_t kDefaultMaxClockSkewSeconds = 129600;
 // How the server treats MsvAvChannelBindings (MS-NLMP 3.2.1.2,
 // 3.2.5.1.2; interop-pitfalls 5 and 6).
 enum class ChannelBindingMode {
-  kNever,           // not checked
-  kWhenSupported,   // checked when the client sent a non-zero value
-  kRequired,        // must be present and equal
+  kNever,          // not checked
+  kWhenSupported,  // checked when the client sent a non-zero value
+  kRequired,       // must be present and equal
 };
 
 struct ServerPolicy {
@@ -70,10 +70,10 @@ std::string DescribeMinSecFailure(uint32_t min_server_sec, uint32_t flags);
 // The response kinds the server distinguishes (3.2.5.1.2).
 enum class ResponseKind {
   kAnonymous,
-  kLm,          // LM response only (NT response empty)
-  kNtlmV1,      // 24-byte NT response
-  kNtlmV1Ess,   // 24-byte NT response with ESS and CC||Z(16) in the LM field
-  kNtlmV2,      // NT response longer than 24 bytes
+  kLm,         // LM response only (NT response empty)
+  kNtlmV1,     // 24-byte NT response
+  kNtlmV1Ess,  // 24-byte NT response with ESS and CC||Z(16) in the LM field
+  kNtlmV2,     // NT response longer than 24 bytes
 };
 const char* ResponseKindName(ResponseKind kind);
 

@@ -135,10 +135,10 @@ INSTANTIATE_TEST_SUITE_P(
         Profile{"ess_128_kx_seal", kBase | kNegotiateEss | kNegotiate128 | kNegotiateKeyExch |
                                        kNegotiateSign | kNegotiateSeal},
         Profile{"ess_128_sign", kBase | kNegotiateEss | kNegotiate128 | kNegotiateSign},
-        Profile{"ess_56_nokx_seal", kBase | kNegotiateEss | kNegotiate56 | kNegotiateSign |
-                                        kNegotiateSeal},
-        Profile{"noess_128_kx_seal", kBase | kNegotiate128 | kNegotiateKeyExch | kNegotiateSign |
-                                         kNegotiateSeal}),
+        Profile{"ess_56_nokx_seal",
+                kBase | kNegotiateEss | kNegotiate56 | kNegotiateSign | kNegotiateSeal},
+        Profile{"noess_128_kx_seal",
+                kBase | kNegotiate128 | kNegotiateKeyExch | kNegotiateSign | kNegotiateSeal}),
     [](const ::testing::TestParamInfo<Profile>& p) { return std::string(p.param.name); });
 
 }  // namespace

@@ -13,8 +13,8 @@ TEST(CredentialsTest, ParsesGssNtlmsspUserFile) {
       "# test accounts\n"
       "CONTOSO:alice:Passw0rd!\n"
       "\n"
-      ":bob:pa:ss:word\n"       // empty domain; the password keeps its colons
-      "CONTOSO:carol:\r\n");    // empty password, CRLF
+      ":bob:pa:ss:word\n"     // empty domain; the password keeps its colons
+      "CONTOSO:carol:\r\n");  // empty password, CRLF
   ASSERT_TRUE(store.ok()) << store.error().reason;
   ASSERT_EQ(store->size(), 3u);
   const auto& accounts = store->accounts();

@@ -8,9 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "harness/token_input.h"
 #include "ssp/authenticate_message.h"
@@ -78,23 +77,24 @@ INSTANTIATE_TEST_SUITE_P(
         // curl: no SIGN/SEAL, no 128: none of 128/56 comes back; ESS does.
         FlagCase{"curl", 0x00088206, 0x028a8206 & ~kTargetTypeServer},
         // 128 and 56 without SIGN or SEAL are ignored (2.2.2.5 U, W).
-        FlagCase{"128_without_sign", kNegotiateUnicode | kNegotiateNtlm | kNegotiate128 |
-                                         kNegotiate56,
+        FlagCase{"128_without_sign",
+                 kNegotiateUnicode | kNegotiateNtlm | kNegotiate128 | kNegotiate56,
                  kNegotiateUnicode | kNegotiateNtlm | kNegotiateTargetInfo | kNegotiateVersion},
         // ESS and LM_KEY together: ESS wins, LM_KEY is dropped.
-        FlagCase{"ess_over_lmkey",
-                 kNegotiateUnicode | kNegotiateNtlm | kNegotiateSign | kNegotiateEss |
-                     kNegotiateLmKey,
-                 kNegotiateUnicode | kNegotiateNtlm | kNegotiateSign | kNegotiateEss |
-                     kNegotiateTargetInfo | kNegotiateVersion},
+        FlagCase{
+            "ess_over_lmkey",
+            kNegotiateUnicode | kNegotiateNtlm | kNegotiateSign | kNegotiateEss | kNegotiateLmKey,
+            kNegotiateUnicode | kNegotiateNtlm | kNegotiateSign | kNegotiateEss |
+                kNegotiateTargetInfo | kNegotiateVersion},
         // LM_KEY is not offered by default (offer_lm_key false).
-        FlagCase{"lmkey_not_offered", kNegotiateUnicode | kNegotiateNtlm | kNegotiateSeal |
-                                          kNegotiateLmKey,
+        FlagCase{"lmkey_not_offered",
+                 kNegotiateUnicode | kNegotiateNtlm | kNegotiateSeal | kNegotiateLmKey,
                  kNegotiateUnicode | kNegotiateNtlm | kNegotiateSeal | kNegotiateTargetInfo |
                      kNegotiateVersion},
         // DATAGRAM, IDENTIFY and ANONYMOUS are never echoed.
-        FlagCase{"no_datagram", kNegotiateUnicode | kNegotiateDatagram | kNegotiateIdentify |
-                                    kNegotiateAnonymous | kNegotiateSign,
+        FlagCase{"no_datagram",
+                 kNegotiateUnicode | kNegotiateDatagram | kNegotiateIdentify | kNegotiateAnonymous |
+                     kNegotiateSign,
                  kNegotiateUnicode | kNegotiateNtlm | kNegotiateSign | kNegotiateTargetInfo |
                      kNegotiateVersion}),
     [](const ::testing::TestParamInfo<FlagCase>& p) { return std::string(p.param.name); });
@@ -290,8 +290,8 @@ TEST(ServerContextTest, RequiredTargetNameAndBindings) {
     ASSERT_TRUE(server.AcceptNegotiate(s.negotiate).ok());
     ASSERT_TRUE(server.AdoptChallenge(s.challenge).ok());
     auto r = server.AcceptAuthenticate(s.authenticate);
-    EXPECT_EQ(r.status(), mode == ChannelBindingMode::kRequired ? SecStatus::kBadBindings
-                                                                 : SecStatus::kOk);
+    EXPECT_EQ(r.status(),
+              mode == ChannelBindingMode::kRequired ? SecStatus::kBadBindings : SecStatus::kOk);
   }
 }
 
