@@ -20,6 +20,7 @@
 #include "ssp/keys.h"
 #include "ssp/negotiate_message.h"
 #include "ssp/ntlmv2_response.h"
+#include "ssp/server_context.h"
 #include "ssp/unicode.h"
 
 namespace ntlm::harness {
@@ -340,23 +341,12 @@ void VerifyAuthenticate(const ssp::AuthenticateMessage& m, ByteSpan token, const
     if (!v2->client.av_pairs) {
       checks.Fail("Target info echo", "the NTLMv2 blob carries no AV pairs");
     } else {
-      std::string problem;
-      for (const auto& pair : challenge->target_info->pairs) {
-        if (pair.id == static_cast<uint16_t>(ssp::AvId::kEol) ||
-            pair.id == static_cast<uint16_t>(ssp::AvId::kFlags)) {
-          continue;
-        }
-        const ssp::AvPair* back = v2->client.av_pairs->Find(static_cast<ssp::AvId>(pair.id));
-        if (back == nullptr)
-          problem = ssp::AvIdName(pair.id) + " missing";
-        else if (back->value != pair.value)
-          problem = ssp::AvIdName(pair.id) + " differs";
-        if (!problem.empty()) break;
-      }
-      if (problem.empty())
+      auto problem = ssp::TargetInfoEchoMismatch(*challenge->target_info, *v2->client.av_pairs);
+      if (!problem) {
         checks.Ok("Target info echo", "every server AV pair came back");
-      else
-        checks.Fail("Target info echo", problem);
+      } else {
+        checks.Fail("Target info echo", *problem);
+      }
     }
     if (auto ts = challenge->target_info->Timestamp()) {
       uint64_t blob = v2->client.timestamp;

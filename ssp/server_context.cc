@@ -52,6 +52,8 @@ std::vector<std::string> DomainVariants(const std::string& domain) {
   return variants;
 }
 
+}  // namespace
+
 // Every AV pair the server sent must come back unchanged, except MsvAvEOL
 // and MsvAvFlags, which the client rewrites with its own bits (a CHALLENGE
 // that carries MsvAvFlags is answered with the MIC bit added).
@@ -68,8 +70,6 @@ std::optional<std::string> TargetInfoEchoMismatch(const AvPairList& sent,
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 const char* ServerStateName(ServerState state) {
   switch (state) {

@@ -23,6 +23,7 @@
 
 #include "crypto/bytes.h"
 #include "crypto/secret.h"
+#include "ssp/av_pairs.h"
 #include "ssp/challenge_message.h"
 #include "ssp/credentials.h"
 #include "ssp/environment.h"
@@ -67,6 +68,12 @@ struct ServerResult {
   // "DOMAIN\user" as the client sent the names.
   std::string QualifiedUser() const { return domain + "\\" + user; }
 };
+
+// The first AV pair of the server's CHALLENGE target info that the client's
+// NTLMv2 blob does not echo unchanged ("MsvAvNbComputerName differs"), or
+// nullopt. MsvAvEOL and MsvAvFlags are exempt: the client rewrites MsvAvFlags
+// with its own bits (3.1.5.1.2).
+std::optional<std::string> TargetInfoEchoMismatch(const AvPairList& sent, const AvPairList& echoed);
 
 enum class ServerState { kAwaitNegotiate, kAwaitAuthenticate, kAuthenticated, kFailed };
 const char* ServerStateName(ServerState state);
