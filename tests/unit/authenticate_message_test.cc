@@ -14,33 +14,16 @@
 #include "ssp/byte_reader.h"
 #include "ssp/flags.h"
 #include "ssp/ntlmv2_response.h"
+#include "tests/unit/codec_test_util.h"
 
 namespace ntlm::ssp {
 namespace {
 
 using ::testing::HasSubstr;
 
-Bytes Hex(std::string_view hex) {
-  std::string error;
-  auto bytes = harness::DecodeHex(hex, error);
-  EXPECT_TRUE(bytes.has_value()) << error;
-  return bytes.value_or(Bytes{});
-}
-
-Bytes B64(std::string_view text) {
-  std::string error;
-  auto bytes = harness::DecodeBase64(text, error);
-  EXPECT_TRUE(bytes.has_value()) << error;
-  return bytes.value_or(Bytes{});
-}
-
-const nlohmann::json& Vectors() {
-  static const nlohmann::json j = [] {
-    std::ifstream in(std::string(NTLM_SOURCE_DIR) + "/vectors/ms-nlmp-4.2.json");
-    return nlohmann::json::parse(in);
-  }();
-  return j;
-}
+using testing_util::B64;
+using testing_util::Hex;
+using testing_util::Vectors;
 
 Bytes SpecAuthenticate(const char* section) {
   return Hex(Vectors()[section]["messages"]["AUTHENTICATE_MESSAGE"]["hex"].get<std::string>());
