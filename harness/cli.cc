@@ -1,15 +1,43 @@
 #include "harness/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
+#include <iterator>
 #include <string>
 
 #include "crypto/init.h"
 #include "harness/decode.h"
+#include "harness/matrix_command.h"
+#include "harness/profile.h"
 #include "harness/replay_command.h"
 #include "harness/selfcheck.h"
 
 namespace ntlm::harness {
+namespace {
+
+// The policy-selection and report options of matrix and profile.
+void AddMatrixOutputOptions(CLI::App& app, MatrixOutputOptions& o) {
+  app.add_option("--policy", o.policies,
+                 "NtlmMinServerSec columns: values as hex (0x20080030) or flag names "
+                 "(SEAL|128|ESS), comma-separated or repeated; 'all' = the 16 combinations "
+                 "(default)");
+  app.add_option("--lm-compat", o.lm_compat,
+                 "Server LmCompatibilityLevel(s) to cross with: 3 (default), 0..5, 0,3,5");
+  app.add_option("--epa", o.epa,
+                 "EPA settings to cross with: off (default), mic, spn, cbt, all, or every");
+  app.add_option("--json", o.json_path, "Write the JSON report to FILE ('-': stdout)");
+  app.add_option("--junit", o.junit_path, "Write a JUnit XML report (one testcase per cell)");
+  app.add_option("--html", o.html_path,
+                 "Write one self-contained HTML page; each cell opens its exchange");
+  app.add_option("--record", o.record_dir, "Write every cell as a transcript into DIR");
+  app.add_option("--config", o.config_path,
+                 "Server configuration (JSON: identity, policy, accounts; see README)");
+  app.add_option("--color", o.color, "Colour the table: auto (default), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+}
+
+}  // namespace
 
 int RunCli(int argc, char** argv) {
   CLI::App app{"ntlmssp-harness: a reference NTLMv2 SSP server and its test harness"};
@@ -56,11 +84,42 @@ int RunCli(int argc, char** argv) {
                      "Write one JSON object per transcript (JSON Lines) to FILE, '-' for stdout");
   replay->add_flag("-v,--verbose", replay_options.verbose, "Print the server's log events");
 
+  MatrixOptions matrix_options;
+  auto* matrix = app.add_subcommand(
+      "matrix",
+      "The main job: every client variation of the catalogue against the in-process server "
+      "under every NtlmMinServerSec combination, compared with the catalogue's expectations; "
+      "exit 0 all as expected, 1 a difference, 2 usage or configuration error");
+  matrix->add_option("--catalogue", matrix_options.catalogue_dir,
+                     "Variation folder (default: $NTLM_VARIATIONS or vectors/variations)");
+  matrix->add_option("--filter", matrix_options.filters,
+                     "Only variations whose name matches (glob, or substring; comma-separated "
+                     "or repeated)");
+  matrix->add_option("--seed", matrix_options.seed,
+                     "Reproducible run: every random byte from this seed, clock fixed at "
+                     "2026-01-01T00:00:00Z unless --clock");
+  matrix->add_flag("--deterministic", matrix_options.deterministic, "Same as --seed 0");
+  matrix->add_option("--clock", matrix_options.clock,
+                     "Server and client clock, RFC 3339 (default: now)");
+  AddMatrixOutputOptions(*matrix, matrix_options.output);
+
+  ProfileOptions profile_options;
+  profile_options.output.lm_compat = "0..5";
+  auto* profile = app.add_subcommand(
+      "profile",
+      "Which of my clients break if I set this policy? Replays transcripts recorded from real "
+      "clients under every NtlmMinServerSec value and LmCompatibilityLevel 0..5 and shows which "
+      "accept each one and, for the rest, what is missing; exit 0, or 2 for unreadable input");
+  profile->add_option("paths", profile_options.paths, "Transcript files or folders")->required();
+  AddMatrixOutputOptions(*profile, profile_options.output);
+
   // Name an unknown command instead of CLI11's "A subcommand is required".
-  if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "decode" &&
-      std::string(argv[1]) != "replay" && std::string(argv[1]) != "selfcheck") {
+  static const char* kCommands[] = {"decode", "replay", "selfcheck", "matrix", "profile"};
+  if (argc > 1 && argv[1][0] != '-' &&
+      std::none_of(std::begin(kCommands), std::end(kCommands),
+                   [&](const char* c) { return std::string(argv[1]) == c; })) {
     std::cerr << "ntlmssp-harness: unknown command '" << argv[1]
-              << "' (expected decode, replay or selfcheck; see --help)\n";
+              << "' (expected decode, replay, selfcheck, matrix or profile; see --help)\n";
     return kExitUsage;
   }
   try {
@@ -77,6 +136,8 @@ int RunCli(int argc, char** argv) {
   }
   if (decode->parsed()) return RunDecodeCommand(decode_options, std::cin, std::cout, std::cerr);
   if (replay->parsed()) return RunReplayCommand(replay_options, std::cout, std::cerr);
+  if (matrix->parsed()) return RunMatrixCommand(matrix_options, std::cout, std::cerr);
+  if (profile->parsed()) return RunProfileCommand(profile_options, std::cout, std::cerr);
   if (selfcheck->parsed()) {
     std::cout << "OpenSSL providers: default + legacy loaded (MD4, RC4, DES available)\n";
     return RunSelfcheck(selfcheck_options, argv[0], std::cout, std::cerr);

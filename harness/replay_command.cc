@@ -11,11 +11,8 @@
 namespace ntlm::harness {
 namespace fs = std::filesystem;
 
-namespace {
-
-// Expands folders into their *.json files (sorted), keeps files as given.
-bool CollectFiles(const std::vector<std::string>& paths, std::vector<fs::path>& files,
-                  std::ostream& err) {
+bool CollectTranscriptFiles(const std::vector<std::string>& paths, std::vector<fs::path>& files,
+                            std::ostream& err, const char* command) {
   bool ok = true;
   for (const auto& p : paths) {
     std::error_code ec;
@@ -27,12 +24,12 @@ bool CollectFiles(const std::vector<std::string>& paths, std::vector<fs::path>& 
         if (it->is_regular_file() && it->path().extension() == ".json") found.push_back(it->path());
       }
       if (ec) {
-        err << "replay: " << p << ": " << ec.message() << "\n";
+        err << command << ": " << p << ": " << ec.message() << "\n";
         ok = false;
         continue;
       }
       if (found.empty()) {
-        err << "replay: " << p << ": no *.json transcripts in this folder\n";
+        err << command << ": " << p << ": no *.json transcripts in this folder\n";
         ok = false;
       }
       std::sort(found.begin(), found.end());
@@ -40,18 +37,16 @@ bool CollectFiles(const std::vector<std::string>& paths, std::vector<fs::path>& 
     } else if (fs::is_regular_file(path, ec)) {
       files.push_back(path);
     } else {
-      err << "replay: " << p << ": no such file or folder\n";
+      err << command << ": " << p << ": no such file or folder\n";
       ok = false;
     }
   }
   return ok;
 }
 
-}  // namespace
-
 int RunReplayCommand(const ReplayCommandOptions& options, std::ostream& out, std::ostream& err) {
   std::vector<fs::path> files;
-  bool inputs_ok = CollectFiles(options.paths, files, err);
+  bool inputs_ok = CollectTranscriptFiles(options.paths, files, err, "replay");
 
   std::ofstream json_file;
   std::ostream* json = nullptr;

@@ -1,6 +1,7 @@
 // replay_command.h: `ntlmssp-harness replay PATH...`.
 #pragma once
 
+#include <filesystem>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -14,6 +15,12 @@ struct ReplayCommandOptions {
 };
 
 // Exit code: 0 all match, 1 any differs, 2 a path or transcript is invalid.
+// Expands folders into their *.json files (recursively, sorted) and keeps
+// files as given; errors are reported as "COMMAND: PATH: what".
+bool CollectTranscriptFiles(const std::vector<std::string>& paths,
+                            std::vector<std::filesystem::path>& files, std::ostream& err,
+                            const char* command);
+
 int RunReplayCommand(const ReplayCommandOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace ntlm::harness

@@ -122,12 +122,14 @@ uint32_t ServerContext::NegotiateResponseFlags(uint32_t client, const ServerPoli
       flags |= kRequestNonNtSessionKey;
     }
   }
-  // 128/56 are returned only when the client asked for them together with
-  // SIGN or SEAL (2.2.2.5 U, W); KEY_EXCH when asked and offered (V).
-  if (sign_or_seal) {
-    if (Has(client, kNegotiate128) && policy.offer_128bit) flags |= kNegotiate128;
-    if (Has(client, kNegotiate56) && policy.offer_56bit) flags |= kNegotiate56;
-  }
+  // 128/56 are returned whenever the client asked for them and the server
+  // offers them. 2.2.2.5 U and W make this a MUST when SIGN or SEAL is also
+  // asked for and are silent otherwise; Windows (IIS answers the HTTP
+  // NEGOTIATE 0xa2088207 with 128 and 56), Samba and gss-ntlmssp echo them
+  // without SIGN/SEAL too, so an authentication-only client that asks for
+  // 128 meets a 0x20000000 minimum, as it does against Windows.
+  if (Has(client, kNegotiate128) && policy.offer_128bit) flags |= kNegotiate128;
+  if (Has(client, kNegotiate56) && policy.offer_56bit) flags |= kNegotiate56;
   // KEY_EXCH likewise only with SIGN or SEAL (2.2.2.5 V): without them the
   // EncryptedRandomSessionKey is not used (3.2.5.1.2), and peers disagree on
   // what the key then is, so the server does not grant it.

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "harness/cli.h"
+#include "harness_run_util.h"
 
 namespace ntlm::harness {
 namespace {
@@ -25,57 +26,6 @@ namespace fs = std::filesystem;
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-struct RunResult {
-  int rc = -1;
-  std::string out, err;
-};
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q += c;
-    }
-  }
-  return q + "'";
-}
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Runs the harness with `args` (already shell-quoted) from `cwd`, with an
-// optional environment prefix ("OPENSSL_MODULES=/x") and stdin file.
-RunResult Harness(const std::string& args, const std::string& env = "",
-                  const std::string& cwd = NTLM_SOURCE_DIR, const std::string& stdin_file = "") {
-  static int counter = 0;
-  const fs::path err_file =
-      fs::temp_directory_path() /
-      ("harness_cli_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + ".err");
-  std::string cmd = "cd " + Quote(cwd) + " && " + (env.empty() ? "" : "env " + env + " ") +
-                    Quote(NTLM_HARNESS_BIN) + " " + args + " 2>" + Quote(err_file.string());
-  cmd += stdin_file.empty() ? " </dev/null" : " <" + Quote(stdin_file);
-  RunResult r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "popen failed: " << cmd;
-    return r;
-  }
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.err = ReadAll(err_file);
-  fs::remove(err_file);
-  return r;
-}
 
 size_t CountTranscripts() {
   size_t n = 0;

@@ -53,11 +53,10 @@ struct CapabilitySet {
 };
 
 // How the rows were derived (by hand, from MS-NLMP and the server's echo
-// rules): the CHALLENGE carries SIGN/SEAL/ESS as the client requested them;
-// 128 only when the client asked for it together with SIGN or SEAL (2.2.2.5
-// U). A minimum bit missing from the CHALLENGE fails at the NEGOTIATE; a bit
-// missing only from the AUTHENTICATE's flags fails there (3.2.5.1.2), before
-// the response or the MIC is looked at.
+// rules): the CHALLENGE carries SIGN/SEAL/ESS/128 as the client requested
+// them (128 also without SIGN or SEAL, as Windows echoes it). A minimum bit missing from the
+// CHALLENGE fails at the NEGOTIATE; a bit missing only from the AUTHENTICATE's flags fails there
+// (3.2.5.1.2), before the response or the MIC is looked at.
 //                           min i: 0123456789abcdef
 const std::vector<CapabilitySet>& Sets() {
   static const std::vector<CapabilitySet> sets = {
@@ -88,10 +87,10 @@ const std::vector<CapabilitySet>& Sets() {
       {"sign_128_ntlmv1_ess",
        kBase | kNegotiateSign | kNegotiateEss | kNegotiate128 | kNegotiate56 | kNegotiateKeyExch, 1,
        0, 0, "AANNAANNAANNAANN"},
-      // Auth only (HTTP-like): 128 is asked for but not granted without
-      // SIGN/SEAL, so the CHALLENGE has only {ESS}.
+      // Auth only (HTTP-like, Windows' 0xa2088207): 128 is asked for without
+      // SIGN/SEAL and still granted, so the CHALLENGE has {ESS, 128}.
       {"auth_only_ntlmv2", kBase | kNegotiateEss | kNegotiate128 | kNegotiate56, 3, 0, 0,
-       "ANNNANNNNNNNNNNN"},
+       "ANNNANNNANNNANNN"},
       // Auth-only NTLMv1: the CHALLENGE has none of the four bits.
       {"auth_only_ntlmv1", kBase, 2, 0, 0, "ANNNNNNNNNNNNNNN"},
       // NEGOTIATE has everything, the AUTHENTICATE drops a bit (keys and MIC

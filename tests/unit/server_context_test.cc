@@ -76,10 +76,15 @@ INSTANTIATE_TEST_SUITE_P(
         FlagCase{"oem_only", 0xe288b036, 0xe2888236},
         // curl: no SIGN/SEAL, no 128: none of 128/56 comes back; ESS does.
         FlagCase{"curl", 0x00088206, 0x028a8206 & ~kTargetTypeServer},
-        // 128 and 56 without SIGN or SEAL are ignored (2.2.2.5 U, W).
+        // 128 and 56 without SIGN or SEAL are still echoed, as Windows, Samba
+        // and gss-ntlmssp do (2.2.2.5 U, W require it only with SIGN/SEAL).
         FlagCase{"128_without_sign",
                  kNegotiateUnicode | kNegotiateNtlm | kNegotiate128 | kNegotiate56,
-                 kNegotiateUnicode | kNegotiateNtlm | kNegotiateTargetInfo | kNegotiateVersion},
+                 kNegotiateUnicode | kNegotiateNtlm | kNegotiate128 | kNegotiate56 |
+                     kNegotiateTargetInfo | kNegotiateVersion},
+        // Windows' HTTP NEGOTIATE (0xa2088207): 128 and 56 without SIGN/SEAL
+        // come back; KEY_EXCH was not asked for.
+        FlagCase{"windows_http", 0xa2088207, 0xa28a8205 & ~kTargetTypeServer},
         // ESS and LM_KEY together: ESS wins, LM_KEY is dropped.
         FlagCase{
             "ess_over_lmkey",

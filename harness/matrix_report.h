@@ -1,0 +1,39 @@
+// matrix_report.h: the machine-readable and shareable forms of a matrix run
+// (also used by `profile`, whose result is a MatrixRun too).
+//   JSON  "ntlmssp-harness-matrix/1", schema docs/schemas/matrix.schema.json
+//   JUnit one <testcase> per cell, schema docs/schemas/junit.xsd
+//   HTML  one self-contained page: the coloured matrix; a click on a cell
+//         opens its exchange (tokens as `decode` shows them, statuses, events)
+//   --record DIR: every cell as a transcript (spec/transcript-format.md)
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+
+#include "harness/matrix.h"
+
+namespace ntlm::harness {
+
+// Which command produced the run ("matrix" or "profile"): names the report.
+struct ReportInfo {
+  std::string command = "matrix";
+  std::string title = "ntlmssp-harness matrix";
+};
+
+nlohmann::ordered_json MatrixJson(const MatrixRun& run, const ReportInfo& info);
+void WriteJUnit(const MatrixRun& run, const ReportInfo& info, std::ostream& out);
+void WriteHtml(const MatrixRun& run, const ReportInfo& info, std::ostream& out);
+
+// "windows-modern.S-C-8" style file names: the transcript name made safe.
+std::string CellFileName(const CellResult& cell);
+
+// Writes every cell's transcript into `dir` (created if needed). Returns
+// false with `error` naming the path on failure.
+bool RecordCells(const MatrixRun& run, const std::filesystem::path& dir, std::string& error);
+
+// The `decode` rendering of a cell's transcript (every token dissected).
+std::string DecodedExchange(const CellResult& cell);
+
+}  // namespace ntlm::harness
