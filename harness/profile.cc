@@ -7,7 +7,11 @@
 #include "harness/cli.h"
 #include "harness/replay.h"
 #include "harness/replay_command.h"
+#include "ssp/authenticate_message.h"
+#include "ssp/flags.h"
 #include "ssp/hex.h"
+#include "ssp/negotiate_message.h"
+#include "ssp/server_context.h"
 
 namespace ntlm::harness {
 namespace {
@@ -49,6 +53,43 @@ std::string LevelText(const std::vector<int>& levels) {
   std::string s;
   for (int l : levels) s += (s.empty() ? "" : ",") + std::to_string(l);
   return s;
+}
+
+// The first capability a refused cell lacks, for grouping: "missing
+// NTLMSSP_NEGOTIATE_SEAL in the NEGOTIATE" for a minimum the client does not
+// meet (the lowest missing bit), otherwise the status, where, and the server's
+// reason.
+std::string FirstMissingCapability(const CellResult& cell, const PolicyColumn& column) {
+  const Transcript& t = cell.transcript;
+  if (cell.observed.status == ssp::SecStatus::kUnsupportedFunction && cell.at_index &&
+      *cell.at_index < t.exchange.size()) {
+    const auto& entry = t.exchange[*cell.at_index];
+    std::optional<uint32_t> flags;
+    const char* where = "";
+    if (entry.type == EntryType::kNegotiate) {
+      if (auto n = ssp::DecodeNegotiateMessage(entry.token); n.ok()) {
+        ssp::ServerPolicy policy;
+        policy.min_server_sec = column.min_server_sec;
+        policy.lm_compat_level = column.lm_compat_level;
+        flags = ssp::ServerContext::NegotiateResponseFlags(n->flags, policy);
+        where = " (the server could not grant it from the NEGOTIATE)";
+      }
+    } else if (entry.type == EntryType::kAuthenticate) {
+      if (auto a = ssp::DecodeAuthenticateMessage(entry.token); a.ok()) {
+        flags = a->flags;
+        where = " in the AUTHENTICATE's flags";
+      }
+    }
+    if (flags) {
+      const uint32_t missing = ssp::MissingMinSecBits(column.min_server_sec, *flags);
+      for (uint32_t bit : {ssp::kNegotiateSign, ssp::kNegotiateSeal, ssp::kNegotiateEss,
+                           ssp::kNegotiate128}) {
+        if (missing & bit) return "missing " + ssp::FlagNames(bit) + where;
+      }
+    }
+  }
+  return ssp::StatusName(cell.observed.status) + " at the " + StageName(cell.observed.at) + ": " +
+         cell.reason;
 }
 
 std::string MinSecLabel(uint32_t min) {
@@ -145,7 +186,7 @@ void PrintProfileTable(const MatrixRun& run, std::ostream& out, bool color) {
   out << "\nWhat breaks each client:\n";
   size_t everywhere = 0;
   for (const auto& row : run.rows) {
-    std::map<std::string, std::vector<std::string>> reasons;
+    std::map<std::string, std::vector<size_t>> reasons;  // reason -> column indexes
     std::vector<std::string> order;
     size_t ok = 0;
     for (size_t i = 0; i < row.cells.size(); ++i) {
@@ -154,19 +195,30 @@ void PrintProfileTable(const MatrixRun& run, std::ostream& out, bool color) {
         ++ok;
         continue;
       }
-      std::string key = ssp::StatusName(cell.observed.status) + " at the " +
-                        StageName(cell.observed.at) + ": " + cell.reason;
+      const std::string key = FirstMissingCapability(cell, run.columns[i]);
       if (!reasons.count(key)) order.push_back(key);
-      reasons[key].push_back(ColumnLabel(run.columns[i]));
+      reasons[key].push_back(i);
     }
     out << "  " << row.name << " (" << row.description << "): accepted under " << ok << " of "
         << row.cells.size() << " policies\n";
     if (ok == row.cells.size()) ++everywhere;
     for (const auto& key : order) {
-      const auto& cols = reasons[key];
+      // NtlmMinServerSec values in column order, with the levels when the
+      // reason does not hold at every level.
+      std::vector<uint32_t> group_mins;
+      std::map<uint32_t, std::vector<int>> group_levels;
+      for (size_t i : reasons[key]) {
+        const PolicyColumn& c = run.columns[i];
+        if (!group_levels.count(c.min_server_sec)) group_mins.push_back(c.min_server_sec);
+        group_levels[c.min_server_sec].push_back(c.lm_compat_level);
+      }
       std::string list;
-      for (size_t i = 0; i < cols.size() && i < 8; ++i) list += (i ? " " : "") + cols[i];
-      if (cols.size() > 8) list += " (+" + std::to_string(cols.size() - 8) + " more)";
+      for (uint32_t m : group_mins) {
+        auto& lv = group_levels[m];
+        std::sort(lv.begin(), lv.end());
+        list += (list.empty() ? "" : " ") + MinSecLabel(m);
+        if (lv != levels) list += " (level " + LevelText(lv) + ")";
+      }
       out << "    " << key << "\n      under " << list << "\n";
     }
   }
