@@ -82,8 +82,8 @@ std::string FirstMissingCapability(const CellResult& cell, const PolicyColumn& c
     }
     if (flags) {
       const uint32_t missing = ssp::MissingMinSecBits(column.min_server_sec, *flags);
-      for (uint32_t bit : {ssp::kNegotiateSign, ssp::kNegotiateSeal, ssp::kNegotiateEss,
-                           ssp::kNegotiate128}) {
+      for (uint32_t bit :
+           {ssp::kNegotiateSign, ssp::kNegotiateSeal, ssp::kNegotiateEss, ssp::kNegotiate128}) {
         if (missing & bit) return "missing " + ssp::FlagNames(bit) + where;
       }
     }
