@@ -8,6 +8,7 @@
 #include "harness/decode.h"
 #include "harness/replay_command.h"
 #include "harness/selfcheck.h"
+#include "harness/serve_command.h"
 
 namespace ntlm::harness {
 
@@ -56,11 +57,20 @@ int RunCli(int argc, char** argv) {
                      "Write one JSON object per transcript (JSON Lines) to FILE, '-' for stdout");
   replay->add_flag("-v,--verbose", replay_options.verbose, "Print the server's log events");
 
+  ServeOptions serve_options;
+  auto* serve = app.add_subcommand(
+      "serve",
+      "Run the reference server on the network (HTTP NTLM/Negotiate, DCE/RPC) until "
+      "SIGINT/SIGTERM; exit 0 clean shutdown, 2 usage/configuration, 3 environment (address "
+      "in use)");
+  AddServeOptions(*serve, serve_options);
+
   // Name an unknown command instead of CLI11's "A subcommand is required".
   if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "decode" &&
-      std::string(argv[1]) != "replay" && std::string(argv[1]) != "selfcheck") {
+      std::string(argv[1]) != "replay" && std::string(argv[1]) != "selfcheck" &&
+      std::string(argv[1]) != "serve") {
     std::cerr << "ntlmssp-harness: unknown command '" << argv[1]
-              << "' (expected decode, replay or selfcheck; see --help)\n";
+              << "' (expected decode, replay, selfcheck or serve; see --help)\n";
     return kExitUsage;
   }
   try {
@@ -77,6 +87,7 @@ int RunCli(int argc, char** argv) {
   }
   if (decode->parsed()) return RunDecodeCommand(decode_options, std::cin, std::cout, std::cerr);
   if (replay->parsed()) return RunReplayCommand(replay_options, std::cout, std::cerr);
+  if (serve->parsed()) return RunServeCommand(serve_options, std::cout, std::cerr);
   if (selfcheck->parsed()) {
     std::cout << "OpenSSL providers: default + legacy loaded (MD4, RC4, DES available)\n";
     return RunSelfcheck(selfcheck_options, argv[0], std::cout, std::cerr);
