@@ -143,8 +143,8 @@ HttpRequestParser::State HttpRequestParser::Parse() {
       return state_;
     }
     if (head_end > limits_.max_header_bytes) {
-      return Fail(431, "request line and headers are " + std::to_string(head_end) +
-                           " bytes, more than " + std::to_string(limits_.max_header_bytes));
+      return Fail(431, "request line and headers of " + std::to_string(head_end) +
+                           " bytes exceed " + std::to_string(limits_.max_header_bytes) + " bytes");
     }
     if (ParseHead(head_end) == State::kError) return state_;
     buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<ptrdiff_t>(head_end));
