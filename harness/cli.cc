@@ -12,6 +12,7 @@
 #include "harness/profile.h"
 #include "harness/replay_command.h"
 #include "harness/selfcheck.h"
+#include "harness/serve_command.h"
 
 namespace ntlm::harness {
 namespace {
@@ -113,13 +114,21 @@ int RunCli(int argc, char** argv) {
   profile->add_option("paths", profile_options.paths, "Transcript files or folders")->required();
   AddMatrixOutputOptions(*profile, profile_options.output);
 
+  ServeOptions serve_options;
+  auto* serve = app.add_subcommand(
+      "serve",
+      "Run the reference server on the network (HTTP NTLM/Negotiate, DCE/RPC) until "
+      "SIGINT/SIGTERM; exit 0 clean shutdown, 2 usage/configuration, 3 environment (address "
+      "in use)");
+  AddServeOptions(*serve, serve_options);
+
   // Name an unknown command instead of CLI11's "A subcommand is required".
-  static const char* kCommands[] = {"decode", "replay", "selfcheck", "matrix", "profile"};
+  static const char* kCommands[] = {"decode", "replay", "selfcheck", "matrix", "profile", "serve"};
   if (argc > 1 && argv[1][0] != '-' &&
       std::none_of(std::begin(kCommands), std::end(kCommands),
                    [&](const char* c) { return std::string(argv[1]) == c; })) {
     std::cerr << "ntlmssp-harness: unknown command '" << argv[1]
-              << "' (expected decode, replay, selfcheck, matrix or profile; see --help)\n";
+              << "' (expected matrix, profile, serve, decode, replay or selfcheck; see --help)\n";
     return kExitUsage;
   }
   try {
@@ -138,6 +147,7 @@ int RunCli(int argc, char** argv) {
   if (replay->parsed()) return RunReplayCommand(replay_options, std::cout, std::cerr);
   if (matrix->parsed()) return RunMatrixCommand(matrix_options, std::cout, std::cerr);
   if (profile->parsed()) return RunProfileCommand(profile_options, std::cout, std::cerr);
+  if (serve->parsed()) return RunServeCommand(serve_options, std::cout, std::cerr);
   if (selfcheck->parsed()) {
     std::cout << "OpenSSL providers: default + legacy loaded (MD4, RC4, DES available)\n";
     return RunSelfcheck(selfcheck_options, argv[0], std::cout, std::cerr);

@@ -1,0 +1,45 @@
+#include "harness/net/auth_log.h"
+
+#include <nlohmann/json.hpp>
+
+#include "harness/transcript.h"
+#include "ssp/hex.h"
+
+namespace ntlm::harness::net {
+
+std::string FormatAuthLogLine(const AuthLogRecord& record, ssp::FileTime now) {
+  nlohmann::ordered_json line;
+  line["time"] = FormatRfc3339(now);
+  line["event"] = "auth";
+  line["front"] = record.front;
+  line["client"] = record.client_address;
+  line["user"] = record.user;
+  line["domain"] = record.domain;
+  line["workstation"] = record.workstation;
+  line["negotiated_flags"] = ssp::Hex32(record.negotiated_flags);
+  line["min_server_sec"] = ssp::Hex32(record.min_server_sec);
+  line["lm_compat_level"] = record.lm_compat_level;
+  line["verdict"] = record.accepted ? "accept" : "reject";
+  line["status"] = ssp::StatusName(record.status);
+  line["reason"] = record.reason;
+  // Names the client chose may be any bytes: replace invalid UTF-8.
+  return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+void AuthLogSink::Write(const AuthLogRecord& record) {
+  std::string line = FormatAuthLogLine(record, clock_.Now());
+  std::lock_guard<std::mutex> lock(mutex_);
+  out_ << line << '\n' << std::flush;
+}
+
+void AuthLogSink::Event(const std::string& event, const std::string& text) {
+  nlohmann::ordered_json line;
+  line["time"] = FormatRfc3339(clock_.Now());
+  line["event"] = event;
+  line["message"] = text;
+  std::string out = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  std::lock_guard<std::mutex> lock(mutex_);
+  out_ << out << '\n' << std::flush;
+}
+
+}  // namespace ntlm::harness::net

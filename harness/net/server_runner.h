@@ -1,0 +1,92 @@
+// server_runner.h: the listeners of `serve`.
+//
+// One io_context (one thread) runs an acceptor coroutine per front and one
+// coroutine per connection. The runner enforces max_connections across all
+// fronts (a connection over the limit is closed at once and logged), stops on
+// Stop() or, when asked, on SIGINT/SIGTERM (asio::signal_set), and on
+// stopping closes the acceptors and drops every connection with its NTLM
+// context.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/net/front_context.h"
+
+namespace ntlm::harness::net {
+
+// A front's per-connection coroutine: ServeHttpConnection, ServeRpcConnection.
+using ConnectionHandler = std::function<asio::awaitable<void>(
+    asio::ip::tcp::socket socket, const FrontContext& ctx, uint64_t connection_id)>;
+
+struct FrontSpec {
+  std::string name;     // "http", "rpc"
+  std::string address;  // "127.0.0.1:8080", "[::1]:0", "localhost:8080"
+  ConnectionHandler handler;
+};
+
+// "ADDR:PORT" with ADDR an IPv4 literal, a bracketed IPv6 literal or
+// "localhost" (127.0.0.1); PORT 0..65535 (0: the system picks one). nullopt
+// with `error` naming the text otherwise.
+std::optional<asio::ip::tcp::endpoint> ParseListenAddress(const std::string& text,
+                                                          std::string& error);
+// "127.0.0.1:8080", "[::1]:8080".
+std::string EndpointText(const asio::ip::tcp::endpoint& endpoint);
+
+class ServerRunner {
+ public:
+  // `ctx` must outlive the runner. `on_event` receives one-line notices
+  // (connection refused at the limit, shutdown); may be empty.
+  ServerRunner(const FrontContext& ctx, std::function<void(const std::string&)> on_event);
+  ~ServerRunner();
+  ServerRunner(const ServerRunner&) = delete;
+  ServerRunner& operator=(const ServerRunner&) = delete;
+
+  // Binds and listens on every front. On failure nothing listens and `error`
+  // names the front, the address and the reason ("http 127.0.0.1:8080:
+  // Address already in use").
+  bool Listen(std::vector<FrontSpec> fronts, std::string& error);
+  // The bound address of each front, in Listen order (the real port for 0).
+  std::vector<std::pair<std::string, asio::ip::tcp::endpoint>> bound() const;
+
+  // Serves until Stop() or, with `handle_signals`, SIGINT/SIGTERM. Returns
+  // the signal number that stopped it, or 0.
+  int Run(bool handle_signals);
+  // Thread-safe; Run() returns soon after.
+  void Stop();
+
+  size_t active_connections() const { return active_.load(); }
+  uint64_t accepted_connections() const { return accepted_.load(); }
+  uint64_t refused_connections() const { return refused_.load(); }
+
+ private:
+  struct Front {
+    std::string name;
+    asio::ip::tcp::acceptor acceptor;
+    ConnectionHandler handler;
+  };
+  asio::awaitable<void> Accept(Front& front);
+  asio::awaitable<void> Connection(ConnectionHandler handler, asio::ip::tcp::socket socket,
+                                   uint64_t id);
+  void Shutdown();
+
+  const FrontContext& ctx_;
+  std::function<void(const std::string&)> on_event_;
+  asio::io_context io_;
+  std::vector<std::unique_ptr<Front>> fronts_;
+  std::atomic<size_t> active_{0};
+  std::atomic<uint64_t> accepted_{0};
+  std::atomic<uint64_t> refused_{0};
+  uint64_t next_id_ = 0;
+  int stop_signal_ = 0;
+};
+
+}  // namespace ntlm::harness::net

@@ -1,0 +1,108 @@
+#include "harness/net/transcript_recorder.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "harness/token_input.h"
+
+namespace ntlm::harness::net {
+
+ExchangeTranscriptBuilder::ExchangeTranscriptBuilder(const FrontContext& ctx, std::string name,
+                                                     std::string description)
+    : ctx_(ctx), name_(std::move(name)), description_(std::move(description)) {}
+
+void ExchangeTranscriptBuilder::Restart(std::string name) {
+  name_ = std::move(name);
+  entries_.clear();
+}
+
+size_t ExchangeTranscriptBuilder::AddToken(EntryDir dir, EntryType type, ByteSpan token) {
+  TranscriptEntry entry;
+  entry.dir = dir;
+  entry.type = type;
+  entry.token.assign(token.begin(), token.end());
+  entries_.push_back(std::move(entry));
+  return entries_.size() - 1;
+}
+
+Transcript ExchangeTranscriptBuilder::Build(bool accepted, ssp::SecStatus status,
+                                            std::optional<size_t> at, const std::string& user,
+                                            const std::string& domain,
+                                            std::optional<uint32_t> negotiated_flags) const {
+  Transcript t;
+  t.name = name_;
+  t.description = description_;
+  t.client = client_;
+  if (ctx_.accounts && !user.empty()) {
+    for (const ssp::Account* account : ctx_.accounts->Candidates(user, domain)) {
+      TranscriptAccount a;
+      a.user = account->user;
+      a.domain = account->domain;
+      a.nt_hash = EncodeHex(ByteSpan(account->nt_hash));
+      t.accounts.push_back(std::move(a));
+    }
+  }
+  const ssp::ServerPolicy& policy = ctx_.policy;
+  t.server.min_server_sec = policy.min_server_sec;
+  t.server.lm_compat_level = policy.lm_compat_level;
+  if (policy.max_clock_skew_seconds && ctx_.clock) {
+    t.server.clock = ctx_.clock->Now();
+    t.server.max_clock_skew_s = *policy.max_clock_skew_seconds;
+  }
+  t.server.require_mic = policy.require_mic;
+  t.server.target_name = policy.target_name;
+  t.server.channel_bindings_md5 = policy.channel_bindings_md5;
+  t.exchange = entries_;
+  t.expect.accept = accepted;
+  t.expect.status = status;
+  if (!accepted) t.expect.at = at;
+  if (accepted) {
+    t.expect.user = domain + "\\" + user;
+    t.expect.negotiated_flags = negotiated_flags;
+  }
+  return t;
+}
+
+std::unique_ptr<TranscriptRecorder> TranscriptRecorder::Open(const std::filesystem::path& dir,
+                                                             std::string& error) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) {
+    error = "cannot create the record folder " + dir.string() + ": " +
+            (ec ? ec.message() : std::string("not a directory"));
+    return nullptr;
+  }
+  return std::unique_ptr<TranscriptRecorder>(new TranscriptRecorder(dir));
+}
+
+bool TranscriptRecorder::Write(const Transcript& transcript, std::string& error) {
+  std::string text = TranscriptToJson(transcript).dump(2) + "\n";
+  std::filesystem::path path = dir_ / (transcript.name + ".json");
+  std::lock_guard<std::mutex> lock(mutex_);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    error = "cannot write " + path.string() + ": " + std::strerror(errno);
+    return false;
+  }
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      error = "cannot write " + path.string() + ": " + std::strerror(errno);
+      ::close(fd);
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0) {
+    error = "cannot write " + path.string() + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace ntlm::harness::net

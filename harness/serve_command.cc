@@ -1,0 +1,202 @@
+#include "harness/serve_command.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <optional>
+
+#include "harness/cli.h"
+#include "harness/net/auth_log.h"
+#include "harness/net/front_context.h"
+#include "harness/net/http_session.h"
+#include "harness/net/server_runner.h"
+#include "harness/net/transcript_recorder.h"
+#include "harness/system_clock.h"
+#include "harness/user_file.h"
+#include "ssp/flags.h"
+#include "ssp/hex.h"
+
+// ---- DCE/RPC front: harness/net/rpc_front.h comes from the RPC branch. -----
+#if __has_include("harness/net/rpc_front.h")
+#include "harness/net/rpc_front.h"
+#define NTLM_SERVE_HAVE_RPC_FRONT 1
+#else
+#define NTLM_SERVE_HAVE_RPC_FRONT 0
+#endif
+// ----------------------------------------------------------------------------
+
+namespace ntlm::harness {
+namespace {
+
+std::chrono::milliseconds Millis(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000.0 + 0.5));
+}
+
+}  // namespace
+
+void AddServeOptions(CLI::App& serve, ServeOptions& o) {
+  serve.add_option("--http", o.http_address,
+                   std::string("HTTP NTLM/Negotiate listener ADDR:PORT (port 0: any free port). "
+                               "Default ") +
+                       kDefaultHttpAddress + " when neither --http nor --rpc is given");
+  serve.add_option("--rpc", o.rpc_address, "DCE/RPC over TCP listener ADDR:PORT");
+  serve.add_option("--users", o.users_path,
+                   "Accounts, DOMAIN:USER:PASSWORD lines (default: $NTLM_USER_FILE)");
+  serve.add_option("--min-server-sec", o.min_server_sec,
+                   "NtlmMinServerSec: hex (0x20080030) or names (SIGN|SEAL|ESS|128); default "
+                   "0x20000000");
+  serve.add_option("--lm-compat", o.lm_compat_level, "LmCompatibilityLevel 0..5 (default 3)");
+  serve.add_flag("--require-mic", o.require_mic, "Refuse an AUTHENTICATE without a MIC");
+  serve.add_option("--target-name", o.target_name,
+                   "Expected SPN in MsvAvTargetName (e.g. HTTP/server.contoso.test)");
+  serve.add_option("--record", o.record_dir,
+                   "Write each connection's exchange as a transcript into DIR (with the named "
+                   "account's NT hash, so it replays: use test accounts)");
+  serve.add_option("--log", o.log_path, "Append the JSON log lines to FILE (default: stderr)");
+  serve.add_option("--idle-timeout", o.idle_timeout_s,
+                   "Seconds a connection may take to send a complete request (default 10)");
+  serve.add_option("--handshake-timeout", o.handshake_timeout_s,
+                   "Seconds from accept to authenticated (default 15)");
+  serve.add_option("--max-connections", o.max_connections,
+                   "Connections open at once, all fronts together (default 1024)");
+  serve.add_option("--max-header-bytes", o.max_header_bytes,
+                   "HTTP request line + headers limit, else 431 (default 16384)");
+  serve.add_option("--max-body-bytes", o.max_body_bytes,
+                   "HTTP body limit, else 413 (default 1048576)");
+}
+
+int RunServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& err) {
+  auto usage = [&](const std::string& message) {
+    err << "ntlmssp-harness serve: " << message << "\n";
+    return kExitUsage;
+  };
+
+  // Policy.
+  net::FrontContext ctx;
+  if (!options.min_server_sec.empty()) {
+    // A decimal REG_DWORD ("0", "536870912"), hex, or flag names.
+    std::optional<uint32_t> value;
+    const std::string& text = options.min_server_sec;
+    if (text.size() <= 10 && text.find_first_not_of("0123456789") == std::string::npos &&
+        std::stoull(text) <= UINT32_MAX) {
+      value = static_cast<uint32_t>(std::stoull(text));
+    } else {
+      value = ssp::ParseFlagList(text);
+    }
+    if (!value) {
+      return usage("--min-server-sec '" + options.min_server_sec +
+                   "': not a hex value or flag names such as SIGN|SEAL|ESS|128");
+    }
+    if (*value & ~ssp::kMinSecKnownBits) {
+      return usage("--min-server-sec " + ssp::Hex32(*value) + ": bits " +
+                   ssp::Hex32(*value & ~ssp::kMinSecKnownBits) +
+                   " have no meaning (only 0x10, 0x20, 0x80000, 0x20000000)");
+    }
+    ctx.policy.min_server_sec = *value;
+  }
+  if (options.lm_compat_level != -1) {
+    if (options.lm_compat_level < 0 || options.lm_compat_level > 5) {
+      return usage("--lm-compat " + std::to_string(options.lm_compat_level) + ": must be 0..5");
+    }
+    ctx.policy.lm_compat_level = options.lm_compat_level;
+  }
+  ctx.policy.require_mic = options.require_mic;
+  if (!options.target_name.empty()) ctx.policy.target_name = options.target_name;
+
+  // Limits.
+  if (!(options.idle_timeout_s > 0) || !(options.handshake_timeout_s > 0) ||
+      options.idle_timeout_s > 86400 || options.handshake_timeout_s > 86400) {
+    return usage("--idle-timeout and --handshake-timeout must be seconds in (0, 86400]");
+  }
+  if (options.max_connections == 0) return usage("--max-connections must be at least 1");
+  if (options.max_header_bytes < 256) return usage("--max-header-bytes must be at least 256");
+  ctx.limits.idle_timeout = Millis(options.idle_timeout_s);
+  ctx.limits.handshake_timeout = Millis(options.handshake_timeout_s);
+  ctx.limits.max_connections = options.max_connections;
+  ctx.limits.max_header_bytes = options.max_header_bytes;
+  ctx.limits.max_body_bytes = options.max_body_bytes;
+
+  // Accounts.
+  std::string users_path = options.users_path;
+  if (users_path.empty()) {
+    const char* env = std::getenv("NTLM_USER_FILE");
+    if (env && *env) users_path = env;
+  }
+  if (users_path.empty()) return usage("no accounts: give --users FILE or set NTLM_USER_FILE");
+  std::string error;
+  auto accounts = LoadUserFile(users_path, error);
+  if (!accounts) return usage(error);
+  if (accounts->size() == 0) return usage("user file " + users_path + ": no accounts");
+
+  // Log and recorder.
+  std::ofstream log_file;
+  if (!options.log_path.empty()) {
+    log_file.open(options.log_path, std::ios::app);
+    if (!log_file) {
+      err << "ntlmssp-harness serve: cannot open the log file " << options.log_path << "\n";
+      return kExitEnvironment;
+    }
+  }
+  SystemClock clock;
+  ssp::SecureRandom random;
+  net::AuthLogSink log(options.log_path.empty() ? err : log_file, clock);
+  std::unique_ptr<net::TranscriptRecorder> recorder;
+  if (!options.record_dir.empty()) {
+    recorder = net::TranscriptRecorder::Open(options.record_dir, error);
+    if (!recorder) {
+      err << "ntlmssp-harness serve: " << error << "\n";
+      return kExitEnvironment;
+    }
+  }
+
+  ctx.accounts = &*accounts;
+  ctx.clock = &clock;
+  ctx.random = &random;
+  ctx.log = [&log](const net::AuthLogRecord& record) { log.Write(record); };
+  if (recorder) {
+    ctx.record = [&recorder, &log](const Transcript& transcript) {
+      std::string write_error;
+      if (!recorder->Write(transcript, write_error)) log.Event("record_error", write_error);
+    };
+  }
+
+  // Fronts.
+  std::vector<net::FrontSpec> fronts;
+  std::string http_address = options.http_address;
+  if (http_address.empty() && options.rpc_address.empty()) http_address = kDefaultHttpAddress;
+  if (!http_address.empty()) {
+    fronts.push_back({"http", http_address, &net::ServeHttpConnection});
+  }
+  if (!options.rpc_address.empty()) {
+#if NTLM_SERVE_HAVE_RPC_FRONT
+    fronts.push_back({"rpc", options.rpc_address, &net::ServeRpcConnection});
+#else
+    return usage("--rpc: this build has no DCE/RPC front");
+#endif
+  }
+  for (const auto& front : fronts) {
+    if (!net::ParseListenAddress(front.address, error)) {
+      return usage("--" + front.name + " " + error);
+    }
+  }
+
+  net::ServerRunner runner(ctx, [&log](const std::string& text) { log.Event("server", text); });
+  if (!runner.Listen(fronts, error)) {
+    err << "ntlmssp-harness serve: " << error << "\n";
+    return kExitEnvironment;
+  }
+  for (const auto& [name, endpoint] : runner.bound()) {
+    out << "listening " << name << " " << net::EndpointText(endpoint) << "\n";
+  }
+  out << std::flush;
+  log.Event("server", "serving " + std::to_string(accounts->size()) +
+                          " account(s), min_server_sec " + ssp::Hex32(ctx.policy.min_server_sec) +
+                          ", lm_compat_level " + std::to_string(ctx.policy.lm_compat_level));
+  runner.Run(/*handle_signals=*/true);
+  log.Event("server",
+            "stopped after " + std::to_string(runner.accepted_connections()) + " connection(s)");
+  return kExitOk;
+}
+
+}  // namespace ntlm::harness
