@@ -38,7 +38,9 @@ class CellRandom {
   ssp::SecureRandom secure_;
 };
 
-ssp::ClientPolicy ClientPolicyFor(const Baseline& base, const Variation& v) {
+}  // namespace
+
+ssp::ClientPolicy VariationClientPolicy(const Baseline& base, const Variation& v) {
   ssp::ClientPolicy p;
   p.requested_flags = base.flags;
   p.lm_compat_level = base.lm_compat_level;
@@ -50,12 +52,16 @@ ssp::ClientPolicy ClientPolicyFor(const Baseline& base, const Variation& v) {
   return p;
 }
 
-ssp::Result<ssp::ClientCredentials> CredentialsFor(const Baseline& base, const Variation& v) {
-  if (base.anonymous) return ssp::ClientCredentials::Anonymous(kCatalogueWorkstation);
-  const char* user = v.scenario == ScenarioDeviation::kUnknownUser ? "mallory" : kCatalogueUser;
-  return ssp::ClientCredentials::FromPassword(user, kCatalogueDomain, kCataloguePassword,
-                                              kCatalogueWorkstation);
+ssp::Result<ssp::ClientCredentials> VariationCredentials(const Baseline& base, const Variation& v,
+                                                         const ClientAccount& account) {
+  if (base.anonymous) return ssp::ClientCredentials::Anonymous(account.workstation);
+  const std::string user =
+      v.scenario == ScenarioDeviation::kUnknownUser ? "mallory-no-such-user" : account.user;
+  return ssp::ClientCredentials::FromPassword(user, account.domain, account.password,
+                                              account.workstation);
 }
+
+namespace {
 
 // The live exchange of one cell, appended to the transcript as it happens.
 class CellExchange {
@@ -98,9 +104,9 @@ std::optional<std::string> CaptureGoodLogon(const Baseline& base, const Variatio
                                             const ssp::CredentialStore& store,
                                             const ssp::Clock& clock, ssp::RandomSource& random,
                                             CapturedLogon& out) {
-  auto creds = CredentialsFor(base, v);
+  auto creds = VariationCredentials(base, v);
   if (!creds.ok()) return creds.error().reason;
-  ssp::ClientContext client(std::move(*creds), ClientPolicyFor(base, v), clock, random);
+  ssp::ClientContext client(std::move(*creds), VariationClientPolicy(base, v), clock, random);
   ssp::ServerContext server(identity, policy, store, clock, random);
   auto negotiate = client.CreateNegotiate();
   if (!negotiate.ok()) return "client: " + negotiate.error().reason;
@@ -270,7 +276,7 @@ CellResult RunCell(const Catalogue& catalogue, const Variation& v, const PolicyC
   };
 
   if (!base) return fail_harness("baseline '" + v.baseline + "' missing");
-  auto creds = CredentialsFor(*base, v);
+  auto creds = VariationCredentials(*base, v);
   if (!creds.ok()) return fail_harness("client credentials: " + creds.error().reason);
 
   CapturedLogon earlier;
@@ -285,7 +291,7 @@ CellResult RunCell(const Catalogue& catalogue, const Variation& v, const PolicyC
     }
   }
 
-  ssp::ClientContext client(std::move(*creds), ClientPolicyFor(*base, v), clock,
+  ssp::ClientContext client(std::move(*creds), VariationClientPolicy(*base, v), clock,
                             client_random.get());
   ssp::ServerContext server(env.identity, policy, store, clock, server_random.get());
   CellExchange x(result, server);

@@ -18,6 +18,7 @@
 
 #include "harness/catalogue.h"
 #include "harness/transcript.h"
+#include "ssp/client_context.h"
 #include "ssp/credentials.h"
 #include "ssp/server_context.h"
 #include "ssp/server_policy.h"
@@ -53,6 +54,23 @@ struct CellResult {
   std::vector<std::string> client_notes;
   Transcript transcript;
 };
+
+// Who a variation's client logs on as: by default the catalogue account.
+struct ClientAccount {
+  std::string user = kCatalogueUser;
+  std::string domain = kCatalogueDomain;
+  std::string password = kCataloguePassword;
+  std::string workstation = kCatalogueWorkstation;
+};
+
+// The client policy of a variation: its baseline with its client deviation.
+ssp::ClientPolicy VariationClientPolicy(const Baseline& baseline, const Variation& variation);
+// The credentials of a variation's client: `account`, the ANONYMOUS logon for
+// an anonymous baseline, or an account nobody has ("mallory") for the
+// unknown-user scenario.
+ssp::Result<ssp::ClientCredentials> VariationCredentials(const Baseline& baseline,
+                                                         const Variation& variation,
+                                                         const ClientAccount& account = {});
 
 // The server policy for a column: `base` with the column's NtlmMinServerSec,
 // LmCompatibilityLevel and EPA settings (mic: require_mic; spn: the catalogue

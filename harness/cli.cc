@@ -9,6 +9,7 @@
 #include "crypto/init.h"
 #include "harness/decode.h"
 #include "harness/matrix_command.h"
+#include "harness/probe.h"
 #include "harness/profile.h"
 #include "harness/replay_command.h"
 #include "harness/selfcheck.h"
@@ -122,13 +123,32 @@ int RunCli(int argc, char** argv) {
       "in use)");
   AddServeOptions(*serve, serve_options);
 
+  ProbeOptions probe_options;
+  auto* probe = app.add_subcommand(
+      "probe",
+      "Play the client-variation catalogue against a real HTTP NTLM server and infer its "
+      "NtlmMinServerSec / LmCompatibilityLevel; exit 0 a policy explains every answer, 1 none "
+      "does, 2 usage, 3 the target is unreachable");
+  probe->add_option("target", probe_options.target, "http://HOST:PORT/PATH")->required();
+  probe->add_option("--user", probe_options.user, "Account the server knows")->required();
+  probe->add_option("--domain", probe_options.domain, "Its domain");
+  probe->add_option("--password", probe_options.password,
+                    "Its password (or set NTLM_PROBE_PASSWORD)");
+  probe->add_option("--workstation", probe_options.workstation,
+                    "Workstation name sent (default PROBE)");
+  probe->add_option("--filter", probe_options.filters, "Only matching variations (glob/substring)");
+  probe->add_option("--catalogue", probe_options.catalogue_dir, "Variation folder");
+  probe->add_option("--json", probe_options.json_path, "Write the observations as JSON to FILE");
+  probe->add_option("--timeout", probe_options.timeout_s,
+                    "Seconds allowed for each connect, send and receive (default 10)");
+
   // Name an unknown command instead of CLI11's "A subcommand is required".
-  static const char* kCommands[] = {"decode", "replay", "selfcheck", "matrix", "profile", "serve"};
+  static const char* kCommands[] = {"decode", "replay", "selfcheck", "matrix", "profile", "serve", "probe"};
   if (argc > 1 && argv[1][0] != '-' &&
       std::none_of(std::begin(kCommands), std::end(kCommands),
                    [&](const char* c) { return std::string(argv[1]) == c; })) {
     std::cerr << "ntlmssp-harness: unknown command '" << argv[1]
-              << "' (expected matrix, profile, serve, decode, replay or selfcheck; see --help)\n";
+              << "' (expected matrix, profile, serve, probe, decode, replay or selfcheck; see --help)\n";
     return kExitUsage;
   }
   try {
@@ -148,6 +168,7 @@ int RunCli(int argc, char** argv) {
   if (matrix->parsed()) return RunMatrixCommand(matrix_options, std::cout, std::cerr);
   if (profile->parsed()) return RunProfileCommand(profile_options, std::cout, std::cerr);
   if (serve->parsed()) return RunServeCommand(serve_options, std::cout, std::cerr);
+  if (probe->parsed()) return RunProbeCommand(probe_options, std::cout, std::cerr);
   if (selfcheck->parsed()) {
     std::cout << "OpenSSL providers: default + legacy loaded (MD4, RC4, DES available)\n";
     return RunSelfcheck(selfcheck_options, argv[0], std::cout, std::cerr);

@@ -1,0 +1,275 @@
+#include "harness/probe.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "harness/cli.h"
+#include "harness/min_server_sec.h"
+#include "harness/net/http_ntlm_client.h"
+#include "ssp/environment.h"
+#include "ssp/flags.h"
+#include "ssp/hex.h"
+
+namespace ntlm::harness {
+namespace {
+
+bool Playable(const Variation& v, std::string& why) {
+  switch (v.scenario) {
+    case ScenarioDeviation::kReplaySealedMessage:
+    case ScenarioDeviation::kReorderSealedMessages:
+    case ScenarioDeviation::kAlterCiphertext:
+    case ScenarioDeviation::kAlterSignature:
+      why = "needs NTLM session security, which HTTP does not use";
+      return false;
+    case ScenarioDeviation::kReplayAuthenticate:
+    case ScenarioDeviation::kAuthenticateTwice:
+      why = "needs a second AUTHENTICATE on the server's context";
+      return false;
+    default:
+      return true;
+  }
+}
+
+bool Matches(const std::string& name, const std::vector<std::string>& filters) {
+  if (filters.empty()) return true;
+  for (const auto& f : filters) {
+    const bool glob = f.find_first_of("*?[") != std::string::npos;
+    if (glob ? fnmatch(f.c_str(), name.c_str(), 0) == 0 : name.find(f) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+ssp::FileTime Now() {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  return ssp::kFileTimeUnixEpoch + static_cast<uint64_t>(us) * 10;
+}
+
+std::string LevelsText(const std::set<int>& levels) {
+  std::string s;
+  for (int l : levels) s += (s.empty() ? "" : ",") + std::to_string(l);
+  return s;
+}
+
+}  // namespace
+
+std::vector<PolicyColumn> ConsistentColumns(const std::vector<ProbeObservation>& observations) {
+  std::vector<PolicyColumn> consistent;
+  for (EpaSetting epa : {EpaSetting::kOff, EpaSetting::kMic, EpaSetting::kSpn, EpaSetting::kCbt,
+                         EpaSetting::kAll}) {
+    for (int level = 0; level <= 5; ++level) {
+      for (uint32_t min : AllMinServerSecValues()) {
+        const PolicyColumn column{min, level, epa};
+        bool ok = true;
+        for (const auto& o : observations) {
+          if (o.skipped || !o.error.empty()) continue;
+          const Outcome e = ExpectedOutcome(*o.variation, column);
+          if (e.accept != o.accepted) {
+            ok = false;
+          } else if (!e.accept && (e.at == Stage::kNegotiate) != !o.challenged) {
+            ok = false;  // refused at the other message
+          }
+          if (!ok) break;
+        }
+        if (ok) consistent.push_back(column);
+      }
+    }
+  }
+  return consistent;
+}
+
+int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream& err) {
+  std::string error;
+  auto target = net::ParseHttpTarget(options.target, error);
+  if (!target) {
+    if (options.target.rfind("ncacn_ip_tcp:", 0) == 0) {
+      error = "'" + options.target +
+              "': probing DCE/RPC servers is not implemented yet; probe an HTTP endpoint";
+    }
+    err << "ntlmssp-harness probe: " << error << "\n";
+    return kExitUsage;
+  }
+  std::string password = options.password;
+  if (password.empty()) {
+    if (const char* env = std::getenv("NTLM_PROBE_PASSWORD")) password = env;
+  }
+  if (options.user.empty() || password.empty()) {
+    err << "ntlmssp-harness probe: give --user and --password (or NTLM_PROBE_PASSWORD) of an "
+           "account the server knows\n";
+    return kExitUsage;
+  }
+  if (!(options.timeout_s > 0 && options.timeout_s <= 300)) {
+    err << "ntlmssp-harness probe: --timeout must be seconds in (0, 300]\n";
+    return kExitUsage;
+  }
+  const std::filesystem::path dir =
+      options.catalogue_dir ? std::filesystem::path(*options.catalogue_dir) : DefaultCatalogueDir();
+  auto catalogue = LoadCatalogue(dir, error);
+  if (!catalogue) {
+    err << "ntlmssp-harness probe: catalogue: " << error << "\n";
+    return kExitUsage;
+  }
+
+  ClientAccount account{options.user, options.domain, password, options.workstation};
+  ssp::FixedClock clock(Now());
+  ssp::SecureRandom random;
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeout_s * 1000));
+  std::vector<ProbeObservation> observations;
+  size_t reached = 0;
+  for (const auto& v : catalogue->variations) {
+    if (!Matches(v.name, options.filters)) continue;
+    ProbeObservation o;
+    o.variation = &v;
+    if (!Playable(v, o.skip_reason)) {
+      o.skipped = true;
+      observations.push_back(o);
+      continue;
+    }
+    const Baseline* base = catalogue->FindBaseline(v.baseline);
+    auto creds = VariationCredentials(*base, v, account);
+    if (!creds.ok()) {
+      err << "ntlmssp-harness probe: " << creds.error().reason << "\n";
+      return kExitUsage;
+    }
+    clock.Set(Now());
+    ssp::ClientContext client(std::move(*creds), VariationClientPolicy(*base, v), clock, random);
+    auto negotiate = client.CreateNegotiate();
+    if (!negotiate.ok()) {
+      o.skipped = true;
+      o.skip_reason = "client: " + negotiate.error().reason;
+      observations.push_back(o);
+      continue;
+    }
+    auto x = net::RunHttpNtlmExchange(
+        *target, *negotiate,
+        [&](const Bytes& challenge, std::string& client_error) -> std::optional<Bytes> {
+          auto a = client.ProcessChallenge(challenge);
+          if (!a.ok()) {
+            client_error = a.error().reason;
+            return std::nullopt;
+          }
+          return *a;
+        },
+        timeout);
+    if (x.connected) ++reached;
+    o.error = x.error;
+    o.challenged = x.challenge.has_value();
+    o.negotiate_status = x.negotiate_status;
+    o.authenticate_status = x.authenticate_status;
+    if (auto it = x.headers.find("x-ntlm-status"); it != x.headers.end()) {
+      o.server_status = it->second;
+    }
+    if (!x.client_error.empty()) {
+      o.skipped = true;
+      o.skip_reason = "client refused the CHALLENGE: " + x.client_error;
+    }
+    o.accepted = x.authenticate_status >= 200 && x.authenticate_status < 300;
+    observations.push_back(o);
+    if (!x.connected) break;  // the target is not there: do not retry it per variation
+  }
+  if (reached == 0) {
+    err << "ntlmssp-harness probe: cannot reach " << options.target << ": "
+        << (observations.empty() ? std::string("no variation selected")
+                                 : observations.back().error)
+        << "\n";
+    return observations.empty() ? kExitUsage : kExitEnvironment;
+  }
+
+  // What the server did.
+  size_t width = 9;
+  for (const auto& o : observations) width = std::max(width, o.variation->name.size());
+  out << "ntlmssp-harness probe " << options.target << " as " << options.domain << "\\"
+      << options.user << "\n\n";
+  out << std::left << std::setw(static_cast<int>(width + 2)) << "variation" << "answer\n";
+  for (const auto& o : observations) {
+    out << std::left << std::setw(static_cast<int>(width + 2)) << o.variation->name;
+    if (o.skipped) {
+      out << "skipped: " << o.skip_reason << "\n";
+    } else if (!o.error.empty()) {
+      out << "error: " << o.error << "\n";
+    } else if (o.accepted) {
+      out << "accepted (" << o.authenticate_status << ")\n";
+    } else if (!o.challenged) {
+      out << "refused at the NEGOTIATE (" << o.negotiate_status
+          << (o.server_status.empty() ? "" : " " + o.server_status) << ")\n";
+    } else {
+      out << "refused at the AUTHENTICATE (" << o.authenticate_status
+          << (o.server_status.empty() ? "" : " " + o.server_status) << ")\n";
+    }
+  }
+
+  // What it is consistent with.
+  const auto columns = ConsistentColumns(observations);
+  std::map<uint32_t, std::set<int>> levels;  // EPA off
+  std::set<std::string> epa_seen;
+  for (const auto& c : columns) {
+    if (c.epa == EpaSetting::kOff) levels[c.min_server_sec].insert(c.lm_compat_level);
+    epa_seen.insert(EpaSettingName(c.epa));
+  }
+  out << "\n";
+  if (columns.empty()) {
+    out << "No NtlmMinServerSec / LmCompatibilityLevel / EPA combination explains every answer: "
+           "the server differs from the catalogue's reading of MS-NLMP (or its policy is not one "
+           "of these).\n";
+  } else {
+    out << "Consistent with (EPA off):\n";
+    for (const auto& [min, lv] : levels) {
+      out << "  NtlmMinServerSec " << ssp::Hex32(min) << " (" << ssp::MinSecNames(min)
+          << ") with LmCompatibilityLevel " << LevelsText(lv) << "\n";
+    }
+    if (levels.empty()) out << "  nothing without EPA checks\n";
+    std::string epa;
+    for (const auto& e : epa_seen) epa += (epa.empty() ? "" : ", ") + e;
+    out << "EPA settings that also explain the answers: " << epa << "\n";
+  }
+
+  if (options.json_path) {
+    nlohmann::ordered_json j;
+    j["format"] = "ntlmssp-harness-probe/1";
+    j["target"] = options.target;
+    j["observations"] = nlohmann::ordered_json::array();
+    for (const auto& o : observations) {
+      nlohmann::ordered_json e;
+      e["variation"] = o.variation->name;
+      if (o.skipped) {
+        e["result"] = "skipped";
+        e["reason"] = o.skip_reason;
+      } else if (!o.error.empty()) {
+        e["result"] = "error";
+        e["reason"] = o.error;
+      } else {
+        e["result"] = o.accepted ? "accept" : "reject";
+        e["at"] = o.accepted ? "" : (o.challenged ? "authenticate" : "negotiate");
+        e["negotiate_status"] = o.negotiate_status;
+        e["authenticate_status"] = o.authenticate_status;
+        if (!o.server_status.empty()) e["server_status"] = o.server_status;
+      }
+      j["observations"].push_back(std::move(e));
+    }
+    j["consistent"] = nlohmann::ordered_json::array();
+    for (const auto& c : columns) {
+      j["consistent"].push_back({{"min_server_sec", ssp::Hex32(c.min_server_sec)},
+                                 {"lm_compat_level", c.lm_compat_level},
+                                 {"epa", EpaSettingName(c.epa)}});
+    }
+    std::ofstream f(*options.json_path, std::ios::trunc);
+    f << j.dump(2) << "\n";
+    if (!f) {
+      err << "ntlmssp-harness probe: cannot write " << *options.json_path << "\n";
+      return kExitUsage;
+    }
+  }
+  return columns.empty() ? kExitDifference : kExitOk;
+}
+
+}  // namespace ntlm::harness

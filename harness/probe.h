@@ -1,0 +1,59 @@
+// probe.h: `ntlmssp-harness probe http://HOST:PORT/PATH` — the client-variation
+// catalogue against a real server, and the policies consistent with what it
+// answered.
+//
+// Every variation whose deviation lives in the NTLM tokens is played once
+// over its own HTTP connection (sealed-message scenarios need a protocol with
+// NTLM session security and are skipped over HTTP). The server's answers
+// (CHALLENGE or not; 2xx or refused) are then matched against the catalogue's
+// expectation under every NtlmMinServerSec value x LmCompatibilityLevel 0..5 x
+// EPA setting: the columns that explain every answer are the server's
+// possible policies. Traffic goes only to the target, one connection at a
+// time, each step bounded by --timeout, at most one connection per variation.
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "harness/catalogue.h"
+#include "harness/cell_runner.h"
+
+namespace ntlm::harness {
+
+struct ProbeOptions {
+  std::string target;  // http://HOST:PORT/PATH
+  std::string user;
+  std::string domain;
+  std::string password;  // or $NTLM_PROBE_PASSWORD
+  std::string workstation = "PROBE";
+  std::vector<std::string> filters;
+  std::optional<std::string> catalogue_dir;
+  std::optional<std::string> json_path;
+  double timeout_s = 10;
+};
+
+// What one variation got from the server.
+struct ProbeObservation {
+  const Variation* variation = nullptr;
+  bool skipped = false;     // not playable over this transport
+  std::string skip_reason;  // or the client's own refusal
+  bool accepted = false;
+  bool challenged = false;  // the NEGOTIATE got a CHALLENGE
+  int negotiate_status = 0;
+  int authenticate_status = 0;
+  std::string server_status;  // X-NTLM-Status when the server sends one
+  std::string error;          // transport problem
+};
+
+// The policies (EPA off, LmCompatibilityLevel 0..5, EPA settings) under
+// which the catalogue predicts every observation.
+std::vector<PolicyColumn> ConsistentColumns(const std::vector<ProbeObservation>& observations);
+
+// Exit code: 0 probed (at least one policy explains the answers), 1 no
+// policy explains them (the server differs from MS-NLMP as the catalogue
+// reads it), 2 usage, 3 the target could not be reached.
+int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace ntlm::harness
