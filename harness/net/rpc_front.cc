@@ -110,7 +110,7 @@ class Connection {
   // The deadline of the next read: idle, or the handshake's when sooner.
   Clock::time_point Deadline(const rpc::RpcSession& session) const {
     Clock::time_point deadline = Clock::now() + ctx_.limits.idle_timeout;
-    if (!session.authenticated()) {
+    if (!session.handshake_complete()) {
       deadline = std::min(deadline, accepted_at_ + ctx_.limits.handshake_timeout);
     }
     return deadline;
@@ -123,7 +123,7 @@ class Connection {
     auto result =
         co_await (asio::async_read(socket_, buffer, kUseTuple) || timer_.async_wait(kUseTuple));
     if (result.index() == 1) {
-      end_reason = session.authenticated() ? "idle timeout" : "idle or handshake timeout";
+      end_reason = session.handshake_complete() ? "idle timeout" : "idle or handshake timeout";
       co_return false;
     }
     auto [ec, n] = std::get<0>(result);

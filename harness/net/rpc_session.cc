@@ -327,12 +327,16 @@ RpcSession::Output RpcSession::HandleAuth3(const Fragment& f) {
   if (!f.trailer || f.trailer->auth_type != kAuthTypeWinNt ||
       f.trailer->auth_level != auth_level_ || f.trailer->auth_context_id != auth_context_id_) {
     auth_state_ = AuthState::kFailed;
+    rejected_ = true;
+    reject_status_ = SecStatus::kInvalidToken;
     ReportAuth(false, SecStatus::kInvalidToken,
                "auth3 sec_trailer missing or differs from the bind's (type/level/context id)");
     return out;  // the next request is refused
   }
   if (f.auth_value.size() > options_.max_token_bytes) {
     auth_state_ = AuthState::kFailed;
+    rejected_ = true;
+    reject_status_ = SecStatus::kInvalidToken;
     ReportAuth(false, SecStatus::kInvalidToken, "auth3 auth_value exceeds the token limit");
     return out;
   }

@@ -124,6 +124,11 @@ class RpcSession {
                                             const std::string& description) const;
 
   bool authenticated() const { return auth_state_ == AuthState::kEstablished; }
+  // Authenticated, or bound without authentication where that is allowed:
+  // the handshake deadline no longer applies.
+  bool handshake_complete() const {
+    return authenticated() || (bound_ && auth_state_ == AuthState::kNone);
+  }
   uint8_t auth_level() const { return auth_level_; }
 
  private:

@@ -1,11 +1,10 @@
 // rpc_impacket_test.cc: the DCE/RPC front end to end on loopback against
 // impacket's DCE/RPC client (/usr/bin/python3), and its pcap against tshark.
 //
-// A test-local acceptor (io_context on one thread, port 0 on 127.0.0.1)
-// co_spawns ServeRpcConnection per connection; the production runner lives in
-// serve. Every client run is bounded by `timeout`, every socket operation by
-// the front's deadlines. Outside CI a missing peer skips; under CI=true it
-// fails.
+// The test-local acceptor (rpc_test_listener.h) co_spawns ServeRpcConnection
+// per connection; the production runner lives in serve. Every client run is bounded by `timeout`,
+// every socket operation by the front's deadlines. Outside CI a missing peer skips; under CI=true
+// it fails.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -20,19 +19,12 @@
 #include <thread>
 #include <vector>
 
-#include "asio/co_spawn.hpp"
-#include "asio/detached.hpp"
-#include "asio/experimental/as_tuple.hpp"
-#include "asio/io_context.hpp"
-#include "asio/ip/tcp.hpp"
-#include "asio/post.hpp"
-#include "asio/use_awaitable.hpp"
 #include "harness/net/front_context.h"
 #include "harness/net/pcap_writer.h"
 #include "harness/net/rpc_echo_interface.h"
-#include "harness/net/rpc_front.h"
 #include "harness/replay.h"
 #include "ssp/credentials.h"
+#include "tests/net/rpc_test_listener.h"
 
 namespace ntlm::harness::net {
 namespace {
@@ -167,42 +159,11 @@ class RpcImpacketTest : public ::testing::Test {
   }
 
   void StartListener() {
-    acceptor_.emplace(io_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    port_ = acceptor_->local_endpoint().port();
-    asio::co_spawn(io_, AcceptLoop(), asio::detached);
-    thread_ = std::thread([this] { io_.run(); });
+    listener_.emplace(ctx_);
+    port_ = listener_->port();
   }
-
   void StopListener() {
-    if (!thread_.joinable()) return;
-    asio::post(io_, [this] {
-      std::error_code ec;
-      acceptor_->close(ec);
-    });
-    // Connections end on their own (client close or deadline); bound the wait.
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (active_ > 0 && std::chrono::steady_clock::now() < give_up) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    io_.stop();
-    thread_.join();
-  }
-
-  asio::awaitable<void> AcceptLoop() {
-    constexpr auto tuple = asio::experimental::as_tuple(asio::use_awaitable);
-    for (;;) {
-      auto [ec, socket] = co_await acceptor_->async_accept(tuple);
-      if (ec) co_return;
-      ++active_;
-      const uint64_t id = ++next_id_;
-      asio::co_spawn(
-          io_,
-          [this, s = std::move(socket), id]() mutable -> asio::awaitable<void> {
-            co_await ServeRpcConnection(std::move(s), ctx_, id);
-            --active_;
-          },
-          asio::detached);
-    }
+    if (listener_) listener_->Stop();
   }
 
   struct ClientRun {
@@ -289,12 +250,8 @@ class RpcImpacketTest : public ::testing::Test {
   WallClock clock_;
   ssp::SecureRandom random_;
   FrontContext ctx_;
-  asio::io_context io_;
-  std::optional<asio::ip::tcp::acceptor> acceptor_;
-  std::thread thread_;
+  std::optional<RpcTestListener> listener_;
   uint16_t port_ = 0;
-  std::atomic<int> active_{0};
-  std::atomic<uint64_t> next_id_{0};
   std::mutex mutex_;
   std::vector<AuthLogRecord> logs_;
   std::vector<Transcript> transcripts_;
