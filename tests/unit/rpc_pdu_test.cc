@@ -132,12 +132,14 @@ TEST(RpcPduTest, BindAckLayoutAndRoundTrip) {
 TEST(RpcPduTest, FaultAndBindNakBodies) {
   CommonHeader h;
   h.type = static_cast<uint8_t>(PduType::kFault);
-  auto f = ParseFragment(EncodeFragment(h, EncodeFaultBody(1, kFaultAccessDenied), nullptr), 100);
+  const Bytes fault = EncodeFragment(h, EncodeFaultBody(1, kFaultAccessDenied), nullptr);
+  auto f = ParseFragment(fault, 100);  // views into `fault`
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->header.frag_length, 32);
   EXPECT_EQ(*ParseFaultStatus(*f), kFaultAccessDenied);
   h.type = static_cast<uint8_t>(PduType::kBindNak);
-  auto n = ParseFragment(EncodeFragment(h, EncodeBindNakBody(kNakInvalidChecksum), nullptr), 100);
+  const Bytes nak = EncodeFragment(h, EncodeBindNakBody(kNakInvalidChecksum), nullptr);
+  auto n = ParseFragment(nak, 100);
   EXPECT_EQ(*ParseBindNakReason(*n), kNakInvalidChecksum);
 }
 
