@@ -1,0 +1,368 @@
+// rpc_impacket_test.cc: the DCE/RPC front end to end on loopback against
+// impacket's DCE/RPC client (/usr/bin/python3), and its pcap against tshark.
+//
+// The test-local acceptor (rpc_test_listener.h) co_spawns ServeRpcConnection
+// per connection; the production runner lives in serve. Every client run is bounded by `timeout`,
+// every socket operation by the front's deadlines. Outside CI a missing peer skips; under CI=true
+// it fails.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness/net/front_context.h"
+#include "harness/net/pcap_writer.h"
+#include "harness/net/rpc_echo_interface.h"
+#include "harness/replay.h"
+#include "ssp/credentials.h"
+#include "tests/net/rpc_test_listener.h"
+
+namespace ntlm::harness::net {
+namespace {
+
+constexpr const char* kUser = "alice";
+constexpr const char* kDomain = "CONTOSO";
+constexpr const char* kPassword = "Passw0rd!";
+
+bool InCi() {
+  const char* ci = std::getenv("CI");
+  if (ci == nullptr) return false;
+  std::string v(ci);
+  for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return v == "true" || v == "1" || v == "yes";
+}
+
+int RunShell(const std::string& command, std::string* output) {
+  std::FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return -1;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) {
+    if (output) output->append(buffer, n);
+  }
+  const int status = pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool HaveImpacket() {
+  return RunShell("/usr/bin/python3 -c 'import impacket.dcerpc.v5.transport' 2>/dev/null",
+                  nullptr) == 0;
+}
+bool HaveTshark() { return RunShell("command -v tshark >/dev/null 2>&1", nullptr) == 0; }
+
+#define REQUIRE_PEER(present, name)                               \
+  do {                                                            \
+    if (!(present)) {                                             \
+      if (InCi()) FAIL() << name << " is required under CI=true"; \
+      GTEST_SKIP() << name << " not available";                   \
+    }                                                             \
+  } while (0)
+
+class WallClock final : public ssp::Clock {
+ public:
+  ssp::FileTime Now() const override {
+    const auto since = std::chrono::system_clock::now().time_since_epoch();
+    return ssp::kFileTimeUnixEpoch +
+           static_cast<ssp::FileTime>(
+               std::chrono::duration_cast<std::chrono::microseconds>(since).count()) *
+               10;
+  }
+};
+
+// The impacket client: binds to the echo interface and calls it. Prints one
+// JSON object: {"bind": "ok"|error, "echo": [sizes that round-tripped],
+// "whoami": text, "error": first call error}.
+constexpr const char* kClientScript = R"PY(
+import json, struct, sys
+from impacket.dcerpc.v5 import transport
+from impacket.dcerpc.v5.rpcrt import RPC_C_AUTHN_WINNT
+from impacket.uuid import uuidtup_to_bin
+
+port, level, user, domain, password, marker = sys.argv[1:7]
+sizes = [int(s) for s in sys.argv[7].split(',')] if len(sys.argv) > 7 and sys.argv[7] else []
+out = {"echo": [], "mismatch": []}
+t = transport.DCERPCTransportFactory('ncacn_ip_tcp:127.0.0.1[%s]' % port)
+t.set_credentials(user, password, domain)
+t.set_connect_timeout(20)
+dce = t.get_dce_rpc()
+dce.set_auth_type(RPC_C_AUTHN_WINNT)
+dce.set_auth_level(int(level))
+try:
+    dce.connect()
+    dce.bind(uuidtup_to_bin(('66491ac2-5d75-4180-b8f1-c43dfe62b11c', '1.0')))
+    out["bind"] = "ok"
+except Exception as e:
+    out["bind"] = str(e)
+    print(json.dumps(out)); sys.exit(0)
+try:
+    for n in sizes:
+        payload = (marker.encode() * (n // max(1, len(marker)) + 1))[:n]
+        payload = payload[:len(marker)] + bytes((i * 7 + 3) & 0xFF for i in range(len(marker), n))
+        stub = struct.pack('<II', n, n) + payload
+        dce.call(0, stub)
+        answer = dce.recv()
+        if answer == stub:
+            out["echo"].append(n)
+        else:
+            out["mismatch"].append(n)
+    dce.call(1, b'')
+    answer = dce.recv()
+    length = struct.unpack('<I', answer[:4])[0]
+    out["whoami"] = answer[8:8 + length].decode()
+except Exception as e:
+    out["error"] = str(e)
+print(json.dumps(out))
+)PY";
+
+class RpcImpacketTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto account = ssp::AccountFromPassword(kDomain, kUser, kPassword);
+    ASSERT_TRUE(account.ok());
+    store_.Add(std::move(*account));
+    ctx_.accounts = &store_;
+    ctx_.clock = &clock_;
+    ctx_.random = &random_;
+    ctx_.limits.idle_timeout = std::chrono::seconds(20);
+    ctx_.limits.handshake_timeout = std::chrono::seconds(30);
+    ctx_.log = [this](const AuthLogRecord& r) {
+      std::lock_guard lock(mutex_);
+      logs_.push_back(r);
+    };
+    ctx_.record = [this](const Transcript& t) {
+      std::lock_guard lock(mutex_);
+      transcripts_.push_back(t);
+    };
+    dir_ = std::filesystem::temp_directory_path() /
+           ("rpc_impacket_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    script_ = dir_ / "client.py";
+    std::ofstream(script_) << kClientScript;
+  }
+
+  void TearDown() override {
+    StopListener();
+    // NTLM_KEEP_TEST_FILES=1 keeps the script and pcap for inspection.
+    if (std::getenv("NTLM_KEEP_TEST_FILES") != nullptr) return;
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  void StartListener() {
+    listener_.emplace(ctx_);
+    port_ = listener_->port();
+  }
+  void StopListener() {
+    if (listener_) listener_->Stop();
+  }
+
+  struct ClientRun {
+    int exit_code = -1;
+    nlohmann::json result;
+    std::string raw;
+  };
+  ClientRun RunClient(int level, const std::string& password, const std::string& sizes,
+                      const std::string& marker = "IMPACKET-ECHO-MARKER") {
+    ClientRun run;
+    const std::string cmd = "timeout 120 /usr/bin/python3 " + script_.string() + " " +
+                            std::to_string(port_) + " " + std::to_string(level) + " " + kUser +
+                            " " + kDomain + " '" + password + "' " + marker + " '" + sizes +
+                            "' 2>" + (dir_ / "client.err").string();
+    run.exit_code = RunShell(cmd, &run.raw);
+    try {
+      run.result = nlohmann::json::parse(run.raw);
+    } catch (const std::exception&) {
+      std::ifstream err(dir_ / "client.err");
+      std::string text((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+      ADD_FAILURE() << "client output is not JSON: " << run.raw << "\nstderr: " << text;
+    }
+    return run;
+  }
+
+  std::vector<AuthLogRecord> Logs() {
+    std::lock_guard lock(mutex_);
+    return logs_;
+  }
+  std::vector<Transcript> Transcripts() {
+    std::lock_guard lock(mutex_);
+    return transcripts_;
+  }
+
+  void ExpectRoundTrips(int level) {
+    StartListener();
+    auto run = RunClient(level, kPassword, "0,1,1000,65536");
+    ASSERT_EQ(run.exit_code, 0) << run.raw;
+    EXPECT_EQ(run.result.value("bind", ""), "ok") << run.raw;
+    EXPECT_EQ(run.result["echo"], nlohmann::json::array({0, 1, 1000, 65536})) << run.raw;
+    EXPECT_TRUE(run.result["mismatch"].empty()) << run.raw;
+    EXPECT_FALSE(run.result.contains("error")) << run.raw;
+    const std::string whoami = run.result.value("whoami", "");
+    EXPECT_EQ(whoami.rfind("CONTOSO\\alice flags=0x", 0), 0u) << whoami;
+    EXPECT_NE(whoami.find(level == 6 ? "level=pkt_privacy" : "level=pkt_integrity"),
+              std::string::npos)
+        << whoami;
+    StopListener();
+
+    auto logs = Logs();
+    ASSERT_EQ(logs.size(), 1u);
+    EXPECT_TRUE(logs[0].accepted) << logs[0].reason;
+    EXPECT_EQ(logs[0].front, "rpc");
+    EXPECT_EQ(logs[0].user, kUser);
+    EXPECT_EQ(logs[0].domain, kDomain);
+    EXPECT_EQ(logs[0].client_address.rfind("127.0.0.1:", 0), 0u);
+    EXPECT_NE(logs[0].negotiated_flags & 0x10u, 0u);  // SIGN
+
+    // The recorded transcript replays: handshake and every sealed/signed
+    // fragment (header and trailer in `signed`) in both directions.
+    auto transcripts = Transcripts();
+    ASSERT_EQ(transcripts.size(), 1u);
+    Transcript t = transcripts[0];
+    EXPECT_TRUE(t.expect.accept);
+    size_t messages = 0;
+    for (const auto& e : t.exchange) {
+      if (e.type == EntryType::kSeal || e.type == EntryType::kSign) {
+        ++messages;
+        EXPECT_EQ(e.type, level == 6 ? EntryType::kSeal : EntryType::kSign);
+        EXPECT_TRUE(e.signed_bytes.has_value());  // impacket negotiates ESS
+      }
+    }
+    EXPECT_GT(messages, 10u);  // 65536 B is fragmented both ways
+    t.accounts.push_back(TranscriptAccount{kUser, kDomain, kPassword, std::nullopt});
+    ReplayOutcome outcome = ReplayServerSide(t);
+    EXPECT_TRUE(outcome.accept) << outcome.reason;
+    EXPECT_FALSE(outcome.content_difference_at.has_value()) << outcome.content_difference;
+    EXPECT_EQ(FirstDifference(t, outcome), std::nullopt);
+  }
+
+  std::filesystem::path dir_;
+  std::filesystem::path script_;
+  ssp::InMemoryCredentialStore store_;
+  WallClock clock_;
+  ssp::SecureRandom random_;
+  FrontContext ctx_;
+  std::optional<RpcTestListener> listener_;
+  uint16_t port_ = 0;
+  std::mutex mutex_;
+  std::vector<AuthLogRecord> logs_;
+  std::vector<Transcript> transcripts_;
+};
+
+TEST_F(RpcImpacketTest, PrivacyEchoRoundTripsFragmentedPayloads) {
+  REQUIRE_PEER(HaveImpacket(), "python3 impacket");
+  ExpectRoundTrips(6);
+}
+
+TEST_F(RpcImpacketTest, IntegrityEchoRoundTripsFragmentedPayloads) {
+  REQUIRE_PEER(HaveImpacket(), "python3 impacket");
+  ExpectRoundTrips(5);
+}
+
+// NtlmMinServerSec 0x20 maps to a minimum auth level of pkt_privacy. impacket
+// asks for SEAL in its NEGOTIATE at every level (getNTLMSSPType1 with
+// signingRequired), so NTLM itself would pass; the bind at pkt_integrity is
+// refused by the level check with bind_nak before any NTLM work.
+TEST_F(RpcImpacketTest, MinServerSecConfidentialityRefusesIntegrityBind) {
+  REQUIRE_PEER(HaveImpacket(), "python3 impacket");
+  ctx_.policy.min_server_sec = 0x20 | 0x20000000;
+  StartListener();
+  auto run = RunClient(5, kPassword, "16");
+  EXPECT_NE(run.result.value("bind", ""), "ok") << run.raw;
+  EXPECT_NE(run.result.value("bind", "").find("reason_not_specified"), std::string::npos)
+      << run.raw;
+  auto privacy = RunClient(6, kPassword, "16");
+  EXPECT_EQ(privacy.result.value("bind", ""), "ok") << privacy.raw;
+  EXPECT_EQ(privacy.result["echo"], nlohmann::json::array({16})) << privacy.raw;
+  StopListener();
+  auto logs = Logs();
+  ASSERT_EQ(logs.size(), 1u);  // the refused bind never reached NTLM
+  EXPECT_TRUE(logs[0].accepted);
+  EXPECT_EQ(logs[0].min_server_sec, 0x20000020u);
+}
+
+// Wrong password: bind_ack(CHALLENGE) and auth3 pass (auth3 has no reply);
+// the first request gets fault nca_s_fault_access_denied (5), as Windows does.
+TEST_F(RpcImpacketTest, WrongPasswordFaultsFirstCallWithAccessDenied) {
+  REQUIRE_PEER(HaveImpacket(), "python3 impacket");
+  StartListener();
+  auto run = RunClient(6, "not-the-password", "16");
+  EXPECT_EQ(run.result.value("bind", ""), "ok") << run.raw;
+  EXPECT_TRUE(run.result["echo"].empty()) << run.raw;
+  EXPECT_NE(run.result.value("error", "").find("rpc_s_access_denied"), std::string::npos)
+      << run.raw;
+  StopListener();
+  auto logs = Logs();
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_FALSE(logs[0].accepted);
+  EXPECT_EQ(logs[0].status, ssp::SecStatus::kLogonDenied);
+  EXPECT_EQ(logs[0].user, kUser);
+  auto transcripts = Transcripts();
+  ASSERT_EQ(transcripts.size(), 1u);
+  EXPECT_FALSE(transcripts[0].expect.accept);
+  EXPECT_EQ(transcripts[0].expect.status, ssp::SecStatus::kLogonDenied);
+  EXPECT_EQ(transcripts[0].expect.at, std::optional<size_t>(2));
+}
+
+// The pcap of a pkt_privacy session, written by PcapWriter tapped into the
+// listener, is dissected by tshark: the three NTLMSSP messages, and with the
+// password the decrypted stub holding the plaintext we sent.
+TEST_F(RpcImpacketTest, TsharkDecryptsPrivacySessionFromPcap) {
+  REQUIRE_PEER(HaveImpacket(), "python3 impacket");
+  REQUIRE_PEER(HaveTshark(), "tshark");
+  const auto pcap_path = dir_ / "privacy.pcap";
+  auto writer = PcapWriter::Open(pcap_path);
+  ASSERT_TRUE(writer.ok()) << writer.error().reason;
+  ctx_.tap = writer->get();
+  StartListener();
+  const std::string marker = "HARNESS-PLAINTEXT-7f3a";
+  auto run = RunClient(6, kPassword, "40,3000", marker);
+  EXPECT_EQ(run.result["echo"], nlohmann::json::array({40, 3000})) << run.raw;
+  StopListener();
+  ctx_.tap = nullptr;
+  (*writer)->Flush();
+  ASSERT_FALSE((*writer)->error().has_value()) << *(*writer)->error();
+
+  const std::string tshark = "timeout 120 tshark -n -r " + pcap_path.string() +
+                             " -d tcp.port==" + std::to_string(port_) +
+                             ",dcerpc -o ntlmssp.nt_password:" + kPassword;
+  std::string ntlm;
+  ASSERT_EQ(RunShell(tshark + " -V -Y ntlmssp 2>&1", &ntlm), 0) << ntlm;
+  EXPECT_NE(ntlm.find("NTLMSSP_NEGOTIATE"), std::string::npos) << ntlm.substr(0, 4000);
+  EXPECT_NE(ntlm.find("NTLMSSP_CHALLENGE"), std::string::npos);
+  EXPECT_NE(ntlm.find("NTLMSSP_AUTH"), std::string::npos);
+  EXPECT_NE(ntlm.find("User name: alice"), std::string::npos);
+
+  // Every request and response stub decrypts (tshark runs its own RC4 with
+  // the password): the "Decrypted stub data" value of each echo call starts
+  // with the NDR length words and then the marker we sent.
+  std::string calls;
+  ASSERT_EQ(RunShell(tshark + " -V -Y 'dcerpc.opnum==0' 2>&1", &calls), 0) << calls;
+  std::string marker_hex;
+  char hex[3];
+  for (unsigned char c : marker.substr(0, 12)) {
+    std::snprintf(hex, sizeof hex, "%02x", c);
+    marker_hex += hex;
+  }
+  size_t decrypted = 0;
+  for (const std::string& prefix : {"Decrypted stub data: 2800000028000000" + marker_hex,
+                                    "Decrypted stub data: b80b0000b80b0000" + marker_hex}) {
+    for (size_t pos = calls.find(prefix); pos != std::string::npos;
+         pos = calls.find(prefix, pos + 1)) {
+      ++decrypted;
+    }
+  }
+  EXPECT_EQ(decrypted, 4u) << calls.substr(0, 8000);  // 2 requests + 2 responses
+  EXPECT_EQ(calls.find("Encrypted stub data: 2800000028000000"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ntlm::harness::net
