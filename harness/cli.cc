@@ -143,12 +143,14 @@ int RunCli(int argc, char** argv) {
                     "Seconds allowed for each connect, send and receive (default 10)");
 
   // Name an unknown command instead of CLI11's "A subcommand is required".
-  static const char* kCommands[] = {"decode", "replay", "selfcheck", "matrix", "profile", "serve", "probe"};
+  static const char* kCommands[] = {"decode",  "replay", "selfcheck", "matrix",
+                                    "profile", "serve",  "probe"};
   if (argc > 1 && argv[1][0] != '-' &&
       std::none_of(std::begin(kCommands), std::end(kCommands),
                    [&](const char* c) { return std::string(argv[1]) == c; })) {
-    std::cerr << "ntlmssp-harness: unknown command '" << argv[1]
-              << "' (expected matrix, profile, serve, probe, decode, replay or selfcheck; see --help)\n";
+    std::cerr
+        << "ntlmssp-harness: unknown command '" << argv[1]
+        << "' (expected matrix, profile, serve, probe, decode, replay or selfcheck; see --help)\n";
     return kExitUsage;
   }
   try {

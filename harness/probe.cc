@@ -65,8 +65,8 @@ std::string LevelsText(const std::set<int>& levels) {
 
 std::vector<PolicyColumn> ConsistentColumns(const std::vector<ProbeObservation>& observations) {
   std::vector<PolicyColumn> consistent;
-  for (EpaSetting epa : {EpaSetting::kOff, EpaSetting::kMic, EpaSetting::kSpn, EpaSetting::kCbt,
-                         EpaSetting::kAll}) {
+  for (EpaSetting epa :
+       {EpaSetting::kOff, EpaSetting::kMic, EpaSetting::kSpn, EpaSetting::kCbt, EpaSetting::kAll}) {
     for (int level = 0; level <= 5; ++level) {
       for (uint32_t min : AllMinServerSecValues()) {
         const PolicyColumn column{min, level, epa};
@@ -179,8 +179,7 @@ int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream
   }
   if (reached == 0) {
     err << "ntlmssp-harness probe: cannot reach " << options.target << ": "
-        << (observations.empty() ? std::string("no variation selected")
-                                 : observations.back().error)
+        << (observations.empty() ? std::string("no variation selected") : observations.back().error)
         << "\n";
     return observations.empty() ? kExitUsage : kExitEnvironment;
   }
@@ -190,7 +189,8 @@ int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream
   for (const auto& o : observations) width = std::max(width, o.variation->name.size());
   out << "ntlmssp-harness probe " << options.target << " as " << options.domain << "\\"
       << options.user << "\n\n";
-  out << std::left << std::setw(static_cast<int>(width + 2)) << "variation" << "answer\n";
+  out << std::left << std::setw(static_cast<int>(width + 2)) << "variation"
+      << "answer\n";
   for (const auto& o : observations) {
     out << std::left << std::setw(static_cast<int>(width + 2)) << o.variation->name;
     if (o.skipped) {

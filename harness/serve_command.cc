@@ -7,24 +7,17 @@
 #include <optional>
 
 #include "harness/cli.h"
+#include "harness/config.h"
 #include "harness/net/auth_log.h"
 #include "harness/net/front_context.h"
 #include "harness/net/http_session.h"
+#include "harness/net/rpc_front.h"
 #include "harness/net/server_runner.h"
 #include "harness/net/transcript_recorder.h"
 #include "harness/system_clock.h"
 #include "harness/user_file.h"
 #include "ssp/flags.h"
 #include "ssp/hex.h"
-
-// ---- DCE/RPC front: harness/net/rpc_front.h comes from the RPC branch. -----
-#if __has_include("harness/net/rpc_front.h")
-#include "harness/net/rpc_front.h"
-#define NTLM_SERVE_HAVE_RPC_FRONT 1
-#else
-#define NTLM_SERVE_HAVE_RPC_FRONT 0
-#endif
-// ----------------------------------------------------------------------------
 
 namespace ntlm::harness {
 namespace {
@@ -41,6 +34,8 @@ void AddServeOptions(CLI::App& serve, ServeOptions& o) {
                                "Default ") +
                        kDefaultHttpAddress + " when neither --http nor --rpc is given");
   serve.add_option("--rpc", o.rpc_address, "DCE/RPC over TCP listener ADDR:PORT");
+  serve.add_option("--config", o.config_path,
+                   "Server configuration: identity, policy, accounts (JSON; see README)");
   serve.add_option("--users", o.users_path,
                    "Accounts, DOMAIN:USER:PASSWORD lines (default: $NTLM_USER_FILE)");
   serve.add_option("--min-server-sec", o.min_server_sec,
@@ -72,36 +67,21 @@ int RunServeCommand(const ServeOptions& options, std::ostream& out, std::ostream
     return kExitUsage;
   };
 
-  // Policy.
+  // Identity, policy and accounts: --config, then the gss-ntlmssp environment
+  // names, then the command line.
+  ConfigOverrides overrides;
+  if (!options.min_server_sec.empty()) overrides.min_server_sec = options.min_server_sec;
+  if (options.lm_compat_level != -1) overrides.lm_compat_level = options.lm_compat_level;
+  if (!options.users_path.empty()) overrides.user_file = options.users_path;
+  std::string config_error;
+  auto config = LoadServerConfig(
+      options.config_path.empty() ? std::nullopt : std::optional<std::string>(options.config_path),
+      overrides, ProcessEnvironment(), config_error);
+  if (!config) return usage(config_error);
   net::FrontContext ctx;
-  if (!options.min_server_sec.empty()) {
-    // A decimal REG_DWORD ("0", "536870912"), hex, or flag names.
-    std::optional<uint32_t> value;
-    const std::string& text = options.min_server_sec;
-    if (text.size() <= 10 && text.find_first_not_of("0123456789") == std::string::npos &&
-        std::stoull(text) <= UINT32_MAX) {
-      value = static_cast<uint32_t>(std::stoull(text));
-    } else {
-      value = ssp::ParseFlagList(text);
-    }
-    if (!value) {
-      return usage("--min-server-sec '" + options.min_server_sec +
-                   "': not a hex value or flag names such as SIGN|SEAL|ESS|128");
-    }
-    if (*value & ~ssp::kMinSecKnownBits) {
-      return usage("--min-server-sec " + ssp::Hex32(*value) + ": bits " +
-                   ssp::Hex32(*value & ~ssp::kMinSecKnownBits) +
-                   " have no meaning (only 0x10, 0x20, 0x80000, 0x20000000)");
-    }
-    ctx.policy.min_server_sec = *value;
-  }
-  if (options.lm_compat_level != -1) {
-    if (options.lm_compat_level < 0 || options.lm_compat_level > 5) {
-      return usage("--lm-compat " + std::to_string(options.lm_compat_level) + ": must be 0..5");
-    }
-    ctx.policy.lm_compat_level = options.lm_compat_level;
-  }
-  ctx.policy.require_mic = options.require_mic;
+  ctx.identity = config->identity;
+  ctx.policy = config->policy;
+  if (options.require_mic) ctx.policy.require_mic = true;
   if (!options.target_name.empty()) ctx.policy.target_name = options.target_name;
 
   // Limits.
@@ -118,16 +98,11 @@ int RunServeCommand(const ServeOptions& options, std::ostream& out, std::ostream
   ctx.limits.max_body_bytes = options.max_body_bytes;
 
   // Accounts.
-  std::string users_path = options.users_path;
-  if (users_path.empty()) {
-    const char* env = std::getenv("NTLM_USER_FILE");
-    if (env && *env) users_path = env;
+  const ssp::InMemoryCredentialStore& accounts = config->accounts;
+  if (accounts.size() == 0) {
+    return usage("no accounts: give --users FILE, set NTLM_USER_FILE, or list them in --config");
   }
-  if (users_path.empty()) return usage("no accounts: give --users FILE or set NTLM_USER_FILE");
   std::string error;
-  auto accounts = LoadUserFile(users_path, error);
-  if (!accounts) return usage(error);
-  if (accounts->size() == 0) return usage("user file " + users_path + ": no accounts");
 
   // Log and recorder.
   std::ofstream log_file;
@@ -150,7 +125,7 @@ int RunServeCommand(const ServeOptions& options, std::ostream& out, std::ostream
     }
   }
 
-  ctx.accounts = &*accounts;
+  ctx.accounts = &accounts;
   ctx.clock = &clock;
   ctx.random = &random;
   ctx.log = [&log](const net::AuthLogRecord& record) { log.Write(record); };
@@ -169,11 +144,7 @@ int RunServeCommand(const ServeOptions& options, std::ostream& out, std::ostream
     fronts.push_back({"http", http_address, &net::ServeHttpConnection});
   }
   if (!options.rpc_address.empty()) {
-#if NTLM_SERVE_HAVE_RPC_FRONT
     fronts.push_back({"rpc", options.rpc_address, &net::ServeRpcConnection});
-#else
-    return usage("--rpc: this build has no DCE/RPC front");
-#endif
   }
   for (const auto& front : fronts) {
     if (!net::ParseListenAddress(front.address, error)) {
@@ -190,7 +161,7 @@ int RunServeCommand(const ServeOptions& options, std::ostream& out, std::ostream
     out << "listening " << name << " " << net::EndpointText(endpoint) << "\n";
   }
   out << std::flush;
-  log.Event("server", "serving " + std::to_string(accounts->size()) +
+  log.Event("server", "serving " + std::to_string(accounts.size()) +
                           " account(s), min_server_sec " + ssp::Hex32(ctx.policy.min_server_sec) +
                           ", lm_compat_level " + std::to_string(ctx.policy.lm_compat_level));
   runner.Run(/*handle_signals=*/true);

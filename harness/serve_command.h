@@ -15,6 +15,7 @@ namespace ntlm::harness {
 struct ServeOptions {
   std::string http_address;  // --http ADDR:PORT
   std::string rpc_address;   // --rpc ADDR:PORT
+  std::string config_path;   // --config FILE (harness/config.h)
   std::string users_path;    // --users FILE (else $NTLM_USER_FILE)
   std::string min_server_sec;
   int lm_compat_level = -1;  // -1: the policy default

@@ -160,7 +160,8 @@ class Connection {
 std::string Request(const HttpTarget& t, const Bytes& token) {
   return "GET " + t.path + " HTTP/1.1\r\nHost: " + t.host + ":" + std::to_string(t.port) +
          "\r\nAuthorization: NTLM " + EncodeBase64(token) +
-         "\r\nConnection: keep-alive\r\nContent-Length: 0\r\nUser-Agent: ntlmssp-harness-probe\r\n\r\n";
+         "\r\nConnection: keep-alive\r\nContent-Length: 0\r\nUser-Agent: "
+         "ntlmssp-harness-probe\r\n\r\n";
 }
 
 std::optional<Bytes> NtlmChallenge(const Response& r) {
@@ -212,8 +213,8 @@ std::optional<HttpTarget> ParseHttpTarget(const std::string& url, std::string& e
     return std::nullopt;
   }
   if (!port.empty()) {
-    if (port.size() > 5 || !std::all_of(port.begin(), port.end(),
-                                        [](unsigned char c) { return std::isdigit(c); }) ||
+    if (port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); }) ||
         std::stoul(port) == 0 || std::stoul(port) > 65535) {
       error = "'" + url + "': port '" + port + "' must be 1..65535";
       return std::nullopt;
