@@ -78,8 +78,3 @@ BENCHMARK(BM_Rc4) NTLM_CRYPTO_SIZES;
 
 }  // namespace
 }  // namespace ntlm::crypto
-
-// The ntlmssp-bench binary's main (bench/CMakeLists.txt links
-// benchmark::benchmark, not benchmark_main). Move it if another bench file
-// or the CMake target provides one.
-BENCHMARK_MAIN();
