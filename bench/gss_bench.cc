@@ -87,7 +87,7 @@ void BM_GssUnwrap(benchmark::State& state) {
   if (!Establish(state, pair)) return;
   const size_t n = static_cast<size_t>(state.range(0));
   Bytes msg(n, 0x5a);
-  const size_t k = std::clamp<size_t>((size_t{1} << 20) / std::max<size_t>(n, 1), 16, 4096);
+  const size_t k = std::clamp<size_t>((size_t{64} << 10) / std::max<size_t>(n, 1), 16, 1024);
   std::vector<Bytes> tokens(k);
   size_t next = k;
   for (auto _ : state) {

@@ -78,6 +78,41 @@ void StitchedBlock(uint32_t h[4], const uint8_t* block, Rc4State& rc4, const uin
   h[3] += d;
 }
 
+// The unseal's first block when the MD5 buffer already holds `used` bytes
+// (a multiple of 4, 4..60; the SeqNum): words used/4..15 are the next
+// 64 - used ciphertext bytes decrypted. MD5 round 1 reads the words in order,
+// so word j+1 is decrypted right after step j: the RC4 chain runs during the
+// first round instead of before the whole block.
+void DecryptIntoBlock(uint32_t h[4], const uint8_t* buf, size_t used, Rc4State& rc4,
+                      const uint8_t* in, uint8_t* out) {
+  uint32_t w[16];
+  std::memcpy(w, buf, used);
+  const size_t first = used / 4;
+  uint32_t a = h[0], b = h[1], c = h[2], d = h[3];
+  uint32_t rx = rc4.x, ry = rc4.y;
+  uint32_t* box = rc4.s;
+  // A macro, not a lambda: captured-by-reference indices would live in memory.
+#define NTLM_RC4_HOOK(k)                                     \
+  if ((k) < 15 && (k) + 1 >= first) {                        \
+    uint32_t ks = Rc4Next(box, rx, ry);                      \
+    ks |= Rc4Next(box, rx, ry) << 8;                         \
+    ks |= Rc4Next(box, rx, ry) << 16;                        \
+    ks |= Rc4Next(box, rx, ry) << 24;                        \
+    uint32_t c32;                                            \
+    std::memcpy(&c32, in + 4 * ((k) + 1) - used, 4);         \
+    w[(k) + 1] = c32 ^ ks;                                   \
+    std::memcpy(out + 4 * ((k) + 1) - used, &w[(k) + 1], 4); \
+  }
+  NTLM_MD5_STEPS(a, b, c, d, w, NTLM_RC4_HOOK)
+#undef NTLM_RC4_HOOK
+  rc4.x = rx;
+  rc4.y = ry;
+  h[0] += a;
+  h[1] += b;
+  h[2] += c;
+  h[3] += d;
+}
+
 }  // namespace
 
 void Md5BlockRc4(uint32_t h[4], const uint8_t* block, Rc4State& rc4, const uint8_t* in,
@@ -121,18 +156,31 @@ void Rc4ThenMd5Update(Md5Stream& md5, Rc4State& rc4, const uint8_t* in, uint8_t*
   size_t hashed = 0;
   if (used != 0) {
     const size_t take = n < kMd5Block - used ? n : kMd5Block - used;
-    rc4.Apply(in, out, take);
-    std::memcpy(md5.buf + used, out, take);
-    if (used + take < kMd5Block) return;
-    done = take;
-    hashed = take;
-    const size_t next = n - done < kMd5Block ? n - done : kMd5Block;
-    Md5BlockRc4(md5.h, md5.buf, rc4, in + done, out + done, next);
-    done += next;
-  } else {
-    const size_t first = n < kMd5Block ? n : kMd5Block;
-    rc4.Apply(in, out, first);
-    done = first;
+    if (used + take < kMd5Block) {
+      rc4.Apply(in, out, take);
+      std::memcpy(md5.buf + used, out, take);
+      return;
+    }
+    if (used % 4 == 0) {
+      // Word-aligned head (a message after its SeqNum): decrypted within the
+      // block's first MD5 round.
+      DecryptIntoBlock(md5.h, md5.buf, used, rc4, in, out);
+      done = take;
+      hashed = take;
+    } else {
+      rc4.Apply(in, out, take);
+      std::memcpy(md5.buf + used, out, take);
+      done = take;
+      hashed = take;
+      const size_t next = n - done < kMd5Block ? n - done : kMd5Block;
+      Md5BlockRc4(md5.h, md5.buf, rc4, in + done, out + done, next);
+      done += next;
+    }
+  }
+  if (done == hashed) {
+    const size_t first = n - done < kMd5Block ? n - done : kMd5Block;
+    rc4.Apply(in + done, out + done, first);
+    done += first;
   }
   while (done - hashed == kMd5Block) {
     const size_t next = n - done < kMd5Block ? n - done : kMd5Block;

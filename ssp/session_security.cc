@@ -276,11 +276,14 @@ Status SessionSecurity::Protect(std::span<const WrapBuffer> buffers, SignatureOu
         md5.Update(b.data.data(), b.data.size());
       }
     }
+    // With KEY_EXCH the checksum is RC4(SealingHandle, Checksum): its 8
+    // keystream bytes do not depend on the MAC, so they are drawn before the
+    // MAC's last two MD5 blocks and the core overlaps the two.
+    std::array<uint8_t, 8> checksum_keystream{};
+    if (key_exch_) ch.rc4.Apply(checksum_keystream.data(), checksum_keystream.data(), 8);
     std::array<uint8_t, 16> digest;
     ch.mac.Finish(md5, digest.data());
-    std::memcpy(sig.data() + 4, digest.data(), 8);
-    // With KEY_EXCH the checksum is RC4(SealingHandle, Checksum).
-    if (key_exch_) ch.rc4.Apply(sig.data() + 4, sig.data() + 4, 8);
+    for (size_t i = 0; i < 8; ++i) sig[4 + i] = digest[i] ^ checksum_keystream[i];
     std::memcpy(sig.data() + kSeqNumOffset, seq_le.data(), 4);
   } else {
     // 3.4.4.1: CRC32 over the buffers with sign == TRUE (3.4.6.1).
@@ -357,12 +360,15 @@ Status SessionSecurity::Unprotect(std::span<const WrapBuffer> buffers, Signature
         md5.Update(b.data.data(), b.data.size());
       }
     }
-    std::array<uint8_t, 16> digest;
-    ch.mac.Finish(md5, digest.data());
+    // The checksum's keystream first (independent of the MAC; see Protect).
+    std::array<uint8_t, 8> checksum_keystream{};
     if (key_exch_) {
       consumed = true;
-      ch.rc4.Apply(digest.data(), digest.data(), 8);
+      ch.rc4.Apply(checksum_keystream.data(), checksum_keystream.data(), 8);
     }
+    std::array<uint8_t, 16> digest;
+    ch.mac.Finish(md5, digest.data());
+    for (size_t i = 0; i < 8; ++i) digest[i] ^= checksum_keystream[i];
     checksum_ok =
         crypto::ConstantTimeEqual(ByteSpan(digest.data(), 8), ByteSpan(signature.data() + 4, 8));
   } else {
