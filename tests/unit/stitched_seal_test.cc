@@ -145,8 +145,8 @@ struct Scheme {
   uint32_t flags;
 };
 
-constexpr uint32_t kBase = ssp::kNegotiateUnicode | ssp::kNegotiateNtlm |
-                           ssp::kNegotiateAlwaysSign | ssp::kNegotiateSign;
+constexpr uint32_t kBase =
+    ssp::kNegotiateUnicode | ssp::kNegotiateNtlm | ssp::kNegotiateAlwaysSign | ssp::kNegotiateSign;
 
 class SchemeTest : public ::testing::TestWithParam<Scheme> {
  protected:
@@ -178,7 +178,9 @@ struct Reference {
       mac_in.insert(mac_in.end(), plain.begin(), plain.end());
       std::array<uint8_t, 16> mac{};
       crypto::HmacMd5(keys.sign_out, mac_in, mac);
-      if (seal && !plain.empty()) ASSERT_TRUE(rc4.Apply(plain, cipher));
+      if (seal && !plain.empty()) {
+        ASSERT_TRUE(rc4.Apply(plain, cipher));
+      }
       if ((flags & ssp::kNegotiateKeyExch) != 0) {
         ASSERT_TRUE(rc4.ApplyInPlace(MutableByteSpan(mac.data(), 8)));
       }
@@ -186,7 +188,9 @@ struct Reference {
       PutLe32(sig.data() + 12, seq);
     } else {
       const uint32_t crc = crypto::Crc32(plain, 0);
-      if (seal && !plain.empty()) ASSERT_TRUE(rc4.Apply(plain, cipher));
+      if (seal && !plain.empty()) {
+        ASSERT_TRUE(rc4.Apply(plain, cipher));
+      }
       std::array<uint8_t, 12> block{};
       PutLe32(block.data() + 4, crc);
       ASSERT_TRUE(rc4.ApplyInPlace(block));
@@ -256,9 +260,8 @@ TEST_P(SchemeTest, SealSignUnsealVerifyMatchTheDefinition) {
 INSTANTIATE_TEST_SUITE_P(
     Schemes, SchemeTest,
     ::testing::Values(
-        Scheme{"ess_128_kx_seal",
-               kBase | ssp::kNegotiateEss | ssp::kNegotiate128 | ssp::kNegotiateKeyExch |
-                   ssp::kNegotiateSeal},
+        Scheme{"ess_128_kx_seal", kBase | ssp::kNegotiateEss | ssp::kNegotiate128 |
+                                      ssp::kNegotiateKeyExch | ssp::kNegotiateSeal},
         Scheme{"ess_128_nokx_seal",
                kBase | ssp::kNegotiateEss | ssp::kNegotiate128 | ssp::kNegotiateSeal},
         Scheme{"ess_56_kx_seal", kBase | ssp::kNegotiateEss | ssp::kNegotiate56 |
