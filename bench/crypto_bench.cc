@@ -5,7 +5,9 @@
 
 #include "crypto/digest.h"
 #include "crypto/init.h"
+#include "crypto/md5_block.h"
 #include "crypto/rc4.h"
+#include "crypto/rc4_md5_stitched.h"
 
 namespace ntlm::crypto {
 namespace {
@@ -69,17 +71,59 @@ void BM_Rc4(benchmark::State& state) {
   Finish(state);
 }
 
+// Our own MD5 (crypto/md5_block.h), the core of the session-security path.
+void BM_OwnMd5(benchmark::State& state) {
+  const Bytes data(static_cast<size_t>(state.range(0)), 0x5a);
+  std::array<uint8_t, 16> out{};
+  for (auto _ : state) {
+    Md5Stream s;
+    s.Reset();
+    s.Update(data.data(), data.size());
+    s.Final(out.data());
+    benchmark::DoNotOptimize(out);
+  }
+  Finish(state);
+}
+
+// Our own RC4 (crypto/rc4_md5_stitched.h), one continuous stream.
+void BM_OwnRc4(benchmark::State& state) {
+  Rc4State rc4;
+  const Bytes key(16, 0x22);
+  rc4.SetKey(key.data(), key.size());
+  Bytes data(static_cast<size_t>(state.range(0)), 0x5a);
+  for (auto _ : state) {
+    rc4.Apply(data.data(), data.data(), data.size());
+    benchmark::DoNotOptimize(data.data());
+  }
+  Finish(state);
+}
+
+// MD5 over the data stitched with RC4 over it (the seal's inner loop).
+void BM_OwnMd5Rc4Stitched(benchmark::State& state) {
+  Rc4State rc4;
+  const Bytes key(16, 0x22);
+  rc4.SetKey(key.data(), key.size());
+  Bytes data(static_cast<size_t>(state.range(0)), 0x5a);
+  std::array<uint8_t, 16> out{};
+  for (auto _ : state) {
+    Md5Stream s;
+    s.Reset();
+    Md5ThenRc4Update(s, rc4, data.data(), data.data(), data.size());
+    s.Final(out.data());
+    benchmark::DoNotOptimize(out);
+  }
+  Finish(state);
+}
+
 #define NTLM_CRYPTO_SIZES ->Arg(16)->Arg(64)->Arg(1024)->Arg(16384)
 BENCHMARK(BM_Md4) NTLM_CRYPTO_SIZES;
 BENCHMARK(BM_Md5) NTLM_CRYPTO_SIZES;
 BENCHMARK(BM_HmacMd5) NTLM_CRYPTO_SIZES;
 BENCHMARK(BM_Rc4) NTLM_CRYPTO_SIZES;
+BENCHMARK(BM_OwnMd5) NTLM_CRYPTO_SIZES;
+BENCHMARK(BM_OwnRc4) NTLM_CRYPTO_SIZES;
+BENCHMARK(BM_OwnMd5Rc4Stitched) NTLM_CRYPTO_SIZES;
 #undef NTLM_CRYPTO_SIZES
 
 }  // namespace
 }  // namespace ntlm::crypto
-
-// The ntlmssp-bench binary's main (bench/CMakeLists.txt links
-// benchmark::benchmark, not benchmark_main). Move it if another bench file
-// or the CMake target provides one.
-BENCHMARK_MAIN();

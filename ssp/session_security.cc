@@ -85,9 +85,8 @@ Status CheckBuffers(std::span<const WrapBuffer> buffers, bool& any_encrypt) {
 }
 
 // RC4 over one buffer; an empty buffer uses no keystream.
-bool Rc4Buffer(crypto::Rc4& rc4, ByteSpan in, MutableByteSpan out) {
-  if (in.empty()) return true;
-  return rc4.Apply(in, out);
+void Rc4Buffer(crypto::Rc4State& rc4, ByteSpan in, MutableByteSpan out) {
+  if (!in.empty()) rc4.Apply(in.data(), out.data(), in.size());
 }
 
 // The plaintext of a buffer during UNSEAL: encrypt buffers were decrypted into
@@ -118,8 +117,10 @@ SessionSecurity::SessionSecurity(uint32_t negotiated_flags,
   // SIGNKEY exists only with ESS (3.4.5.2); the keyed HMAC states are
   // precomputed once here.
   if (ess_ && keys_.has_sign_keys) {
-    out_.mac.emplace(ByteSpan(keys_.sign_out.span()));
-    in_.mac.emplace(ByteSpan(keys_.sign_in.span()));
+    out_.mac.SetKey(keys_.sign_out.data(), keys_.sign_out.size());
+    in_.mac.SetKey(keys_.sign_in.data(), keys_.sign_in.size());
+    out_.has_mac = true;
+    in_.has_mac = true;
   }
   ResetSealingState(Handle::kBoth);
 }
@@ -151,11 +152,11 @@ bool SessionSecurity::dummy_signing() const {
 void SessionSecurity::ResetSealingState(Handle which) {
   // RC4Init(Handle, SealingKey) with the key length SEALKEY returned (3.4.5.3).
   if (!ess_ || which != Handle::kInbound) {
-    out_.rc4.SetKey(ByteSpan(keys_.seal_out.data(), keys_.seal_out_len));
+    out_.rc4.SetKey(keys_.seal_out.data(), keys_.seal_out_len);
     out_.failed = false;
   }
   if (ess_ && which != Handle::kOutbound) {
-    in_.rc4.SetKey(ByteSpan(keys_.seal_in.data(), keys_.seal_in_len));
+    in_.rc4.SetKey(keys_.seal_in.data(), keys_.seal_in_len);
     in_.failed = false;
   }
 }
@@ -257,29 +258,32 @@ Status SessionSecurity::Protect(std::span<const WrapBuffer> buffers, SignatureOu
   PutLe32(sig.data(), kSignatureVersion);
 
   if (ess_) {
-    // 3.4.4.2: HMAC_MD5(SigningKey, SeqNum || Message)[0..7]. Computed before
-    // the RC4 pass so that in-place buffers are read as plaintext.
-    if (!ch.mac) {
+    // 3.4.4.2: HMAC_MD5(SigningKey, SeqNum || Message)[0..7], and RC4 over
+    // the encrypt buffers in order: one stitched pass per encrypt buffer
+    // (MD5 reads each block before RC4 overwrites it, so in-place buffers
+    // are hashed as plaintext), then RC4 over the checksum.
+    if (!ch.has_mac) {
       return MakeError(SecStatus::kInternalError, "session security: no signing key (ESS)");
     }
-    std::array<uint8_t, 16> digest;
-    ch.mac->Update(seq_le);
+    crypto::Md5Stream md5;
+    ch.mac.Begin(md5);
+    md5.Update(seq_le.data(), seq_le.size());
     for (const WrapBuffer& b : buffers) {
-      if (!b.data.empty()) ch.mac->Update(b.data);
-    }
-    ch.mac->Final(digest);
-    for (const WrapBuffer& b : buffers) {
-      if (b.encrypt && !Rc4Buffer(ch.rc4, b.data, b.output)) {
-        MarkFailed(ch, SecStatus::kInternalError);
-        return MakeError(SecStatus::kInternalError, "session security: RC4 failed");
+      if (b.data.empty()) continue;
+      if (b.encrypt) {
+        crypto::Md5ThenRc4Update(md5, ch.rc4, b.data.data(), b.output.data(), b.data.size());
+      } else {
+        md5.Update(b.data.data(), b.data.size());
       }
     }
-    std::memcpy(sig.data() + 4, digest.data(), 8);
-    // With KEY_EXCH the checksum is RC4(SealingHandle, Checksum).
-    if (key_exch_ && !ch.rc4.ApplyInPlace(MutableByteSpan(sig.data() + 4, 8))) {
-      MarkFailed(ch, SecStatus::kInternalError);
-      return MakeError(SecStatus::kInternalError, "session security: RC4 failed");
-    }
+    // With KEY_EXCH the checksum is RC4(SealingHandle, Checksum): its 8
+    // keystream bytes do not depend on the MAC, so they are drawn before the
+    // MAC's last two MD5 blocks and the core overlaps the two.
+    std::array<uint8_t, 8> checksum_keystream{};
+    if (key_exch_) ch.rc4.Apply(checksum_keystream.data(), checksum_keystream.data(), 8);
+    std::array<uint8_t, 16> digest;
+    ch.mac.Finish(md5, digest.data());
+    for (size_t i = 0; i < 8; ++i) sig[4 + i] = digest[i] ^ checksum_keystream[i];
     std::memcpy(sig.data() + kSeqNumOffset, seq_le.data(), 4);
   } else {
     // 3.4.4.1: CRC32 over the buffers with sign == TRUE (3.4.6.1).
@@ -288,19 +292,13 @@ Status SessionSecurity::Protect(std::span<const WrapBuffer> buffers, SignatureOu
       if (b.sign && !b.data.empty()) crc = crypto::Crc32(b.data, crc);
     }
     for (const WrapBuffer& b : buffers) {
-      if (b.encrypt && !Rc4Buffer(ch.rc4, b.data, b.output)) {
-        MarkFailed(ch, SecStatus::kInternalError);
-        return MakeError(SecStatus::kInternalError, "session security: RC4 failed");
-      }
+      if (b.encrypt) Rc4Buffer(ch.rc4, b.data, b.output);
     }
     // RandomPad (0), Checksum and SeqNum (0) through the handle, then
     // SeqNum ^= counter; RandomPad is then set to 0 (see the header).
     std::array<uint8_t, 12> block{};
     PutLe32(block.data() + 4, crc);
-    if (!ch.rc4.ApplyInPlace(block)) {
-      MarkFailed(ch, SecStatus::kInternalError);
-      return MakeError(SecStatus::kInternalError, "session security: RC4 failed");
-    }
+    ch.rc4.Apply(block.data(), block.data(), block.size());
     if (options_.emit_encrypted_random_pad) std::memcpy(sig.data() + 4, block.data(), 4);
     std::memcpy(sig.data() + 8, block.data() + 4, 4);
     PutLe32(sig.data() + kSeqNumOffset, GetLe32(block.data() + 8) ^ seq);
@@ -326,14 +324,13 @@ Status SessionSecurity::Unprotect(std::span<const WrapBuffer> buffers, Signature
                                                std::to_string(got) + ", expected " +
                                                std::to_string(expected) + " (MS-NLMP 3.4.4)");
   };
-  auto decrypt = [&]() -> bool {
+  auto decrypt = [&]() {
     decrypted = true;
     for (const WrapBuffer& b : buffers) {
       if (!b.encrypt || b.data.empty()) continue;
       consumed = true;
-      if (!ch.rc4.Apply(b.data, b.output)) return false;
+      Rc4Buffer(ch.rc4, b.data, b.output);
     }
-    return true;
   };
   const bool version_ok = GetLe32(signature.data()) == kSignatureVersion;
   bool checksum_ok = false;
@@ -343,35 +340,44 @@ Status SessionSecurity::Unprotect(std::span<const WrapBuffer> buffers, Signature
     // used, so a replayed or reordered message leaves the context intact.
     const uint32_t got = GetLe32(signature.data() + kSeqNumOffset);
     if (got != expected) return out_of_sequence(got);
-    if (!ch.mac) {
+    if (!ch.has_mac) {
       return MakeError(SecStatus::kInternalError, "session security: no signing key (ESS)");
     }
-    if (!decrypt()) return fail(SecStatus::kInternalError, "session security: RC4 failed");
+    // RC4 over each encrypt buffer stitched with the MAC over the plaintext
+    // it produces (crypto::Rc4ThenMd5Update), buffers in order.
     std::array<uint8_t, 4> seq_le;
     PutLe32(seq_le.data(), expected);
-    std::array<uint8_t, 16> digest;
-    ch.mac->Update(seq_le);
+    crypto::Md5Stream md5;
+    ch.mac.Begin(md5);
+    md5.Update(seq_le.data(), seq_le.size());
+    decrypted = true;
     for (const WrapBuffer& b : buffers) {
-      if (!b.data.empty()) ch.mac->Update(PlaintextOf(b));
-    }
-    ch.mac->Final(digest);
-    if (key_exch_) {
-      consumed = true;
-      if (!ch.rc4.ApplyInPlace(MutableByteSpan(digest.data(), 8))) {
-        return fail(SecStatus::kInternalError, "session security: RC4 failed");
+      if (b.data.empty()) continue;
+      if (b.encrypt) {
+        consumed = true;
+        crypto::Rc4ThenMd5Update(md5, ch.rc4, b.data.data(), b.output.data(), b.data.size());
+      } else {
+        md5.Update(b.data.data(), b.data.size());
       }
     }
+    // The checksum's keystream first (independent of the MAC; see Protect).
+    std::array<uint8_t, 8> checksum_keystream{};
+    if (key_exch_) {
+      consumed = true;
+      ch.rc4.Apply(checksum_keystream.data(), checksum_keystream.data(), 8);
+    }
+    std::array<uint8_t, 16> digest;
+    ch.mac.Finish(md5, digest.data());
+    for (size_t i = 0; i < 8; ++i) digest[i] ^= checksum_keystream[i];
     checksum_ok =
         crypto::ConstantTimeEqual(ByteSpan(digest.data(), 8), ByteSpan(signature.data() + 4, 8));
   } else {
     // Without ESS the SeqNum is encrypted behind the data and the checksum:
     // the whole keystream must be produced before it can be read.
-    if (!decrypt()) return fail(SecStatus::kInternalError, "session security: RC4 failed");
+    decrypt();
     std::array<uint8_t, 12> keystream{};
     consumed = true;
-    if (!ch.rc4.ApplyInPlace(keystream)) {
-      return fail(SecStatus::kInternalError, "session security: RC4 failed");
-    }
+    ch.rc4.Apply(keystream.data(), keystream.data(), keystream.size());
     const uint32_t got = GetLe32(signature.data() + kSeqNumOffset) ^ GetLe32(keystream.data() + 8);
     if (got != expected) return out_of_sequence(got);
     uint32_t crc = 0;

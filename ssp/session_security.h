@@ -4,10 +4,12 @@
 // One SessionSecurity object per established context and side. It is built
 // once from the negotiated flags and the ExportedSessionKey (keys from
 // ssp::DeriveSessionKeys, 3.4.5.2/3.4.5.3, derived once, never per message)
-// and then keeps, per direction, the RC4 sealing handle, the keyed HMAC-MD5
-// state (crypto::HmacMd5Hasher, precomputed inner/outer pads) and the
-// sequence number. The per-message functions allocate nothing on success
-// (only an error's reason string is allocated): callers pass every input and
+// and then keeps, per direction, the RC4 sealing handle (crypto::Rc4State),
+// the keyed HMAC-MD5 states (crypto::HmacMd5Key, precomputed inner/outer
+// pads) and the sequence number, all inline. With ESS a sealed message is one
+// stitched pass (crypto/rc4_md5_stitched.h): MD5 over the plaintext and RC4
+// over it interleaved, bit-exact with the sequential definition. The per-message functions allocate
+// nothing on success (only an error's reason string is allocated): callers pass every input and
 // output as spans.
 //
 // Connection-oriented mode only (3.4: "messages are assumed to be received in
@@ -73,8 +75,8 @@
 #include <span>
 
 #include "crypto/bytes.h"
-#include "crypto/digest.h"
-#include "crypto/rc4.h"
+#include "crypto/md5_block.h"
+#include "crypto/rc4_md5_stitched.h"
 #include "crypto/secret.h"
 #include "ssp/keys.h"
 #include "ssp/status.h"
@@ -205,12 +207,17 @@ class SessionSecurity {
   uint32_t inbound_sequence() const;
 
  private:
+  // ssp/seal_batch.cc seals many sessions' messages in one pass and needs
+  // the channels; it runs the same checks (CheckNegotiated) first.
+  friend class BatchSealer;
+
   // The state of one direction: SealingHandle, keyed MAC, SeqNum.
   struct Channel {
-    crypto::Rc4 rc4;                           // RC4 sealing handle
-    std::optional<crypto::HmacMd5Hasher> mac;  // keyed with the SigningKey (ESS only)
-    uint64_t seq = 0;                          // next SeqNum; < 2^32
-    bool failed = false;                       // RC4 out of step after a rejected message
+    crypto::Rc4State rc4;    // RC4 sealing handle
+    crypto::HmacMd5Key mac;  // keyed with the SigningKey (ESS only)
+    bool has_mac = false;    // mac is keyed
+    uint64_t seq = 0;        // next SeqNum; < 2^32
+    bool failed = false;     // RC4 out of step after a rejected message
     SecStatus failed_status = SecStatus::kOk;
   };
 

@@ -14,6 +14,7 @@
 
 #include "crypto/init.h"
 #include "ssp/flags.h"
+#include "ssp/seal_batch.h"
 #include "ssp/session_security.h"
 
 namespace {
@@ -109,6 +110,31 @@ TEST_P(NoAllocationTest, PerMessagePathAllocatesNothing) {
   if (seal) {
     EXPECT_EQ(back, plain);
   }
+}
+
+// SealBatch (16 sessions, lanes and the one-by-one fallback) allocates
+// nothing per call either.
+TEST(NoAllocationBatchTest, SealBatchAllocatesNothing) {
+  constexpr uint32_t kFlags = kNegotiateUnicode | kNegotiateNtlm | kNegotiateAlwaysSign |
+                              kNegotiateEss | kNegotiate128 | kNegotiateKeyExch | kNegotiateSign |
+                              kNegotiateSeal;
+  std::vector<SessionSecurity> sessions;
+  for (size_t i = 0; i < 17; ++i) {
+    crypto::Key16 key;
+    for (size_t j = 0; j < 16; ++j) key[j] = static_cast<uint8_t>(i * 16 + j);
+    // The last one without ESS: sealed one by one inside the batch.
+    sessions.emplace_back(i == 16 ? kFlags & ~kNegotiateEss : kFlags, key, /*is_server=*/true);
+  }
+  std::vector<std::vector<uint8_t>> bufs(17, std::vector<uint8_t>(1000, 0x5a));
+  std::vector<std::array<uint8_t, 16>> sigs(17);
+  std::vector<SealRequest> requests;
+  for (size_t i = 0; i < 17; ++i) {
+    requests.push_back(SealRequest{&sessions[i], bufs[i], bufs[i], SignatureOut(sigs[i])});
+  }
+  ASSERT_TRUE(SealBatch(requests).ok());  // warm-up
+  AllocationWindow window;
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(SealBatch(requests).ok());
+  EXPECT_EQ(window.count(), 0) << "allocations in 50 SealBatch calls";
 }
 
 // The counter itself must see both kinds of allocation, or the test above
