@@ -15,6 +15,6 @@ filter=${1:-'ServerContextTest.*:ServerPolicyTest.*:*NegotiateResponseFlags*:*Mi
 start=$SECONDS
 timeout "${NTLM_VALGRIND_TIMEOUT:-600}" valgrind --tool=memcheck --error-exitcode=1 \
   --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
-  --track-origins=yes --quiet \
+  --track-origins=yes --quiet --suppressions=tests/sanitizers/valgrind-gtest.supp \
   build/tests/ntlm_tests --gtest_filter="$filter" --gtest_brief=1
 echo "valgrind: memcheck clean on '$filter' in $((SECONDS - start)) s"
