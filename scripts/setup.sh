@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_PACKAGES=(g++ cmake ninja-build pkg-config clang-format git libssl-dev libasio-dev libcli11-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev)
+  libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev valgrind)
 # Real NTLM peers the tests run against (see README "Interop peers").
 PEER_PACKAGES=(gss-ntlmssp gss-ntlmssp-dev libkrb5-dev python3 python3-impacket python3-ntlm-auth
   python3-samba winbind samba-common-bin python3-gssapi python3-requests-ntlm curl tshark

@@ -247,6 +247,7 @@ class Workdir:
         with open(path, "w", encoding="utf-8") as fh:
             for acc in accounts:
                 fh.write("%s:%s:%s\n" % (acc["domain"], acc["user"], acc["password"]))
+        os.chmod(path, 0o600)  # a file of passwords: owner only
         return path
 
     def close(self):

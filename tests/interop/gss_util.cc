@@ -85,6 +85,9 @@ void SetUpGssEnvironment() {
       std::ofstream out(user_file, std::ios::trunc);
       out << kDomain << ':' << kUser << ':' << kPassword << '\n';
     }
+    // Owner-only, as a file of passwords must be (our LoadUserFile refuses others).
+    fs::permissions(user_file, fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace);
     setenv("NTLM_USER_FILE", user_file.c_str(), 1);
     setenv("NETBIOS_COMPUTER_NAME", std::string(kGssComputerName).c_str(), 1);
     setenv("NETBIOS_DOMAIN_NAME", std::string(kGssDomainName).c_str(), 1);
