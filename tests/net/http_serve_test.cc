@@ -67,6 +67,9 @@ class ServeTest : public ::testing::Test {
   void SetUp() override {
     users_ = dir_.path() / "users";
     std::ofstream(users_) << "# test accounts\nCONTOSO:alice:Passw0rd!\nCONTOSO:bob:S3cret\n";
+    // serve refuses a user file that group or others can read.
+    std::filesystem::permissions(
+        users_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   }
 
   void StartServe(std::vector<std::string> extra) {

@@ -1,0 +1,104 @@
+// probe_test.cc: `probe` against `serve` run under several policies must
+// report the policy it was given. Both are the real ntlmssp-harness binary on
+// an ephemeral loopback port; every run is bounded by `timeout`.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "http_serve_process.h"
+
+namespace ntlm::harness::net::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct ProbeCase {
+  const char* min_server_sec;      // as given to serve
+  const char* min_server_sec_hex;  // as probe reports it
+  int lm_compat_level;
+  std::set<int> levels;  // the levels probe can tell apart from the answers
+};
+
+class ProbeTest : public ::testing::TestWithParam<ProbeCase> {
+ protected:
+  void SetUp() override {
+    users_ = dir_.path() / "users";
+    std::ofstream(users_) << "CONTOSO:alice:Passw0rd!\n";
+    std::filesystem::permissions(
+        users_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
+  TempDir dir_;
+  std::filesystem::path users_;
+};
+
+TEST_P(ProbeTest, ReportsThePolicyServeWasGiven) {
+  const ProbeCase& c = GetParam();
+  ServeProcess serve;
+  ASSERT_TRUE(serve.Start({"--http", "127.0.0.1:0", "--users", users_.string(), "--min-server-sec",
+                           c.min_server_sec, "--lm-compat", std::to_string(c.lm_compat_level)}))
+      << serve.first_line() << "\n"
+      << serve.log();
+  const std::string json = (dir_.path() / "probe.json").string();
+  auto r = RunCommand(ShellQuote(NTLM_HARNESS_BIN) + " probe " + ShellQuote(serve.url("/")) +
+                          " --user alice --domain CONTOSO --password 'Passw0rd!' --timeout 5 " +
+                          "--json " + ShellQuote(json),
+                      120, /*merge_stderr=*/true);
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("Consistent with (EPA off):"));
+  std::ifstream in(json);
+  auto report = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_FALSE(report.is_discarded());
+  ASSERT_EQ(report["format"], "ntlmssp-harness-probe/1");
+  size_t accepted = 0;
+  for (const auto& o : report["observations"]) accepted += o["result"] == "accept";
+  EXPECT_GT(accepted, 0u);
+  // Without EPA, exactly the given NtlmMinServerSec explains the answers, at
+  // the levels that the catalogue can tell apart (NTLMv1 is refused only at 5).
+  std::set<std::string> mins;
+  std::set<int> levels;
+  for (const auto& col : report["consistent"]) {
+    if (col["epa"] != "off") continue;
+    mins.insert(col["min_server_sec"].get<std::string>());
+    levels.insert(col["lm_compat_level"].get<int>());
+  }
+  EXPECT_EQ(mins, std::set<std::string>{c.min_server_sec_hex}) << r.out;
+  EXPECT_EQ(levels, c.levels) << r.out;
+  EXPECT_EQ(serve.Stop(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, ProbeTest,
+                         ::testing::Values(ProbeCase{"0", "0x00000000", 3, {0, 1, 2, 3, 4}},
+                                           ProbeCase{
+                                               "0x20000000", "0x20000000", 3, {0, 1, 2, 3, 4}},
+                                           ProbeCase{"SIGN|128", "0x20000010", 3, {0, 1, 2, 3, 4}},
+                                           ProbeCase{"SEAL", "0x00000020", 5, {5}},
+                                           ProbeCase{"0x20080030", "0x20080030", 5, {5}}),
+                         [](const ::testing::TestParamInfo<ProbeCase>& p) {
+                           return std::string("min_") + p.param.min_server_sec_hex + "_lm" +
+                                  std::to_string(p.param.lm_compat_level);
+                         });
+
+TEST(ProbeCli, UsageAndUnreachableTargets) {
+  auto bad = RunCommand(
+      ShellQuote(NTLM_HARNESS_BIN) + " probe https://127.0.0.1/ --user a " + "--password b", 30,
+      true);
+  EXPECT_EQ(bad.rc, 2);
+  EXPECT_THAT(bad.out, HasSubstr("https is not supported"));
+  auto nopass =
+      RunCommand(ShellQuote(NTLM_HARNESS_BIN) + " probe http://127.0.0.1:1/ --user a", 30, true);
+  EXPECT_EQ(nopass.rc, 2);
+  EXPECT_THAT(nopass.out, HasSubstr("--password"));
+  // Port 1 on loopback: nothing listens; one connection attempt, then exit 3.
+  auto down = RunCommand(
+      ShellQuote(NTLM_HARNESS_BIN) + " probe http://127.0.0.1:1/ --user a --password b --timeout 2",
+      30, true);
+  EXPECT_EQ(down.rc, 3) << down.out;
+  EXPECT_THAT(down.out, HasSubstr("cannot reach"));
+}
+
+}  // namespace
+}  // namespace ntlm::harness::net::testing
