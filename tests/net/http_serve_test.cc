@@ -382,7 +382,7 @@ TEST_F(ServeTest, UsageErrorsExit2) {
            {{"--users", users_.string(), "--http", "127.0.0.1"}, "ADDR:PORT"},
            {{"--users", users_.string(), "--http", "example.com:80"}, "not an IP address"},
            {{"--users", users_.string(), "--min-server-sec", "BOGUS"}, "--min-server-sec"},
-           {{"--users", users_.string(), "--min-server-sec", "0x1"}, "no meaning"},
+           {{"--users", users_.string(), "--min-server-sec", "0x1"}, "not an NtlmMinServerSec bit"},
            {{"--users", users_.string(), "--lm-compat", "7"}, "0..5"},
            {{"--users", users_.string(), "--idle-timeout", "0"}, "--idle-timeout"}}) {
     ServeProcess serve;
