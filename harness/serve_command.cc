@@ -157,6 +157,7 @@ int RunServeCommand(const ServeOptions& options, std::ostream& out, std::ostream
     err << "ntlmssp-harness serve: " << error << "\n";
     return kExitEnvironment;
   }
+  runner.HandleSignals();
   for (const auto& [name, endpoint] : runner.bound()) {
     out << "listening " << name << " " << net::EndpointText(endpoint) << "\n";
   }

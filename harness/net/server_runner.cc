@@ -152,6 +152,10 @@ asio::awaitable<void> ServerRunner::Accept(Front& front) {
 }
 
 void ServerRunner::Shutdown() {
+  if (signals_) {
+    asio::error_code ec;
+    signals_->cancel(ec);
+  }
   for (auto& front : fronts_) {
     asio::error_code ec;
     front->acceptor.close(ec);
@@ -163,20 +167,22 @@ void ServerRunner::Stop() {
   asio::post(io_, [this] { Shutdown(); });
 }
 
+void ServerRunner::HandleSignals() {
+  if (signals_) return;
+  signals_ = std::make_unique<asio::signal_set>(io_, SIGINT, SIGTERM);
+  signals_->async_wait([this](const asio::error_code& ec, int signal_number) {
+    if (ec) return;
+    stop_signal_ = signal_number;
+    if (on_event_) {
+      on_event_(std::string("received ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
+                ": closing " + std::to_string(active_.load()) + " connection(s), stopping");
+    }
+    Shutdown();
+  });
+}
+
 int ServerRunner::Run(bool handle_signals) {
-  std::optional<asio::signal_set> signals;
-  if (handle_signals) {
-    signals.emplace(io_, SIGINT, SIGTERM);
-    signals->async_wait([this](const asio::error_code& ec, int signal_number) {
-      if (ec) return;
-      stop_signal_ = signal_number;
-      if (on_event_) {
-        on_event_(std::string("received ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
-                  ": closing " + std::to_string(active_.load()) + " connection(s), stopping");
-      }
-      Shutdown();
-    });
-  }
+  if (handle_signals) HandleSignals();
   for (auto& front : fronts_) {
     asio::co_spawn(io_, Accept(*front), [](std::exception_ptr) {});
   }

@@ -11,6 +11,7 @@
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/signal_set.hpp>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -57,8 +58,11 @@ class ServerRunner {
   // The bound address of each front, in Listen order (the real port for 0).
   std::vector<std::pair<std::string, asio::ip::tcp::endpoint>> bound() const;
 
-  // Serves until Stop() or, with `handle_signals`, SIGINT/SIGTERM. Returns
-  // the signal number that stopped it, or 0.
+  // From now on SIGINT/SIGTERM stop the runner (call before announcing the
+  // listeners, so a signal sent right after cannot kill the process).
+  void HandleSignals();
+  // Serves until Stop() or, with `handle_signals` (or after HandleSignals()),
+  // SIGINT/SIGTERM. Returns the signal number that stopped it, or 0.
   int Run(bool handle_signals);
   // Thread-safe; Run() returns soon after.
   void Stop();
@@ -82,6 +86,7 @@ class ServerRunner {
   std::function<void(const std::string&)> on_event_;
   asio::io_context io_;
   std::vector<std::unique_ptr<Front>> fronts_;
+  std::unique_ptr<asio::signal_set> signals_;
   std::atomic<size_t> active_{0};
   std::atomic<uint64_t> accepted_{0};
   std::atomic<uint64_t> refused_{0};
