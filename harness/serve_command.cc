@@ -11,6 +11,7 @@
 #include "harness/net/auth_log.h"
 #include "harness/net/front_context.h"
 #include "harness/net/http_session.h"
+#include "harness/net/pcap_writer.h"
 #include "harness/net/rpc_front.h"
 #include "harness/net/server_runner.h"
 #include "harness/net/transcript_recorder.h"
@@ -36,6 +37,9 @@ void AddServeOptions(CLI::App& serve, ServeOptions& o) {
   serve.add_option("--rpc", o.rpc_address, "DCE/RPC over TCP listener ADDR:PORT");
   serve.add_option("--config", o.config_path,
                    "Server configuration: identity, policy, accounts (JSON; see README)");
+  serve.add_option("--pcap", o.pcap_path,
+                   "Write the traffic as a pcap (tshark -o ntlmssp.nt_password:PASSWORD decrypts "
+                   "it)");
   serve.add_option("--users", o.users_path,
                    "Accounts, DOMAIN:USER:PASSWORD lines (default: $NTLM_USER_FILE)");
   serve.add_option("--min-server-sec", o.min_server_sec,
@@ -125,6 +129,18 @@ int RunServeCommand(const ServeOptions& options, std::ostream& out, std::ostream
     }
   }
 
+  std::unique_ptr<net::PcapWriter> pcap;
+  if (!options.pcap_path.empty()) {
+    auto opened = net::PcapWriter::Open(options.pcap_path);
+    if (!opened.ok()) {
+      err << "ntlmssp-harness serve: --pcap " << options.pcap_path << ": " << opened.error().reason
+          << "\n";
+      return kExitEnvironment;
+    }
+    pcap = std::move(*opened);
+    ctx.tap = pcap.get();
+  }
+
   ctx.accounts = &accounts;
   ctx.clock = &clock;
   ctx.random = &random;
@@ -166,6 +182,10 @@ int RunServeCommand(const ServeOptions& options, std::ostream& out, std::ostream
                           " account(s), min_server_sec " + ssp::Hex32(ctx.policy.min_server_sec) +
                           ", lm_compat_level " + std::to_string(ctx.policy.lm_compat_level));
   runner.Run(/*handle_signals=*/true);
+  if (pcap) {
+    pcap->Flush();
+    if (auto e = pcap->error()) log.Event("pcap_error", *e);
+  }
   log.Event("server",
             "stopped after " + std::to_string(runner.accepted_connections()) + " connection(s)");
   return kExitOk;

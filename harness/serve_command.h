@@ -22,6 +22,7 @@ struct ServeOptions {
   bool require_mic = false;
   std::string target_name;
   std::string record_dir;
+  std::string pcap_path;  // --pcap FILE
   std::string log_path;
   double idle_timeout_s = 10;
   double handshake_timeout_s = 15;

@@ -399,5 +399,26 @@ TEST_F(ServeTest, UsersComeFromNtlmUserFileToo) {
   EXPECT_EQ(Curl("--ntlm -u " + ShellQuote("CONTOSO\\bob:S3cret")).first, 200);
 }
 
+// serve --pcap: curl's NTLM exchange over HTTP, then tshark reads the pcap
+// and shows the three NTLMSSP messages with the user's name.
+TEST_F(ServeTest, PcapOfAnHttpExchangeDecodesInTshark) {
+  REQUIRE_PEER(HaveCurl(), "curl");
+  REQUIRE_PEER(RunCommand("command -v tshark").rc == 0, "tshark");
+  const std::string pcap = (dir_.path() / "serve.pcap").string();
+  StartServe({"--min-server-sec", "0", "--pcap", pcap});
+  auto [status, body] = Curl("--ntlm -u 'CONTOSO\\alice:Passw0rd!'");
+  EXPECT_EQ(status, 200) << body;
+  EXPECT_EQ(serve_.Stop(), 0);
+  auto decoded =
+      RunCommand("tshark -r " + ShellQuote(pcap) +
+                     " -o ntlmssp.nt_password:Passw0rd! -Y ntlmssp -T fields -e ntlmssp.messagetype"
+                     " -e ntlmssp.auth.username",
+                 60, /*merge_stderr=*/true);
+  ASSERT_EQ(decoded.rc, 0) << decoded.out;
+  EXPECT_CONTAINS(decoded.out, "0x00000001");
+  EXPECT_CONTAINS(decoded.out, "0x00000002");
+  EXPECT_CONTAINS(decoded.out, "0x00000003\talice");
+}
+
 }  // namespace
 }  // namespace ntlm::harness::net::testing
