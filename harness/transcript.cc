@@ -230,7 +230,9 @@ std::optional<Transcript> ParseTranscript(const std::string& text, std::string& 
   json root;
   try {
     root = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error, and also out_of_range (e.g. a number too large for any
+    // JSON number type) which the fuzzer found escaping as a crash.
     error = std::string("not valid JSON: ") + e.what();
     return std::nullopt;
   }
