@@ -49,6 +49,8 @@ class RpcClientConnection {
   void Close();
 
  private:
+  void NoDelay();
+
   asio::ip::tcp::socket socket_;
   asio::steady_timer timer_;
   std::chrono::milliseconds timeout_;
