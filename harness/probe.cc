@@ -80,6 +80,7 @@ bool ProbeOverRpc(const net::RpcTarget& target, ssp::ClientContext& client, cons
   o.refused_at = StageOf(x.refused_at);
   o.answer = x.answer;
   o.note = x.note;
+  if (x.auth_level != 0) o.auth_level = net::rpc::AuthLevelName(x.auth_level);
   if (!x.client_error.empty()) {
     o.skipped = true;
     o.skip_reason = x.client_error;
@@ -337,6 +338,7 @@ int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream
                   : o.refused_at ? StageName(*o.refused_at)
                                  : (o.challenged ? "authenticate" : "negotiate");
         if (rpc_target) {
+          e["auth_level"] = o.auth_level;
           if (!o.answer.empty()) e["answer"] = o.answer;
           if (!o.note.empty()) e["note"] = o.note;
         } else {

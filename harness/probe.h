@@ -54,6 +54,7 @@ struct ProbeObservation {
   std::optional<Stage> refused_at;
   std::string answer;
   std::string note;
+  std::string auth_level;  // the level the bind asked for ("pkt_privacy")
 };
 
 // The policies (EPA off, LmCompatibilityLevel 0..5, EPA settings) under

@@ -89,7 +89,10 @@ TEST_P(ProbeRpcTest, ReportsThePolicyServeWasGiven) {
     EXPECT_EQ(altered["result"], "reject") << altered.dump();
     EXPECT_EQ(altered["at"], "session-1") << altered.dump();
     EXPECT_THAT(altered["answer"].get<std::string>(), HasSubstr("SEC_E_MESSAGE_ALTERED"));
+    EXPECT_EQ(altered["auth_level"], "pkt_privacy") << altered.dump();
     EXPECT_EQ(by_name["modern.replay-sealed-message"]["at"], "session-2");
+    EXPECT_EQ(by_name["sign-only"]["auth_level"], "pkt_integrity");
+    EXPECT_EQ(by_name["sign-only"]["result"], "accept");
   }
   EXPECT_EQ(serve.Stop(), 0);
 }
