@@ -25,18 +25,7 @@ using asio::ip::tcp;
 constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 std::string NakReasonText(uint16_t reason) {
-  switch (reason) {
-    case rpc::kNakReasonNotSpecified:
-      return "reason_not_specified (0)";
-    case rpc::kNakProtocolVersionNotSupported:
-      return "protocol_version_not_supported (4)";
-    case rpc::kNakAuthenticationTypeNotRecognized:
-      return "authentication_type_not_recognized (8)";
-    case rpc::kNakInvalidChecksum:
-      return "invalid_checksum (9)";
-    default:
-      return std::to_string(reason);
-  }
+  return std::string(rpc::NakReasonName(reason)) + " (" + std::to_string(reason) + ")";
 }
 
 }  // namespace

@@ -79,6 +79,21 @@ const char* AuthLevelName(uint8_t level) {
   }
 }
 
+const char* NakReasonName(uint16_t reason) {
+  switch (reason) {
+    case kNakReasonNotSpecified:
+      return "reason_not_specified";
+    case kNakProtocolVersionNotSupported:
+      return "protocol_version_not_supported";
+    case kNakAuthenticationTypeNotRecognized:
+      return "authentication_type_not_recognized";
+    case kNakInvalidChecksum:
+      return "invalid_checksum";
+    default:
+      return "unknown";
+  }
+}
+
 namespace {
 
 int HexDigit(char c) {

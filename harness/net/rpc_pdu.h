@@ -93,6 +93,8 @@ inline constexpr uint16_t kNakReasonNotSpecified = 0;
 inline constexpr uint16_t kNakProtocolVersionNotSupported = 4;
 inline constexpr uint16_t kNakAuthenticationTypeNotRecognized = 8;
 inline constexpr uint16_t kNakInvalidChecksum = 9;
+// "invalid_checksum"; "unknown" for a reason not listed above.
+const char* NakReasonName(uint16_t reason);
 
 // Fault statuses used by the server (C706 appendix E, MS-RPCE 2.2.2.5).
 inline constexpr uint32_t kFaultAccessDenied = 0x00000005;        // nca_s_fault_access_denied

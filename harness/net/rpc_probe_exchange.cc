@@ -37,18 +37,8 @@ uint8_t LevelFor(uint32_t flags) {
 }
 
 std::string NakText(uint16_t reason) {
-  switch (reason) {
-    case rpc::kNakReasonNotSpecified:
-      return "bind_nak reason_not_specified (0)";
-    case rpc::kNakProtocolVersionNotSupported:
-      return "bind_nak protocol_version_not_supported (4)";
-    case rpc::kNakAuthenticationTypeNotRecognized:
-      return "bind_nak authentication_type_not_recognized (8)";
-    case rpc::kNakInvalidChecksum:
-      return "bind_nak invalid_checksum (9)";
-    default:
-      return "bind_nak " + std::to_string(reason);
-  }
+  return "bind_nak " + std::string(rpc::NakReasonName(reason)) + " (" + std::to_string(reason) +
+         ")";
 }
 
 std::string FaultText(uint32_t status) {
