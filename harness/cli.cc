@@ -126,10 +126,14 @@ int RunCli(int argc, char** argv) {
   ProbeOptions probe_options;
   auto* probe = app.add_subcommand(
       "probe",
-      "Play the client-variation catalogue against a real HTTP NTLM server and infer its "
+      "Play the client-variation catalogue against a real HTTP NTLM server or DCE/RPC server "
+      "(NTLMSSP bind to the echo interface, signed/sealed echo calls) and infer its "
       "NtlmMinServerSec / LmCompatibilityLevel; exit 0 a policy explains every answer, 1 none "
       "does, 2 usage, 3 the target is unreachable");
-  probe->add_option("target", probe_options.target, "http://HOST:PORT/PATH")->required();
+  probe
+      ->add_option("target", probe_options.target,
+                   "http://HOST:PORT/PATH or ncacn_ip_tcp:HOST[PORT] (HOST may be [::1])")
+      ->required();
   probe->add_option("--user", probe_options.user, "Account the server knows")->required();
   probe->add_option("--domain", probe_options.domain, "Its domain");
   probe->add_option("--password", probe_options.password,

@@ -13,6 +13,7 @@
 #include "harness/cli.h"
 #include "harness/min_server_sec.h"
 #include "harness/net/http_ntlm_client.h"
+#include "harness/net/rpc_probe_exchange.h"
 #include "ssp/environment.h"
 #include "ssp/flags.h"
 #include "ssp/hex.h"
@@ -20,12 +21,13 @@
 namespace ntlm::harness {
 namespace {
 
-bool Playable(const Variation& v, std::string& why) {
+bool Playable(const Variation& v, bool rpc, std::string& why) {
   switch (v.scenario) {
     case ScenarioDeviation::kReplaySealedMessage:
     case ScenarioDeviation::kReorderSealedMessages:
     case ScenarioDeviation::kAlterCiphertext:
     case ScenarioDeviation::kAlterSignature:
+      if (rpc) return true;  // played on the protected echo requests
       why = "needs NTLM session security, which HTTP does not use";
       return false;
     case ScenarioDeviation::kReplayAuthenticate:
@@ -35,6 +37,92 @@ bool Playable(const Variation& v, std::string& why) {
     default:
       return true;
   }
+}
+
+net::RpcProbeScenario RpcScenario(ScenarioDeviation s) {
+  switch (s) {
+    case ScenarioDeviation::kReplaySealedMessage:
+      return net::RpcProbeScenario::kReplayMessage;
+    case ScenarioDeviation::kReorderSealedMessages:
+      return net::RpcProbeScenario::kReorderMessages;
+    case ScenarioDeviation::kAlterCiphertext:
+      return net::RpcProbeScenario::kAlterStub;
+    case ScenarioDeviation::kAlterSignature:
+      return net::RpcProbeScenario::kAlterSignature;
+    default:
+      return net::RpcProbeScenario::kNone;
+  }
+}
+
+std::optional<Stage> StageOf(net::RpcProbeExchange::RefusedAt at) {
+  switch (at) {
+    case net::RpcProbeExchange::RefusedAt::kNegotiate:
+      return Stage::kNegotiate;
+    case net::RpcProbeExchange::RefusedAt::kAuthenticate:
+      return Stage::kAuthenticate;
+    case net::RpcProbeExchange::RefusedAt::kMessage1:
+      return Stage::kSession1;
+    case net::RpcProbeExchange::RefusedAt::kMessage2:
+      return Stage::kSession2;
+    case net::RpcProbeExchange::RefusedAt::kNone:
+      break;
+  }
+  return std::nullopt;
+}
+
+// Plays `v` over one DCE/RPC connection; false when the target was not reached.
+bool ProbeOverRpc(const net::RpcTarget& target, ssp::ClientContext& client, const Bytes& negotiate,
+                  const Variation& v, std::chrono::milliseconds timeout, ProbeObservation& o) {
+  auto x = net::RunRpcProbeExchange(target, client, negotiate, RpcScenario(v.scenario), timeout);
+  o.error = x.error;
+  o.challenged = x.challenged;
+  o.accepted = x.accepted;
+  o.refused_at = StageOf(x.refused_at);
+  o.answer = x.answer;
+  o.note = x.note;
+  if (x.auth_level != 0) o.auth_level = net::rpc::AuthLevelName(x.auth_level);
+  if (!x.client_error.empty()) {
+    o.skipped = true;
+    o.skip_reason = x.client_error;
+  }
+  return x.connected;
+}
+
+// Plays `v` over one HTTP connection; false when the target was not reached.
+bool ProbeOverHttp(const net::HttpTarget& target, ssp::ClientContext& client,
+                   const Bytes& negotiate, std::chrono::milliseconds timeout, ProbeObservation& o) {
+  auto x = net::RunHttpNtlmExchange(
+      target, negotiate,
+      [&](const Bytes& challenge, std::string& client_error) -> std::optional<Bytes> {
+        auto a = client.ProcessChallenge(challenge);
+        if (!a.ok()) {
+          client_error = a.error().reason;
+          return std::nullopt;
+        }
+        return *a;
+      },
+      timeout);
+  o.error = x.error;
+  o.challenged = x.challenge.has_value();
+  o.negotiate_status = x.negotiate_status;
+  o.authenticate_status = x.authenticate_status;
+  if (auto it = x.headers.find("x-ntlm-status"); it != x.headers.end()) {
+    o.server_status = it->second;
+  }
+  if (!x.client_error.empty()) {
+    o.skipped = true;
+    o.skip_reason = "client refused the CHALLENGE: " + x.client_error;
+  }
+  o.accepted = x.authenticate_status >= 200 && x.authenticate_status < 300;
+  return x.connected;
+}
+
+// "(401 SEC_E_LOGON_DENIED)" over HTTP, "(fault 0x00000005 ...)" over DCE/RPC.
+std::string AnswerText(const ProbeObservation& o, int http_status) {
+  if (!o.answer.empty()) return " (" + o.answer + ")";
+  if (http_status == 0) return "";
+  return " (" + std::to_string(http_status) +
+         (o.server_status.empty() ? "" : " " + o.server_status) + ")";
 }
 
 bool Matches(const std::string& name, const std::vector<std::string>& filters) {
@@ -76,6 +164,8 @@ std::vector<PolicyColumn> ConsistentColumns(const std::vector<ProbeObservation>&
           const Outcome e = ExpectedOutcome(*o.variation, column);
           if (e.accept != o.accepted) {
             ok = false;
+          } else if (!e.accept && o.refused_at) {
+            ok = e.at == *o.refused_at;  // DCE/RPC tells every message apart
           } else if (!e.accept && (e.at == Stage::kNegotiate) != !o.challenged) {
             ok = false;  // refused at the other message
           }
@@ -90,12 +180,20 @@ std::vector<PolicyColumn> ConsistentColumns(const std::vector<ProbeObservation>&
 
 int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream& err) {
   std::string error;
-  auto target = net::ParseHttpTarget(options.target, error);
-  if (!target) {
-    if (options.target.rfind("ncacn_ip_tcp:", 0) == 0) {
-      error = "'" + options.target +
-              "': probing DCE/RPC servers is not implemented yet; probe an HTTP endpoint";
-    }
+  std::optional<net::HttpTarget> http_target;
+  std::optional<net::RpcTarget> rpc_target;
+  std::string scheme = options.target.substr(0, options.target.find(':') + 1);
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (scheme == "ncacn_ip_tcp:") {
+    rpc_target = net::ParseRpcTarget(options.target, error);
+  } else if (scheme == "http:" || scheme == "https:") {
+    http_target = net::ParseHttpTarget(options.target, error);
+  } else {
+    error = "'" + options.target +
+            "': give http://HOST:PORT/PATH or ncacn_ip_tcp:HOST[PORT] (no other transport)";
+  }
+  if (!http_target && !rpc_target) {
     err << "ntlmssp-harness probe: " << error << "\n";
     return kExitUsage;
   }
@@ -130,7 +228,7 @@ int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream
     if (!Matches(v.name, options.filters)) continue;
     ProbeObservation o;
     o.variation = &v;
-    if (!Playable(v, o.skip_reason)) {
+    if (!Playable(v, rpc_target.has_value(), o.skip_reason)) {
       o.skipped = true;
       observations.push_back(o);
       continue;
@@ -150,32 +248,11 @@ int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream
       observations.push_back(o);
       continue;
     }
-    auto x = net::RunHttpNtlmExchange(
-        *target, *negotiate,
-        [&](const Bytes& challenge, std::string& client_error) -> std::optional<Bytes> {
-          auto a = client.ProcessChallenge(challenge);
-          if (!a.ok()) {
-            client_error = a.error().reason;
-            return std::nullopt;
-          }
-          return *a;
-        },
-        timeout);
-    if (x.connected) ++reached;
-    o.error = x.error;
-    o.challenged = x.challenge.has_value();
-    o.negotiate_status = x.negotiate_status;
-    o.authenticate_status = x.authenticate_status;
-    if (auto it = x.headers.find("x-ntlm-status"); it != x.headers.end()) {
-      o.server_status = it->second;
-    }
-    if (!x.client_error.empty()) {
-      o.skipped = true;
-      o.skip_reason = "client refused the CHALLENGE: " + x.client_error;
-    }
-    o.accepted = x.authenticate_status >= 200 && x.authenticate_status < 300;
+    const bool connected = rpc_target ? ProbeOverRpc(*rpc_target, client, *negotiate, v, timeout, o)
+                                      : ProbeOverHttp(*http_target, client, *negotiate, timeout, o);
+    if (connected) ++reached;
     observations.push_back(o);
-    if (!x.connected) break;  // the target is not there: do not retry it per variation
+    if (!connected) break;  // the target is not there: do not retry it per variation
   }
   if (reached == 0) {
     err << "ntlmssp-harness probe: cannot reach " << options.target << ": "
@@ -198,13 +275,21 @@ int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream
     } else if (!o.error.empty()) {
       out << "error: " << o.error << "\n";
     } else if (o.accepted) {
-      out << "accepted (" << o.authenticate_status << ")\n";
+      // Over DCE/RPC an answer here is request 1's fault after an accepted
+      // AUTHENTICATE whose flags could not protect the bound level.
+      out << "accepted"
+          << (o.answer.empty() ? AnswerText(o, o.authenticate_status)
+                               : " (request 1 then got " + o.answer + ")");
+    } else if (o.refused_at == Stage::kSession1 || o.refused_at == Stage::kSession2) {
+      out << "refused at message " << (o.refused_at == Stage::kSession1 ? 1 : 2)
+          << AnswerText(o, 0);
     } else if (!o.challenged) {
-      out << "refused at the NEGOTIATE (" << o.negotiate_status
-          << (o.server_status.empty() ? "" : " " + o.server_status) << ")\n";
+      out << "refused at the NEGOTIATE" << AnswerText(o, o.negotiate_status);
     } else {
-      out << "refused at the AUTHENTICATE (" << o.authenticate_status
-          << (o.server_status.empty() ? "" : " " + o.server_status) << ")\n";
+      out << "refused at the AUTHENTICATE" << AnswerText(o, o.authenticate_status);
+    }
+    if (!o.skipped && o.error.empty()) {
+      out << (o.note.empty() ? "" : "; " + o.note) << "\n";
     }
   }
 
@@ -249,9 +334,17 @@ int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream
         e["reason"] = o.error;
       } else {
         e["result"] = o.accepted ? "accept" : "reject";
-        e["at"] = o.accepted ? "" : (o.challenged ? "authenticate" : "negotiate");
-        e["negotiate_status"] = o.negotiate_status;
-        e["authenticate_status"] = o.authenticate_status;
+        e["at"] = o.accepted     ? ""
+                  : o.refused_at ? StageName(*o.refused_at)
+                                 : (o.challenged ? "authenticate" : "negotiate");
+        if (rpc_target) {
+          e["auth_level"] = o.auth_level;
+          if (!o.answer.empty()) e["answer"] = o.answer;
+          if (!o.note.empty()) e["note"] = o.note;
+        } else {
+          e["negotiate_status"] = o.negotiate_status;
+          e["authenticate_status"] = o.authenticate_status;
+        }
         if (!o.server_status.empty()) e["server_status"] = o.server_status;
       }
       j["observations"].push_back(std::move(e));

@@ -1,15 +1,18 @@
-// probe.h: `ntlmssp-harness probe http://HOST:PORT/PATH` — the client-variation
-// catalogue against a real server, and the policies consistent with what it
-// answered.
+// probe.h: `ntlmssp-harness probe http://HOST:PORT/PATH` or
+// `probe ncacn_ip_tcp:HOST[PORT]` — the client-variation catalogue against a
+// real server, and the policies consistent with what it answered.
 //
 // Every variation whose deviation lives in the NTLM tokens is played once
-// over its own HTTP connection (sealed-message scenarios need a protocol with
-// NTLM session security and are skipped over HTTP). The server's answers
-// (CHALLENGE or not; 2xx or refused) are then matched against the catalogue's
-// expectation under every NtlmMinServerSec value x LmCompatibilityLevel 0..5 x
-// EPA setting: the columns that explain every answer are the server's
-// possible policies. Traffic goes only to the target, one connection at a
-// time, each step bounded by --timeout, at most one connection per variation.
+// over its own connection. Over HTTP the sealed-message scenarios are skipped
+// (HTTP uses no NTLM session security); over DCE/RPC
+// (net/rpc_probe_exchange.h) they are played on the echo interface's
+// protected requests. The server's answers (CHALLENGE or not; accepted or
+// refused, and over DCE/RPC at which message) are then matched against the
+// catalogue's expectation under every NtlmMinServerSec value x
+// LmCompatibilityLevel 0..5 x EPA setting: the columns that explain every
+// answer are the server's possible policies. Traffic goes only to the target,
+// one connection at a time, each step bounded by --timeout, at most one
+// connection per variation.
 #pragma once
 
 #include <optional>
@@ -23,7 +26,7 @@
 namespace ntlm::harness {
 
 struct ProbeOptions {
-  std::string target;  // http://HOST:PORT/PATH
+  std::string target;  // http://HOST:PORT/PATH or ncacn_ip_tcp:HOST[PORT]
   std::string user;
   std::string domain;
   std::string password;  // or $NTLM_PROBE_PASSWORD
@@ -45,6 +48,13 @@ struct ProbeObservation {
   int authenticate_status = 0;
   std::string server_status;  // X-NTLM-Status when the server sends one
   std::string error;          // transport problem
+  // DCE/RPC: the message the server refused (the stage is exact there), the
+  // refusing PDU ("bind_nak invalid_checksum (9)", "fault 0x00000005 ...")
+  // and what the exchange did besides (a scenario, a blank verifier).
+  std::optional<Stage> refused_at;
+  std::string answer;
+  std::string note;
+  std::string auth_level;  // the level the bind asked for ("pkt_privacy")
 };
 
 // The policies (EPA off, LmCompatibilityLevel 0..5, EPA settings) under

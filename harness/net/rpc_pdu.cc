@@ -79,6 +79,21 @@ const char* AuthLevelName(uint8_t level) {
   }
 }
 
+const char* NakReasonName(uint16_t reason) {
+  switch (reason) {
+    case kNakReasonNotSpecified:
+      return "reason_not_specified";
+    case kNakProtocolVersionNotSupported:
+      return "protocol_version_not_supported";
+    case kNakAuthenticationTypeNotRecognized:
+      return "authentication_type_not_recognized";
+    case kNakInvalidChecksum:
+      return "invalid_checksum";
+    default:
+      return "unknown";
+  }
+}
+
 namespace {
 
 int HexDigit(char c) {
@@ -321,6 +336,24 @@ Result<RequestHeader> ParseRequestHeader(const Fragment& fragment) {
   return h;
 }
 
+Result<ResponseHeader> ParseResponseHeader(const Fragment& fragment) {
+  ByteReader r(fragment.body, "response", kCommonHeaderSize);
+  ResponseHeader h;
+  auto hint = r.ReadU32("alloc_hint");
+  if (!hint.ok()) return hint.error();
+  auto ctx = r.ReadU16("p_cont_id");
+  if (!ctx.ok()) return ctx.error();
+  auto cancels = r.ReadU8("cancel_count");
+  if (!cancels.ok()) return cancels.error();
+  if (auto st = r.Skip(1, "reserved"); !st.ok()) return st.error();
+  h.alloc_hint = *hint;
+  h.context_id = *ctx;
+  h.cancel_count = *cancels;
+  h.stub_offset = r.offset();
+  h.stub = r.rest();
+  return h;
+}
+
 std::array<uint8_t, kSecTrailerSize> EncodeSecTrailer(const SecTrailer& t) {
   std::array<uint8_t, kSecTrailerSize> out{};
   out[0] = t.auth_type;
@@ -422,6 +455,8 @@ Bytes EncodeResponseHeader(uint32_t alloc_hint, uint16_t context_id) {
   w.WriteU8(0);  // reserved
   return w.Finish();
 }
+
+Bytes EncodeAuth3Body() { return Bytes(4, 0); }
 
 Bytes EncodeBindBody(const BindBody& body) {
   ByteWriter w;

@@ -93,6 +93,8 @@ inline constexpr uint16_t kNakReasonNotSpecified = 0;
 inline constexpr uint16_t kNakProtocolVersionNotSupported = 4;
 inline constexpr uint16_t kNakAuthenticationTypeNotRecognized = 8;
 inline constexpr uint16_t kNakInvalidChecksum = 9;
+// "invalid_checksum"; "unknown" for a reason not listed above.
+const char* NakReasonName(uint16_t reason);
 
 // Fault statuses used by the server (C706 appendix E, MS-RPCE 2.2.2.5).
 inline constexpr uint32_t kFaultAccessDenied = 0x00000005;        // nca_s_fault_access_denied
@@ -203,6 +205,17 @@ struct RequestHeader {
 };
 ssp::Result<RequestHeader> ParseRequestHeader(const Fragment& fragment);
 
+// The response body (the part before the stub), and where the stub lies
+// (what a client reads).
+struct ResponseHeader {
+  uint32_t alloc_hint = 0;
+  uint16_t context_id = 0;
+  uint8_t cancel_count = 0;
+  size_t stub_offset = 0;  // in the fragment
+  ByteSpan stub;           // without the auth pad
+};
+ssp::Result<ResponseHeader> ParseResponseHeader(const Fragment& fragment);
+
 // An authentication verifier to append: sec_trailer and auth_value. The pad
 // length is computed by the encoder.
 struct Verifier {
@@ -230,6 +243,9 @@ Bytes EncodeRequestHeader(uint32_t alloc_hint, uint16_t context_id, uint16_t opn
 Bytes EncodeResponseHeader(uint32_t alloc_hint, uint16_t context_id);
 // The bind / alter_context body a client sends (used by tests and clients).
 Bytes EncodeBindBody(const BindBody& body);
+
+// The auth3 body (MS-RPCE 2.2.2.10: four bytes of padding).
+Bytes EncodeAuth3Body();
 
 // Parsed reply bodies (tests and client code read what the server sent).
 ssp::Result<BindAckBody> ParseBindAckBody(const Fragment& fragment);

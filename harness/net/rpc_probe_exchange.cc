@@ -1,0 +1,286 @@
+// rpc_probe_exchange.cc: RunRpcProbeExchange (see rpc_probe_exchange.h).
+#include "harness/net/rpc_probe_exchange.h"
+
+#include <exception>
+#include <string_view>
+#include <utility>
+
+#include "asio/co_spawn.hpp"
+#include "asio/io_context.hpp"
+#include "harness/net/rpc_echo_interface.h"
+#include "ssp/flags.h"
+#include "ssp/hex.h"
+
+// GCC 12 reports Asio's coroutine frame operator delete as mismatched with its
+// operator new (a false positive: both are Asio's own frame allocator).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace ntlm::harness::net {
+
+namespace {
+
+using RefusedAt = RpcProbeExchange::RefusedAt;
+
+// A NEGOTIATE_MESSAGE's NegotiateFlags (offset 12, MS-NLMP 2.2.1.1); 0 when short.
+uint32_t NegotiateFlags(const Bytes& negotiate) {
+  if (negotiate.size() < 16) return 0;
+  return static_cast<uint32_t>(negotiate[12]) | static_cast<uint32_t>(negotiate[13]) << 8 |
+         static_cast<uint32_t>(negotiate[14]) << 16 | static_cast<uint32_t>(negotiate[15]) << 24;
+}
+
+uint8_t LevelFor(uint32_t flags) {
+  if (flags & ssp::kNegotiateSeal) return rpc::kAuthLevelPktPrivacy;
+  if (flags & ssp::kNegotiateSign) return rpc::kAuthLevelPktIntegrity;
+  return rpc::kAuthLevelConnect;
+}
+
+std::string NakText(uint16_t reason) {
+  return "bind_nak " + std::string(rpc::NakReasonName(reason)) + " (" + std::to_string(reason) +
+         ")";
+}
+
+std::string FaultText(uint32_t status) {
+  std::string name;
+  switch (status) {
+    case rpc::kFaultAccessDenied:
+      name = "nca_s_fault_access_denied";
+      break;
+    case rpc::kFaultProtocolError:
+      name = "nca_s_proto_error";
+      break;
+    case rpc::kFaultBadStubData:
+      name = "rpc_x_bad_stub_data";
+      break;
+    default:
+      if (status & 0x80000000u) name = ssp::StatusName(static_cast<ssp::SecStatus>(status));
+  }
+  return "fault " + ssp::Hex32(status) + (name.empty() ? "" : " " + name);
+}
+
+Bytes Message(std::string_view text) {
+  return rpc::EncodeByteArray(ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+}
+
+// The server's answer to one request.
+struct Reply {
+  bool fault = false;
+  uint32_t fault_status = 0;
+  Bytes stub;
+  std::string verify_error;  // a response came but our session refused it
+};
+
+asio::awaitable<bool> ReadReply(RpcClientConnection& connection, rpc::RpcClientSession& session,
+                                Reply& reply, std::string& error) {
+  // Bounded: a reply of at most 64 fragments (our echo messages are small).
+  for (int i = 0; i < 64; ++i) {
+    auto fragment = co_await connection.Receive(session.max_recv_frag(), error);
+    if (!fragment) co_return false;
+    auto f = rpc::ParseFragment(*fragment, session.max_recv_frag());
+    if (!f.ok()) {
+      error = "server sent " + f.error().reason;
+      co_return false;
+    }
+    if (f->header.type == static_cast<uint8_t>(rpc::PduType::kFault)) {
+      auto status = rpc::ParseFaultStatus(*f);
+      if (!status.ok()) {
+        error = "server sent " + status.error().reason;
+        co_return false;
+      }
+      reply.fault = true;
+      reply.fault_status = *status;
+      co_return true;
+    }
+    auto r = session.OnResponseFragment(*fragment);
+    if (!r.ok()) {
+      reply.verify_error = ssp::StatusName(r.status()) + ": " + r.error().reason;
+      co_return true;
+    }
+    if (r->complete) {
+      reply.stub = std::move(r->stub);
+      co_return true;
+    }
+  }
+  error = "reply of more than 64 fragments";
+  co_return false;
+}
+
+asio::awaitable<void> Play(asio::any_io_executor executor, const RpcTarget& target,
+                           ssp::ClientContext& client, const Bytes& negotiate,
+                           RpcProbeScenario scenario, std::chrono::milliseconds timeout,
+                           RpcProbeExchange& x) {
+  RpcClientConnection connection(executor, timeout);
+  if (!co_await connection.Connect(target, x.error)) co_return;
+  x.connected = true;
+  x.auth_level = LevelFor(NegotiateFlags(negotiate));
+  rpc::RpcClientSession session(x.auth_level);
+
+  // bind -> bind_ack / bind_nak / fault.
+  const std::vector<Bytes> bind_pdu = {session.Bind(negotiate)};
+  if (!co_await connection.Send(bind_pdu, x.error)) co_return;
+  auto fragment = co_await connection.Receive(session.max_recv_frag(), x.error);
+  if (!fragment) co_return;
+  auto bind = session.OnBindReply(*fragment);
+  if (!bind.ok()) {
+    x.error = "bind reply: " + bind.error().reason;
+    co_return;
+  }
+  if (bind->kind != rpc::ClientBindReply::Kind::kAck) {
+    x.refused_at = RefusedAt::kNegotiate;
+    x.answer = bind->kind == rpc::ClientBindReply::Kind::kNak ? NakText(bind->nak_reason)
+                                                              : FaultText(bind->fault_status);
+    co_return;
+  }
+  if (!bind->context_accepted) {
+    x.error = "the server does not offer the echo interface " +
+              std::string(rpc::kEchoInterfaceUuid) + " v1.0 over NDR";
+    co_return;
+  }
+  x.challenged = true;
+
+  // auth3.
+  auto authenticate = client.ProcessChallenge(bind->challenge);
+  if (!authenticate.ok()) {
+    x.client_error = "client refused the CHALLENGE: " + authenticate.error().reason;
+    co_return;
+  }
+  const std::vector<Bytes> auth3 = {session.Auth3(*authenticate)};
+  if (!co_await connection.Send(auth3, x.error)) co_return;
+  const bool protect = x.auth_level >= rpc::kAuthLevelPktIntegrity;
+  if (protect) {
+    auto security = client.CreateSessionSecurity();
+    if (!security.ok()) {
+      x.client_error = "client session security: " + security.error().reason;
+      co_return;
+    }
+    session.Establish(client.negotiated_flags(), std::move(*security));
+  }
+  if (scenario != RpcProbeScenario::kNone && !protect) {
+    x.client_error = "the scenario needs SIGN or SEAL, which this NEGOTIATE does not ask for";
+    co_return;
+  }
+
+  const Bytes stub1 = Message("ntlmssp-harness probe: client message 1");
+  const Bytes stub2 = Message("ntlmssp-harness probe: client message 2");
+  auto request1 = session.Request(rpc::kEchoOpnum, stub1);
+  bool blank = false;
+  std::vector<Bytes> first;
+  if (request1.ok()) {
+    first = std::move(*request1);
+  } else if (scenario == RpcProbeScenario::kNone) {
+    blank = true;
+    x.note = "the negotiated flags cannot protect " +
+             std::string(rpc::AuthLevelName(x.auth_level)) + " (" + request1.error().reason +
+             "): request 1 carried a blank verifier";
+    first = session.RequestWithBlankVerifier(rpc::kEchoOpnum, stub1);
+  } else {
+    x.client_error = "protecting request 1: " + request1.error().reason;
+    co_return;
+  }
+
+  Reply reply;
+  if (scenario == RpcProbeScenario::kReorderMessages) {
+    auto request2 = session.Request(rpc::kEchoOpnum, stub2);
+    if (!request2.ok()) {
+      x.client_error = "protecting request 2: " + request2.error().reason;
+      co_return;
+    }
+    x.note = "request 2 sent before request 1";
+    if (!co_await connection.Send(*request2, x.error)) co_return;
+    if (!co_await ReadReply(connection, session, reply, x.error)) co_return;
+    if (reply.fault) {
+      x.refused_at = reply.fault_status == rpc::kFaultAccessDenied ? RefusedAt::kAuthenticate
+                                                                   : RefusedAt::kMessage1;
+      x.answer = FaultText(reply.fault_status);
+    } else {
+      x.accepted = true;  // the server took request 2 before request 1
+    }
+    co_return;
+  }
+
+  const std::vector<Bytes> original = first;
+  if (scenario == RpcProbeScenario::kAlterStub) {
+    first[0][rpc::RpcClientSession::kRequestStubOffset] ^= 0x01;
+    x.note = "one bit of request 1's stub flipped";
+  } else if (scenario == RpcProbeScenario::kAlterSignature) {
+    first[0][first[0].size() - ssp::kMessageSignatureSize + 4] ^= 0x01;
+    x.note = "one bit of request 1's checksum flipped";
+  }
+  if (!co_await connection.Send(first, x.error)) co_return;
+  if (!co_await ReadReply(connection, session, reply, x.error)) co_return;
+  if (reply.fault) {
+    x.answer = FaultText(reply.fault_status);
+    if (reply.fault_status == rpc::kFaultAccessDenied) {
+      x.refused_at = RefusedAt::kAuthenticate;
+    } else if (blank) {
+      x.accepted = true;  // the server verified the request with an established context
+    } else {
+      x.refused_at = RefusedAt::kMessage1;
+    }
+    co_return;
+  }
+  if (!reply.verify_error.empty()) {
+    x.error = "the server's response to request 1 did not verify: " + reply.verify_error;
+    co_return;
+  }
+  if (reply.stub != stub1 && scenario == RpcProbeScenario::kNone) {
+    x.error = "the server's echo of request 1 differs from what was sent";
+    co_return;
+  }
+  if (blank) {
+    x.accepted = true;
+    co_return;
+  }
+
+  // Request 2 (or request 1 again).
+  std::vector<Bytes> second;
+  if (scenario == RpcProbeScenario::kReplayMessage) {
+    second = original;
+    x.note = "request 1 delivered twice";
+  } else {
+    auto request2 = session.Request(rpc::kEchoOpnum, stub2);
+    if (!request2.ok()) {
+      x.client_error = "protecting request 2: " + request2.error().reason;
+      co_return;
+    }
+    second = std::move(*request2);
+  }
+  Reply reply2;
+  if (!co_await connection.Send(second, x.error)) co_return;
+  if (!co_await ReadReply(connection, session, reply2, x.error)) co_return;
+  if (reply2.fault) {
+    x.refused_at = RefusedAt::kMessage2;
+    x.answer = FaultText(reply2.fault_status);
+    co_return;
+  }
+  if (!reply2.verify_error.empty() && scenario != RpcProbeScenario::kReplayMessage) {
+    x.error = "the server's response to request 2 did not verify: " + reply2.verify_error;
+    co_return;
+  }
+  x.accepted = true;
+  connection.Close();
+}
+
+}  // namespace
+
+RpcProbeExchange RunRpcProbeExchange(const RpcTarget& target, ssp::ClientContext& client,
+                                     const Bytes& negotiate, RpcProbeScenario scenario,
+                                     std::chrono::milliseconds step_timeout) {
+  RpcProbeExchange x;
+  asio::io_context io;
+  // Every step of Play is bounded by step_timeout, so run() returns.
+  asio::co_spawn(io, Play(io.get_executor(), target, client, negotiate, scenario, step_timeout, x),
+                 [&x](std::exception_ptr e) {
+                   if (!e) return;
+                   try {
+                     std::rethrow_exception(e);
+                   } catch (const std::exception& what) {
+                     x.error = std::string("internal error: ") + what.what();
+                   }
+                 });
+  io.run();
+  return x;
+}
+
+}  // namespace ntlm::harness::net

@@ -1,0 +1,138 @@
+// probe_rpc_test.cc: `probe ncacn_ip_tcp:HOST[PORT]` against `serve --rpc`
+// run under several policies must report the policy it was given, with the
+// sealed-message scenarios played (refused at the message the catalogue
+// names). Both are the real ntlmssp-harness binary on an ephemeral loopback
+// port; every run is bounded by `timeout`.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "http_serve_process.h"
+
+namespace ntlm::harness::net::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct RpcProbeCase {
+  const char* min_server_sec;      // as given to serve
+  const char* min_server_sec_hex;  // as probe reports it
+  int lm_compat_level;
+};
+
+class ProbeRpcTest : public ::testing::TestWithParam<RpcProbeCase> {
+ protected:
+  void SetUp() override {
+    users_ = dir_.path() / "users";
+    std::ofstream(users_) << "CONTOSO:alice:Passw0rd!\n";
+    std::filesystem::permissions(
+        users_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
+  TempDir dir_;
+  std::filesystem::path users_;
+};
+
+std::string Probe(const std::string& target, const std::string& extra = "", int timeout_s = 5) {
+  return ShellQuote(NTLM_HARNESS_BIN) + " probe " + ShellQuote(target) +
+         " --user alice --domain CONTOSO --password 'Passw0rd!' --timeout " +
+         std::to_string(timeout_s) + " " + extra;
+}
+
+TEST_P(ProbeRpcTest, ReportsThePolicyServeWasGiven) {
+  const RpcProbeCase& c = GetParam();
+  ServeProcess serve;
+  ASSERT_TRUE(serve.Start({"--rpc", "127.0.0.1:0", "--users", users_.string(), "--min-server-sec",
+                           c.min_server_sec, "--lm-compat", std::to_string(c.lm_compat_level)}))
+      << serve.first_line() << "\n"
+      << serve.log();
+  ASSERT_THAT(serve.first_line(), HasSubstr("listening rpc"));
+  const std::string json = (dir_.path() / "probe.json").string();
+  const std::string target = "ncacn_ip_tcp:127.0.0.1[" + std::to_string(serve.port()) + "]";
+  auto r = RunCommand(Probe(target, "--json " + ShellQuote(json)), 180, /*merge_stderr=*/true);
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("Consistent with (EPA off):"));
+  std::ifstream in(json);
+  auto report = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_FALSE(report.is_discarded());
+  ASSERT_EQ(report["format"], "ntlmssp-harness-probe/1");
+  size_t accepted = 0, errors = 0;
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& o : report["observations"]) {
+    accepted += o["result"] == "accept";
+    errors += o["result"] == "error";
+    by_name[o["variation"].get<std::string>()] = o;
+  }
+  EXPECT_GT(accepted, 0u);
+  EXPECT_EQ(errors, 0u) << r.out;
+  // Without EPA, exactly the given NtlmMinServerSec explains the answers, and
+  // the given LmCompatibilityLevel is among the levels that do.
+  std::set<std::string> mins;
+  std::set<int> levels;
+  for (const auto& col : report["consistent"]) {
+    if (col["epa"] != "off") continue;
+    mins.insert(col["min_server_sec"].get<std::string>());
+    levels.insert(col["lm_compat_level"].get<int>());
+  }
+  EXPECT_EQ(mins, std::set<std::string>{c.min_server_sec_hex}) << r.out;
+  EXPECT_TRUE(levels.count(c.lm_compat_level)) << r.out;
+  // The session scenarios are played over DCE/RPC (not skipped as over HTTP):
+  // where the handshake passes, the altered message is refused at message 1.
+  ASSERT_TRUE(by_name.count("modern.alter-signature"));
+  const auto& altered = by_name["modern.alter-signature"];
+  EXPECT_NE(altered["result"], "skipped") << altered.dump();
+  if (std::string(c.min_server_sec_hex) == "0x00000000") {
+    EXPECT_EQ(altered["result"], "reject") << altered.dump();
+    EXPECT_EQ(altered["at"], "session-1") << altered.dump();
+    EXPECT_THAT(altered["answer"].get<std::string>(), HasSubstr("SEC_E_MESSAGE_ALTERED"));
+    EXPECT_EQ(altered["auth_level"], "pkt_privacy") << altered.dump();
+    EXPECT_EQ(by_name["modern.replay-sealed-message"]["at"], "session-2");
+    EXPECT_EQ(by_name["sign-only"]["auth_level"], "pkt_integrity");
+    EXPECT_EQ(by_name["sign-only"]["result"], "accept");
+  }
+  EXPECT_EQ(serve.Stop(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, ProbeRpcTest,
+                         ::testing::Values(RpcProbeCase{"0", "0x00000000", 3},
+                                           RpcProbeCase{"0x20000000", "0x20000000", 3},
+                                           RpcProbeCase{"0x20080000", "0x20080000", 3},
+                                           RpcProbeCase{"0x20000020", "0x20000020", 3},
+                                           RpcProbeCase{"SIGN|128", "0x20000010", 5}),
+                         [](const ::testing::TestParamInfo<RpcProbeCase>& p) {
+                           return std::string("min_") + p.param.min_server_sec_hex + "_lm" +
+                                  std::to_string(p.param.lm_compat_level);
+                         });
+
+TEST(ProbeRpcCli, BadTargetsAreUsageErrorsNamingWhatIsWrong) {
+  struct Bad {
+    const char* target;
+    const char* message;
+  };
+  for (const Bad& b : {Bad{"ncacn_ip_tcp:127.0.0.1", "no endpoint"},
+                       Bad{"ncacn_ip_tcp:127.0.0.1[0]", "port '0' must be 1..65535"},
+                       Bad{"ncacn_ip_tcp:127.0.0.1[70000]", "port '70000' must be 1..65535"},
+                       Bad{"ncacn_ip_tcp:127.0.0.1[135,Security=x]", "endpoint options"},
+                       Bad{"ncacn_ip_tcp:[4999]", "no host"},
+                       Bad{"ncacn_np:srv[\\pipe\\x]", "no other transport"}}) {
+    auto r = RunCommand(Probe(b.target), 30, true);
+    EXPECT_EQ(r.rc, 2) << b.target << ": " << r.out;
+    EXPECT_THAT(r.out, HasSubstr(b.message)) << b.target;
+  }
+}
+
+TEST(ProbeRpcCli, UnreachableTargetExits3) {
+  // Port 1 on loopback (v4 and v6): nothing listens; one connection attempt, then exit 3.
+  for (const char* target : {"ncacn_ip_tcp:127.0.0.1[1]", "ncacn_ip_tcp:[::1][1]"}) {
+    auto r = RunCommand(Probe(target, "", 2), 30, true);
+    EXPECT_EQ(r.rc, 3) << target << ": " << r.out;
+    EXPECT_THAT(r.out, HasSubstr("cannot reach")) << target;
+  }
+}
+
+}  // namespace
+}  // namespace ntlm::harness::net::testing
