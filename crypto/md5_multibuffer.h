@@ -5,13 +5,17 @@
 // MD5 cannot be vectorised within one message (every step depends on the
 // previous one), but eight messages of eight sessions can: one vector
 // instruction then advances eight chains. While the vector unit runs the MD5
-// steps, the integer/load/store units run eight RC4 streams (one byte per
-// lane per step), whose chains are independent of each other and of MD5.
+// steps, the integer/load/store units run eight RC4 streams, whose chains
+// are independent of each other and of MD5: for a full block in all eight
+// lanes (the hot case) two streams at a time, eight bytes of each after every
+// other MD5 step, their keystream gathered into one word per stream;
+// otherwise one byte per lane per step.
 //
-// Runtime dispatch: the AVX2 kernel is compiled with a target attribute (no
-// global -mavx2) and chosen once with __builtin_cpu_supports("avx2");
-// otherwise the portable kernel runs the scalar stitched block per lane.
-// Both are bit-exact with crypto::Md5BlockRc4 (tests/unit/md5_multibuffer_test.cc).
+// Runtime dispatch: the kernels are compiled with target attributes (no
+// global -mavx2) and chosen once with __builtin_cpu_supports: the AVX-512VL
+// build (same eight lanes; VPROLD, VPTERNLOGD), else the AVX2 build, else
+// the portable kernel (the scalar stitched block per lane). All are
+// bit-exact with crypto::Md5BlockRc4 (tests/unit/seal_batch_test.cc).
 #pragma once
 
 #include <cstddef>
@@ -54,5 +58,10 @@ void Md5x8BlockRc4(Md5Lanes& state, const Md5LaneInput lanes[kMd5Lanes], size_t 
 void Md5x8BlockRc4Portable(Md5Lanes& state, const Md5LaneInput lanes[kMd5Lanes], size_t n);
 void Md5x8BlockRc4Avx2(Md5Lanes& state, const Md5LaneInput lanes[kMd5Lanes], size_t n);
 bool Md5x8HasAvx2();
+// The same kernel compiled for AVX-512F+VL (still eight 32-bit lanes, in YMM
+// registers: VPROLD rotations, VPTERNLOGD step functions). Only when
+// Md5x8HasAvx512().
+void Md5x8BlockRc4Avx512(Md5Lanes& state, const Md5LaneInput lanes[kMd5Lanes], size_t n);
+bool Md5x8HasAvx512();
 
 }  // namespace ntlm::crypto

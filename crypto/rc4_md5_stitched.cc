@@ -19,6 +19,18 @@ inline uint32_t Rc4Next(uint32_t* s, uint32_t& x, uint32_t& y) {
   return s[(tx + ty) & 0xff];
 }
 
+// Rc4Next with 8-bit indices: the wrap-around is the register width, so no
+// masking instructions (the stitched block's hot path).
+inline uint32_t Rc4Next8(uint32_t* s, uint8_t& x, uint8_t& y) {
+  ++x;
+  const uint32_t tx = s[x];
+  y = static_cast<uint8_t>(y + tx);
+  const uint32_t ty = s[y];
+  s[x] = ty;
+  s[y] = tx;
+  return s[static_cast<uint8_t>(tx + ty)];
+}
+
 }  // namespace
 
 Rc4State::~Rc4State() { Wipe(); }
@@ -56,18 +68,19 @@ namespace {
 // first n. Two instantiations so the full one has no per-step guard and its
 // own register allocation (measured: sharing one body cost ~15%).
 template <bool kFull>
-void StitchedBlock(uint32_t h[4], const uint8_t* block, Rc4State& rc4, const uint8_t* in,
-                   uint8_t* out, size_t n) {
+__attribute__((always_inline)) inline void StitchedBlock(uint32_t h[4], const uint8_t* block,
+                                                         Rc4State& rc4, const uint8_t* in,
+                                                         uint8_t* out, size_t n) {
   uint32_t w[16];
   std::memcpy(w, block, sizeof w);  // before any RC4 byte is written
   uint32_t a = h[0], b = h[1], c = h[2], d = h[3];
-  uint32_t rx = rc4.x, ry = rc4.y;
+  auto rx = static_cast<uint8_t>(rc4.x), ry = static_cast<uint8_t>(rc4.y);
   uint32_t* box = rc4.s;
   // One keystream byte per MD5 step, XORed and stored at once (measured:
   // gathering 8 keystream bytes into a 64-bit word first costs more ALU work
   // than the 8 byte stores it saves, and this loop is ALU-bound).
 #define NTLM_RC4_HOOK(k) \
-  if (kFull || (k) < n) out[k] = static_cast<uint8_t>(in[k] ^ Rc4Next(box, rx, ry));
+  if (kFull || (k) < n) out[k] = static_cast<uint8_t>(in[k] ^ Rc4Next8(box, rx, ry));
   NTLM_MD5_STEPS(a, b, c, d, w, NTLM_RC4_HOOK)
 #undef NTLM_RC4_HOOK
   rc4.x = rx;
@@ -76,6 +89,14 @@ void StitchedBlock(uint32_t h[4], const uint8_t* block, Rc4State& rc4, const uin
   h[1] += b;
   h[2] += c;
   h[3] += d;
+}
+
+// The hot case, built twice: for x86-64-v3 (BMI1/BMI2: ANDN, RORX, SHLX in
+// the MD5 steps and RC4 indexing) and for the baseline; the loader picks one
+// (GCC function multi-versioning).
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void StitchedFullBlock(
+    uint32_t h[4], const uint8_t* block, Rc4State& rc4, const uint8_t* in, uint8_t* out) {
+  StitchedBlock<true>(h, block, rc4, in, out, kMd5Block);
 }
 
 // The unseal's first block when the MD5 buffer already holds `used` bytes
@@ -118,7 +139,7 @@ void DecryptIntoBlock(uint32_t h[4], const uint8_t* buf, size_t used, Rc4State& 
 void Md5BlockRc4(uint32_t h[4], const uint8_t* block, Rc4State& rc4, const uint8_t* in,
                  uint8_t* out, size_t n) {
   if (n == kMd5Block) {
-    StitchedBlock<true>(h, block, rc4, in, out, n);
+    StitchedFullBlock(h, block, rc4, in, out);
   } else {
     StitchedBlock<false>(h, block, rc4, in, out, n);
   }

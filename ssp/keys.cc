@@ -6,7 +6,8 @@
 
 #include "crypto/des.h"
 #include "crypto/digest.h"
-#include "crypto/rc4.h"
+#include "crypto/md5_block.h"
+#include "crypto/rc4_md5_stitched.h"
 #include "ssp/flags.h"
 #include "ssp/unicode.h"
 
@@ -37,20 +38,61 @@ bool Has(uint32_t flags, uint32_t bit) { return (flags & bit) != 0; }
 
 void Wipe(Bytes& bytes) { crypto::SecureZero(MutableByteSpan(bytes.data(), bytes.size())); }
 
+// The MD5s and HMAC-MD5s of the handshake and the key derivation run on our
+// inline MD5 (crypto/md5_block.h), as the session-security hot path does: no
+// heap, no EVP dispatch, no provider context per digest (a server runs about
+// 34 MD5 compressions per handshake, and OpenSSL's per-call set-up cost as
+// much again). Bit-exact with OpenSSL's MD5 and HMAC-MD5
+// (tests/unit/stitched_seal_test.cc); keys_test checks every function here
+// against crypto::HmacMd5 / crypto::Md5 (OpenSSL) and the MS-NLMP 4.2 vectors.
+class InlineHmacMd5 {
+ public:
+  explicit InlineHmacMd5(ByteSpan key) : key_(key.data(), key.size()) { key_.Begin(stream_); }
+  ~InlineHmacMd5() { stream_.Wipe(); }
+  InlineHmacMd5(const InlineHmacMd5&) = delete;
+  InlineHmacMd5& operator=(const InlineHmacMd5&) = delete;
+
+  void Update(ByteSpan data) { stream_.Update(data.data(), data.size()); }
+  // Writes the MAC; call once.
+  void Final(crypto::Out16 out) { key_.Finish(stream_, out.data()); }
+
+ private:
+  crypto::HmacMd5Key key_;
+  crypto::Md5Stream stream_;
+};
+
 // HMAC_MD5(key, a || b) without building the concatenation.
 void HmacMd5Concat(ByteSpan key, ByteSpan a, ByteSpan b, crypto::Out16 out) {
-  crypto::HmacMd5Hasher hmac(key);
+  InlineHmacMd5 hmac(key);
   hmac.Update(a);
   hmac.Update(b);
   hmac.Final(out);
 }
 
+// HMAC_MD5(key, data).
+void HmacMd5Of(ByteSpan key, ByteSpan data, crypto::Out16 out) {
+  InlineHmacMd5 hmac(key);
+  hmac.Update(data);
+  hmac.Final(out);
+}
+
 // MD5(key || magic) (3.4.5.2, 3.4.5.3).
 void Md5WithMagic(ByteSpan key, ByteSpan magic, crypto::Out16 out) {
-  crypto::Md5Hasher md5;
-  md5.Update(key);
-  md5.Update(magic);
-  md5.Final(out);
+  crypto::Md5Stream md5;
+  md5.Reset();
+  md5.Update(key.data(), key.size());
+  md5.Update(magic.data(), magic.size());
+  md5.Final(out.data());
+  md5.Wipe();
+}
+
+// RC4K(key, 16 bytes) with our inline RC4 (no EVP cipher context per call).
+Key16 Rc4Key16(const Key16& key, std::span<const uint8_t, 16> data) {
+  Key16 out;
+  crypto::Rc4State rc4;  // wipes itself
+  rc4.SetKey(key.data(), key.size());
+  rc4.Apply(data.data(), out.data(), data.size());
+  return out;
 }
 
 }  // namespace
@@ -107,7 +149,7 @@ Result<Key16> NtOwfV2(const Key16& nt_owf_v1, std::string_view user, std::string
                  "NTOWFv2: user name or domain: " + unicode.error().reason};
   }
   Key16 out;
-  crypto::HmacMd5(nt_owf_v1, *unicode, out.span());
+  HmacMd5Of(nt_owf_v1, *unicode, out.span());
   return out;
 }
 
@@ -201,7 +243,7 @@ std::array<uint8_t, 24> LmV2Response(const Key16& response_key_lm,
 Key16 NtlmV2SessionBaseKey(const Key16& response_key_nt,
                            std::span<const uint8_t, 16> nt_proof_str) {
   Key16 out;
-  crypto::HmacMd5(response_key_nt, nt_proof_str, out.span());
+  HmacMd5Of(response_key_nt, nt_proof_str, out.span());
   return out;
 }
 
@@ -245,18 +287,12 @@ Result<Key16> KeyExchangeKey(uint32_t flags, bool is_ntlmv2, const Key16& sessio
 }
 
 Key16 EncryptRandomSessionKey(const Key16& key_exchange_key, const Key16& random_session_key) {
-  Key16 out;
-  crypto::Rc4 rc4(key_exchange_key);
-  rc4.Apply(random_session_key, out.span());
-  return out;
+  return Rc4Key16(key_exchange_key, random_session_key.span());
 }
 
 Key16 DecryptRandomSessionKey(const Key16& key_exchange_key,
                               std::span<const uint8_t, 16> encrypted) {
-  Key16 out;
-  crypto::Rc4 rc4(key_exchange_key);
-  rc4.Apply(encrypted, out.span());
-  return out;
+  return Rc4Key16(key_exchange_key, encrypted);
 }
 
 Result<Key16> ExportedSessionKey(uint32_t flags, const Key16& key_exchange_key,
@@ -349,7 +385,7 @@ Result<std::array<uint8_t, 16>> ComputeMic(const Key16& exported_session_key, By
                                                std::to_string(authenticate.size()) + " bytes)"};
   }
   static constexpr std::array<uint8_t, 16> kZeroMic{};
-  crypto::HmacMd5Hasher hmac(exported_session_key);
+  InlineHmacMd5 hmac(exported_session_key);
   hmac.Update(negotiate);
   hmac.Update(challenge);
   hmac.Update(authenticate.first(mic_offset));

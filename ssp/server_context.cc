@@ -401,8 +401,8 @@ Result<ServerResult> ServerContext::AcceptAuthenticate(ByteSpan token) {
   if (!exported.ok()) return Fail(exported.error(), "invalid_token");
 
   // 6. MIC and the echo of our target info.
-  const std::optional<AvPairList>& client_info =
-      v2 ? v2->client.av_pairs : std::optional<AvPairList>{};
+  // A pointer, not a copy of the client's AV pairs.
+  const AvPairList* client_info = v2 && v2->client.av_pairs ? &*v2->client.av_pairs : nullptr;
   const bool mic_announced =
       client_info && client_info->Flags() && (*client_info->Flags() & kAvFlagMicPresent) != 0;
   if (!anonymous) {

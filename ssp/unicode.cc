@@ -74,10 +74,20 @@ void AppendUtf8(std::string& out, char32_t cp) {
   }
 }
 
-void AppendUtf16Unit(Bytes& out, char16_t unit) {
-  out.push_back(static_cast<uint8_t>(unit & 0xFF));
-  out.push_back(static_cast<uint8_t>(unit >> 8));
+void PutUtf16Unit(Bytes& out, size_t& o, char16_t unit) {
+  out[o] = static_cast<uint8_t>(unit & 0xFF);
+  out[o + 1] = static_cast<uint8_t>(unit >> 8);
+  o += 2;
 }
+
+bool IsAscii(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<uint8_t>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
+char AsciiUpper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - ('a' - 'A')) : c; }
 
 // The C.UTF-8 wide ctype facet, or nullptr when the locale is not installed
 // (then upper-casing falls back to ASCII). Constructed once.
@@ -110,10 +120,21 @@ char32_t ToUpperCodePoint(char32_t cp) {
 }  // namespace
 
 Result<Bytes> Utf8ToUtf16Le(std::string_view utf8) {
-  Bytes out;
-  out.reserve(utf8.size() * 2);
+  // A k-byte UTF-8 sequence becomes 2 (k <= 3) or 4 (k == 4) bytes: 2 bytes
+  // of output per input byte always suffice. Written by index, trimmed at the
+  // end (no per-unit push_back on the handshake path).
+  Bytes out(utf8.size() * 2);
+  size_t o = 0;
   size_t i = 0;
   while (i < utf8.size()) {
+    const auto b0 = static_cast<uint8_t>(utf8[i]);
+    if (b0 < 0x80) {  // ASCII: one UTF-16 unit, high byte zero
+      out[o] = b0;
+      out[o + 1] = 0;
+      o += 2;
+      ++i;
+      continue;
+    }
     const size_t start = i;
     auto cp = DecodeUtf8(utf8, i);
     if (!cp) {
@@ -121,12 +142,13 @@ Result<Bytes> Utf8ToUtf16Le(std::string_view utf8) {
     }
     if (*cp >= 0x10000) {
       const char32_t v = *cp - 0x10000;
-      AppendUtf16Unit(out, static_cast<char16_t>(0xD800 + (v >> 10)));
-      AppendUtf16Unit(out, static_cast<char16_t>(0xDC00 + (v & 0x3FF)));
+      PutUtf16Unit(out, o, static_cast<char16_t>(0xD800 + (v >> 10)));
+      PutUtf16Unit(out, o, static_cast<char16_t>(0xDC00 + (v & 0x3FF)));
     } else {
-      AppendUtf16Unit(out, static_cast<char16_t>(*cp));
+      PutUtf16Unit(out, o, static_cast<char16_t>(*cp));
     }
   }
+  out.resize(o);
   return out;
 }
 
@@ -193,6 +215,11 @@ Result<Bytes> Utf8ToOem(std::string_view utf8) {
 }
 
 std::string ToUpperUtf8(std::string_view utf8) {
+  if (IsAscii(utf8)) {  // the common case: no decoding, no locale
+    std::string out(utf8);
+    for (char& c : out) c = AsciiUpper(c);
+    return out;
+  }
   std::string out;
   out.reserve(utf8.size());
   size_t i = 0;
@@ -205,6 +232,13 @@ std::string ToUpperUtf8(std::string_view utf8) {
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (IsAscii(a) && IsAscii(b)) {  // same result as below, without the two copies
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (AsciiUpper(a[i]) != AsciiUpper(b[i])) return false;
+    }
+    return true;
+  }
   return ToUpperUtf8(a) == ToUpperUtf8(b);
 }
 

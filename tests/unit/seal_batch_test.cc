@@ -28,11 +28,12 @@ Bytes RandomBytes(std::mt19937& rng, size_t n) {
 using Kernel = void (*)(crypto::Md5Lanes&, const crypto::Md5LaneInput*, size_t);
 
 // Runs `kernel` on random blocks/states/RC4 keys and compares with the scalar
-// stitched block of each lane.
-void CheckKernel(Kernel kernel) {
+// stitched block of each lane. all_full: every lane has an RC4 stream and
+// n == 64 (the kernels' hot path, paired RC4 streams).
+void CheckKernel(Kernel kernel, bool all_full = false) {
   for (uint32_t seed = 0; seed < 200; ++seed) {
     std::mt19937 rng(seed);
-    const size_t n = (seed % 3 == 0) ? 64 : rng() % 65;
+    const size_t n = (all_full || seed % 3 == 0) ? 64 : rng() % 65;
     const bool in_place = seed % 2 == 0;
     crypto::Md5Lanes lanes;
     std::array<std::array<uint32_t, 4>, crypto::kMd5Lanes> h;
@@ -48,7 +49,7 @@ void CheckKernel(Kernel kernel) {
       const Bytes key = RandomBytes(rng, 16);
       rc4_vec[l].SetKey(key.data(), key.size());
       rc4_ref[l].SetKey(key.data(), key.size());
-      const bool with_rc4 = (rng() % 4) != 0;  // some lanes without RC4
+      const bool with_rc4 = all_full || (rng() % 4) != 0;  // some lanes without RC4
       in[l] = {block[l].data(), with_rc4 ? &rc4_vec[l] : nullptr, data[l].data(),
                in_place ? block[l].data() : out_vec[l].data()};
       // Reference on copies (the kernel may write into block in place).
@@ -89,8 +90,20 @@ TEST(Md5MultiBufferTest, Avx2KernelMatchesScalarStitchedBlock) {
   CheckKernel(&crypto::Md5x8BlockRc4Avx2);
 }
 
+TEST(Md5MultiBufferTest, Avx512KernelMatchesScalarStitchedBlock) {
+  if (!crypto::Md5x8HasAvx512()) GTEST_SKIP() << "this CPU has no AVX-512F/VL";
+  CheckKernel(&crypto::Md5x8BlockRc4Avx512);
+}
+
 TEST(Md5MultiBufferTest, DispatchedKernelMatchesScalarStitchedBlock) {
   CheckKernel(&crypto::Md5x8BlockRc4);
+}
+
+// The hot path (all eight lanes with RC4, full blocks) of every kernel.
+TEST(Md5MultiBufferTest, FullBlockAllLanesMatchScalarStitchedBlock) {
+  CheckKernel(&crypto::Md5x8BlockRc4Portable, /*all_full=*/true);
+  if (crypto::Md5x8HasAvx2()) CheckKernel(&crypto::Md5x8BlockRc4Avx2, /*all_full=*/true);
+  if (crypto::Md5x8HasAvx512()) CheckKernel(&crypto::Md5x8BlockRc4Avx512, /*all_full=*/true);
 }
 
 constexpr uint32_t kBase = ssp::kNegotiateUnicode | ssp::kNegotiateNtlm |
