@@ -30,10 +30,6 @@ bool Playable(const Variation& v, bool rpc, std::string& why) {
       if (rpc) return true;  // played on the protected echo requests
       why = "needs NTLM session security, which HTTP does not use";
       return false;
-    case ScenarioDeviation::kReplayAuthenticate:
-    case ScenarioDeviation::kAuthenticateTwice:
-      why = "needs a second AUTHENTICATE on the server's context";
-      return false;
     default:
       return true;
   }
@@ -49,6 +45,8 @@ net::RpcProbeScenario RpcScenario(ScenarioDeviation s) {
       return net::RpcProbeScenario::kAlterStub;
     case ScenarioDeviation::kAlterSignature:
       return net::RpcProbeScenario::kAlterSignature;
+    case ScenarioDeviation::kAuthenticateTwice:
+      return net::RpcProbeScenario::kAuthenticateTwice;
     default:
       return net::RpcProbeScenario::kNone;
   }
@@ -70,10 +68,21 @@ std::optional<Stage> StageOf(net::RpcProbeExchange::RefusedAt at) {
   return std::nullopt;
 }
 
-// Plays `v` over one DCE/RPC connection; false when the target was not reached.
-bool ProbeOverRpc(const net::RpcTarget& target, ssp::ClientContext& client, const Bytes& negotiate,
-                  const Variation& v, std::chrono::milliseconds timeout, ProbeObservation& o) {
-  auto x = net::RunRpcProbeExchange(target, client, negotiate, RpcScenario(v.scenario), timeout);
+// What the transports cannot show of the catalogue's expectation for the
+// AUTHENTICATE scenarios: the SSPI status behind a refusal.
+std::string StatusNote(const Variation& v, const std::string& server_status) {
+  const std::string expected = ssp::StatusName(v.when_met.status);
+  if (!server_status.empty()) {
+    return "catalogue: " + expected + ", the server said " + server_status;
+  }
+  return "catalogue: " + expected + ", not visible here: only where it was refused is compared";
+}
+
+void Append(std::string& note, const std::string& more) {
+  note = note.empty() ? more : note + "; " + more;
+}
+
+void TakeRpc(const net::RpcProbeExchange& x, ProbeObservation& o) {
   o.error = x.error;
   o.challenged = x.challenged;
   o.accepted = x.accepted;
@@ -85,15 +94,64 @@ bool ProbeOverRpc(const net::RpcTarget& target, ssp::ClientContext& client, cons
     o.skipped = true;
     o.skip_reason = x.client_error;
   }
-  return x.connected;
 }
 
-// Plays `v` over one HTTP connection; false when the target was not reached.
-bool ProbeOverHttp(const net::HttpTarget& target, ssp::ClientContext& client,
-                   const Bytes& negotiate, std::chrono::milliseconds timeout, ProbeObservation& o) {
-  auto x = net::RunHttpNtlmExchange(
+// Connection 1 of replay-authenticate did not end in an accepted
+// AUTHENTICATE: there is nothing to replay.
+void NothingToReplay(const std::string& what, ProbeObservation& o) {
+  o.skipped = true;
+  o.skip_reason = "connection 1 (the handshake whose AUTHENTICATE is replayed) " + what;
+}
+
+// Plays `v` over DCE/RPC: one connection, two for replay-authenticate
+// (connection 1 records an accepted AUTHENTICATE, connection 2 binds with the
+// NEGOTIATE again and sends it after its new CHALLENGE). False when the
+// target was not reached.
+bool ProbeOverRpc(const net::RpcTarget& target, ssp::ClientContext& client, const Bytes& negotiate,
+                  const Variation& v, std::chrono::milliseconds timeout, ProbeObservation& o) {
+  if (v.scenario != ScenarioDeviation::kReplayAuthenticate) {
+    auto x = net::RunRpcProbeExchange(target, client, negotiate, RpcScenario(v.scenario), timeout);
+    TakeRpc(x, o);
+    if (v.scenario == ScenarioDeviation::kAuthenticateTwice && !o.skipped && o.error.empty() &&
+        o.refused_at == Stage::kSession1) {
+      Append(o.note, StatusNote(v, ""));
+    }
+    return x.connected;
+  }
+  auto first =
+      net::RunRpcProbeExchange(target, client, negotiate, net::RpcProbeScenario::kNone, timeout);
+  if (!first.connected) {
+    TakeRpc(first, o);
+    return false;
+  }
+  if (!first.error.empty()) {
+    o.error = "connection 1: " + first.error;
+    return true;
+  }
+  if (!first.client_error.empty()) {
+    NothingToReplay("could not be played: " + first.client_error, o);
+    return true;
+  }
+  if (!first.accepted || first.authenticate.empty()) {
+    NothingToReplay("was refused" + (first.answer.empty() ? "" : " (" + first.answer + ")"), o);
+    return true;
+  }
+  auto x = net::RunRpcProbeExchange(target, client, negotiate, net::RpcProbeScenario::kNone,
+                                    timeout, &first.authenticate);
+  TakeRpc(x, o);
+  if (!x.connected && o.error.empty()) o.error = "connection 2 not reached";
+  Append(o.note, "connection 1's accepted AUTHENTICATE replayed after connection 2's CHALLENGE");
+  if (o.refused_at == Stage::kAuthenticate) Append(o.note, StatusNote(v, ""));
+  return true;
+}
+
+net::HttpNtlmExchange RunHttp(const net::HttpTarget& target, ssp::ClientContext& client,
+                              const Bytes& negotiate, const Bytes* replay,
+                              std::chrono::milliseconds timeout, bool repeat) {
+  return net::RunHttpNtlmExchange(
       target, negotiate,
       [&](const Bytes& challenge, std::string& client_error) -> std::optional<Bytes> {
+        if (replay) return *replay;
         auto a = client.ProcessChallenge(challenge);
         if (!a.ok()) {
           client_error = a.error().reason;
@@ -101,7 +159,10 @@ bool ProbeOverHttp(const net::HttpTarget& target, ssp::ClientContext& client,
         }
         return *a;
       },
-      timeout);
+      timeout, repeat);
+}
+
+void TakeHttp(const net::HttpNtlmExchange& x, ProbeObservation& o) {
   o.error = x.error;
   o.challenged = x.challenge.has_value();
   o.negotiate_status = x.negotiate_status;
@@ -114,6 +175,61 @@ bool ProbeOverHttp(const net::HttpTarget& target, ssp::ClientContext& client,
     o.skip_reason = "client refused the CHALLENGE: " + x.client_error;
   }
   o.accepted = x.authenticate_status >= 200 && x.authenticate_status < 300;
+}
+
+// Plays `v` over HTTP: one keep-alive connection, two for
+// replay-authenticate (as over DCE/RPC); authenticate-twice sends the
+// accepted AUTHENTICATE again in a third request on the same connection.
+// False when the target was not reached.
+bool ProbeOverHttp(const net::HttpTarget& target, ssp::ClientContext& client,
+                   const Bytes& negotiate, const Variation& v, std::chrono::milliseconds timeout,
+                   ProbeObservation& o) {
+  if (v.scenario == ScenarioDeviation::kReplayAuthenticate) {
+    auto first = RunHttp(target, client, negotiate, nullptr, timeout, false);
+    if (!first.connected) {
+      TakeHttp(first, o);
+      return false;
+    }
+    if (!first.error.empty()) {
+      o.error = "connection 1: " + first.error;
+      return true;
+    }
+    if (!first.client_error.empty()) {
+      NothingToReplay("could not be played: " + first.client_error, o);
+      return true;
+    }
+    const int status = first.authenticate_status;
+    if (status < 200 || status >= 300) {
+      NothingToReplay(
+          "was refused (" + std::to_string(status ? status : first.negotiate_status) + ")", o);
+      return true;
+    }
+    auto x = RunHttp(target, client, negotiate, &first.authenticate, timeout, false);
+    TakeHttp(x, o);
+    if (!x.connected && o.error.empty()) o.error = "connection 2 not reached";
+    Append(o.note, "connection 1's accepted AUTHENTICATE replayed after connection 2's CHALLENGE");
+    if (o.challenged && !o.accepted) {
+      o.refused_at = Stage::kAuthenticate;
+      Append(o.note, StatusNote(v, o.server_status));
+    }
+    return true;
+  }
+  const bool twice = v.scenario == ScenarioDeviation::kAuthenticateTwice;
+  auto x = RunHttp(target, client, negotiate, nullptr, timeout, twice);
+  TakeHttp(x, o);
+  if (twice && x.repeat_status != 0) {
+    // The first AUTHENTICATE was accepted; the verdict is the repeat's.
+    o.accepted = x.repeat_status >= 200 && x.repeat_status < 300;
+    o.answer =
+        std::to_string(x.repeat_status) + (o.server_status.empty() ? "" : " " + o.server_status);
+    o.note = "the same AUTHENTICATE sent again on the keep-alive connection";
+    if (!o.accepted) {
+      o.refused_at = Stage::kSession1;
+      Append(o.note, StatusNote(v, o.server_status));
+    }
+  } else if (twice && o.challenged && !o.accepted && x.authenticate_status != 0) {
+    o.refused_at = Stage::kAuthenticate;  // the first AUTHENTICATE: nothing was repeated
+  }
   return x.connected;
 }
 
@@ -248,8 +364,9 @@ int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream
       observations.push_back(o);
       continue;
     }
-    const bool connected = rpc_target ? ProbeOverRpc(*rpc_target, client, *negotiate, v, timeout, o)
-                                      : ProbeOverHttp(*http_target, client, *negotiate, timeout, o);
+    const bool connected = rpc_target
+                               ? ProbeOverRpc(*rpc_target, client, *negotiate, v, timeout, o)
+                               : ProbeOverHttp(*http_target, client, *negotiate, v, timeout, o);
     if (connected) ++reached;
     observations.push_back(o);
     if (!connected) break;  // the target is not there: do not retry it per variation
@@ -274,6 +391,11 @@ int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream
       out << "skipped: " << o.skip_reason << "\n";
     } else if (!o.error.empty()) {
       out << "error: " << o.error << "\n";
+    } else if (o.accepted && o.variation->scenario == ScenarioDeviation::kAuthenticateTwice) {
+      out << "accepted, and again when repeated" << AnswerText(o, 0);
+    } else if (o.variation->scenario == ScenarioDeviation::kAuthenticateTwice &&
+               o.refused_at == Stage::kSession1) {
+      out << "refused at the repeated AUTHENTICATE" << AnswerText(o, 0);
     } else if (o.accepted) {
       // Over DCE/RPC an answer here is request 1's fault after an accepted
       // AUTHENTICATE whose flags could not protect the bound level.
@@ -344,6 +466,8 @@ int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream
         } else {
           e["negotiate_status"] = o.negotiate_status;
           e["authenticate_status"] = o.authenticate_status;
+          if (!o.answer.empty()) e["answer"] = o.answer;
+          if (!o.note.empty()) e["note"] = o.note;
         }
         if (!o.server_status.empty()) e["server_status"] = o.server_status;
       }

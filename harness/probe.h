@@ -6,13 +6,19 @@
 // over its own connection. Over HTTP the sealed-message scenarios are skipped
 // (HTTP uses no NTLM session security); over DCE/RPC
 // (net/rpc_probe_exchange.h) they are played on the echo interface's
-// protected requests. The server's answers (CHALLENGE or not; accepted or
-// refused, and over DCE/RPC at which message) are then matched against the
+// protected requests. The AUTHENTICATE scenarios are played over both:
+// replay-authenticate on two connections (connection 1's accepted
+// AUTHENTICATE sent after connection 2's new CHALLENGE), authenticate-twice
+// on one (the accepted AUTHENTICATE sent again: a third HTTP request on the
+// keep-alive connection, or an alter_context carrying it). Their SSPI status
+// is not visible over DCE/RPC (nor over HTTP unless the server names it):
+// what is compared is accepted or refused, and at which message. The server's answers (CHALLENGE or
+// not; accepted or refused, and over DCE/RPC at which message) are then matched against the
 // catalogue's expectation under every NtlmMinServerSec value x
 // LmCompatibilityLevel 0..5 x EPA setting: the columns that explain every
 // answer are the server's possible policies. Traffic goes only to the target,
 // one connection at a time, each step bounded by --timeout, at most one
-// connection per variation.
+// connection per variation (two for replay-authenticate).
 #pragma once
 
 #include <optional>

@@ -227,7 +227,7 @@ std::optional<HttpTarget> ParseHttpTarget(const std::string& url, std::string& e
 HttpNtlmExchange RunHttpNtlmExchange(
     const HttpTarget& target, const Bytes& negotiate,
     const std::function<std::optional<Bytes>(const Bytes&, std::string&)>& answer,
-    std::chrono::milliseconds timeout) {
+    std::chrono::milliseconds timeout, bool repeat_authenticate) {
   HttpNtlmExchange x;
   Connection c(timeout);
   if (!c.Connect(target, x.error)) return x;
@@ -251,6 +251,22 @@ HttpNtlmExchange RunHttpNtlmExchange(
   }
   x.authenticate_status = second.status;
   x.headers = second.headers;
+  x.authenticate = std::move(*authenticate);
+  if (!repeat_authenticate || second.status < 200 || second.status >= 300) return x;
+  if (Lower(second.headers["connection"]) == "close") {
+    x.error =
+        "the server closed the connection after accepting the AUTHENTICATE (it cannot be "
+        "sent again on it)";
+    return x;
+  }
+  Response third;
+  std::string error;
+  if (!c.Write(Request(target, x.authenticate), error) || !c.ReadResponse(third, error)) {
+    x.error = "sending the AUTHENTICATE again: " + error;
+    return x;
+  }
+  x.repeat_status = third.status;
+  x.headers = third.headers;
   return x;
 }
 

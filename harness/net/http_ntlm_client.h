@@ -4,7 +4,10 @@
 //   GET PATH  Authorization: NTLM <NEGOTIATE>        -> 401 WWW-Authenticate: NTLM <CHALLENGE>
 //   GET PATH  Authorization: NTLM <AUTHENTICATE>     -> 2xx accepted, 401/403 refused
 //
-// on one keep-alive connection (the NTLM context is bound to it).
+// on one keep-alive connection (the NTLM context is bound to it). With
+// `repeat_authenticate`, an accepted AUTHENTICATE is sent once more in a third
+// request on the same connection (the catalogue's authenticate-twice: the
+// context is complete, so a server must refuse it).
 #pragma once
 
 #include <chrono>
@@ -34,6 +37,10 @@ struct HttpNtlmExchange {
   std::optional<Bytes> challenge;
   // The answer to the AUTHENTICATE (0 when none was sent).
   int authenticate_status = 0;
+  // The AUTHENTICATE sent (empty when none was).
+  Bytes authenticate;
+  // The answer to the AUTHENTICATE sent again (0 when it was not sent).
+  int repeat_status = 0;
   // Response headers of the last response (lower-case names).
   std::map<std::string, std::string> headers;
   // A transport or protocol problem ("connection refused", "timed out
@@ -50,6 +57,6 @@ HttpNtlmExchange RunHttpNtlmExchange(
     const HttpTarget& target, const Bytes& negotiate,
     const std::function<std::optional<Bytes>(const Bytes& challenge, std::string& client_error)>&
         answer,
-    std::chrono::milliseconds timeout);
+    std::chrono::milliseconds timeout, bool repeat_authenticate = false);
 
 }  // namespace ntlm::harness::net

@@ -32,6 +32,7 @@ RpcClientSession::RpcClientSession(uint8_t auth_level, uint16_t max_frag)
       max_xmit_(proposed_frag_) {}
 
 Bytes RpcClientSession::Bind(ByteSpan negotiate) {
+  alter_ = false;
   BindBody body;
   body.max_xmit_frag = proposed_frag_;
   body.max_recv_frag = proposed_frag_;
@@ -70,12 +71,20 @@ ssp::Result<ClientBindReply> RpcClientSession::OnBindReply(ByteSpan bytes) {
       return reply;
     }
     case PduType::kBindAck:
-      break;
+    case PduType::kAlterContextResp:
+      if ((f->header.type == static_cast<uint8_t>(PduType::kAlterContextResp)) == alter_) break;
+      [[fallthrough]];
     default:
-      return Invalid(std::string("the bind was answered with ") + PduTypeName(f->header.type));
+      return Invalid(std::string("the ") + (alter_ ? "alter_context" : "bind") +
+                     " was answered with " + PduTypeName(f->header.type));
   }
   auto ack = ParseBindAckBody(*f);
   if (!ack.ok()) return ack.error();
+  if (alter_) {
+    reply.context_accepted = !ack->results.empty() && ack->results[0].result == kResultAcceptance;
+    if (f->trailer) reply.challenge.assign(f->auth_value.begin(), f->auth_value.end());
+    return reply;
+  }
   if (ack->max_xmit_frag < kMustRecvFragSize || ack->max_recv_frag < kMustRecvFragSize) {
     return Invalid("bind_ack fragment sizes " + std::to_string(ack->max_xmit_frag) + "/" +
                    std::to_string(ack->max_recv_frag) + " are below " +
@@ -102,6 +111,22 @@ Bytes RpcClientSession::Auth3(ByteSpan authenticate) {
   const Verifier verifier{SecTrailer{kAuthTypeWinNt, auth_level_, 0, 0, kAuthContextId},
                           authenticate};
   return EncodeFragment(h, EncodeAuth3Body(), &verifier, 0, 4);
+}
+
+Bytes RpcClientSession::AlterContext(ByteSpan token) {
+  BindBody body;
+  body.max_xmit_frag = proposed_frag_;
+  body.max_recv_frag = proposed_frag_;
+  body.contexts.push_back(ContextElement{kEchoContextId, EchoInterfaceSyntax(),
+                                         std::vector<SyntaxId>{NdrTransferSyntax()}});
+  CommonHeader h;
+  h.type = static_cast<uint8_t>(PduType::kAlterContext);
+  h.pfc_flags = kPfcFirstFrag | kPfcLastFrag | (header_sign_ ? kPfcSupportHeaderSign : 0);
+  bind_call_id_ = next_call_id_++;
+  alter_ = true;
+  h.call_id = bind_call_id_;
+  const Verifier verifier{SecTrailer{kAuthTypeWinNt, auth_level_, 0, 0, kAuthContextId}, token};
+  return EncodeFragment(h, EncodeBindBody(body), &verifier, 0, 4);
 }
 
 void RpcClientSession::Establish(uint32_t negotiated_flags, ssp::SessionSecurity security) {

@@ -8,6 +8,10 @@
 //   OnBindReply(fragment)  -> bind_ack with the CHALLENGE, bind_nak (reason)
 //                             or fault (status)
 //   Auth3(AUTHENTICATE)    -> auth3 (no reply)
+//   AlterContext(token)    -> alter_context on the echo context carrying an
+//                             NTLMSSP token at the association's level and
+//                             auth context id; answered (OnBindReply) by
+//                             alter_context_resp, bind_nak or fault
 //   Establish(security)    -> the client's ssp::SessionSecurity, used at
 //                             pkt_integrity / pkt_privacy
 //   Request(opnum, stub)   -> the request's fragments, each protected as the
@@ -65,10 +69,16 @@ class RpcClientSession {
   size_t max_recv_frag() const { return max_recv_; }
 
   Bytes Bind(ByteSpan negotiate);
-  // The bind's reply; an error when it is not a well-formed bind_ack,
-  // bind_nak or fault for the bind's call.
+  // The reply to the last Bind or AlterContext; an error when it is not a
+  // well-formed bind_ack (alter_context_resp after AlterContext), bind_nak or
+  // fault for that call. After AlterContext, kAck is the alter_context_resp
+  // (`challenge` its auth_value, if any) and the fragment sizes stay those of
+  // the bind_ack.
   ssp::Result<ClientBindReply> OnBindReply(ByteSpan fragment);
   Bytes Auth3(ByteSpan authenticate);
+  // An alter_context for the echo context whose verifier carries `token`
+  // (e.g. an AUTHENTICATE sent again on an established association).
+  Bytes AlterContext(ByteSpan token);
 
   // The security of the established context (needed at pkt_integrity and
   // pkt_privacy; `negotiated_flags` says whether ESS covers the header).
@@ -102,7 +112,8 @@ class RpcClientSession {
   size_t max_xmit_;
   bool header_sign_ = false;
   uint32_t next_call_id_ = 1;
-  uint32_t bind_call_id_ = 0;
+  uint32_t bind_call_id_ = 0;  // of the last bind or alter_context
+  bool alter_ = false;         // that call was an alter_context
   uint32_t negotiated_flags_ = 0;
   std::optional<ssp::SessionSecurity> security_;
   // The call whose response is being received.

@@ -106,10 +106,51 @@ asio::awaitable<bool> ReadReply(RpcClientConnection& connection, rpc::RpcClientS
   co_return false;
 }
 
+// authenticate-twice, after request 1 was answered: the same AUTHENTICATE in
+// an alter_context on the same auth context, and the server's answer to it.
+asio::awaitable<void> SendAuthenticateAgain(RpcClientConnection& connection,
+                                            rpc::RpcClientSession& session, RpcProbeExchange& x) {
+  const std::string sent = "the same AUTHENTICATE sent again in an alter_context";
+  x.note = x.note.empty() ? sent : x.note + "; " + sent;
+  const std::vector<Bytes> alter = {session.AlterContext(x.authenticate)};
+  if (!co_await connection.Send(alter, x.error)) co_return;
+  std::string receive_error;
+  auto fragment = co_await connection.Receive(session.max_recv_frag(), receive_error);
+  if (!fragment) {
+    if (receive_error != "connection closed by the server") {
+      x.error = "answer to the alter_context: " + receive_error;
+      co_return;
+    }
+    x.refused_at = RefusedAt::kMessage1;  // closed without a word: not taken
+    x.answer = receive_error;
+    co_return;
+  }
+  auto reply = session.OnBindReply(*fragment);
+  if (!reply.ok()) {
+    x.error = "answer to the alter_context: " + reply.error().reason;
+    co_return;
+  }
+  switch (reply->kind) {
+    case rpc::ClientBindReply::Kind::kAck:
+      x.accepted = true;  // alter_context_resp: the server took it again
+      x.answer = "alter_context_resp";
+      break;
+    case rpc::ClientBindReply::Kind::kNak:
+      x.refused_at = RefusedAt::kMessage1;
+      x.answer = NakText(reply->nak_reason);
+      break;
+    case rpc::ClientBindReply::Kind::kFault:
+      x.refused_at = RefusedAt::kMessage1;
+      x.answer = FaultText(reply->fault_status);
+      break;
+  }
+  connection.Close();
+}
+
 asio::awaitable<void> Play(asio::any_io_executor executor, const RpcTarget& target,
                            ssp::ClientContext& client, const Bytes& negotiate,
                            RpcProbeScenario scenario, std::chrono::milliseconds timeout,
-                           RpcProbeExchange& x) {
+                           const Bytes* replay_authenticate, RpcProbeExchange& x) {
   RpcClientConnection connection(executor, timeout);
   if (!co_await connection.Connect(target, x.error)) co_return;
   x.connected = true;
@@ -140,14 +181,22 @@ asio::awaitable<void> Play(asio::any_io_executor executor, const RpcTarget& targ
   x.challenged = true;
 
   // auth3.
-  auto authenticate = client.ProcessChallenge(bind->challenge);
-  if (!authenticate.ok()) {
-    x.client_error = "client refused the CHALLENGE: " + authenticate.error().reason;
-    co_return;
+  if (replay_authenticate) {
+    x.authenticate = *replay_authenticate;
+  } else {
+    auto authenticate = client.ProcessChallenge(bind->challenge);
+    if (!authenticate.ok()) {
+      x.client_error = "client refused the CHALLENGE: " + authenticate.error().reason;
+      co_return;
+    }
+    x.authenticate = std::move(*authenticate);
   }
-  const std::vector<Bytes> auth3 = {session.Auth3(*authenticate)};
+  const std::vector<Bytes> auth3 = {session.Auth3(x.authenticate)};
   if (!co_await connection.Send(auth3, x.error)) co_return;
   const bool protect = x.auth_level >= rpc::kAuthLevelPktIntegrity;
+  // The scenarios that act on the protected requests (not on the AUTHENTICATE).
+  const bool message_scenario =
+      scenario != RpcProbeScenario::kNone && scenario != RpcProbeScenario::kAuthenticateTwice;
   if (protect) {
     auto security = client.CreateSessionSecurity();
     if (!security.ok()) {
@@ -156,7 +205,7 @@ asio::awaitable<void> Play(asio::any_io_executor executor, const RpcTarget& targ
     }
     session.Establish(client.negotiated_flags(), std::move(*security));
   }
-  if (scenario != RpcProbeScenario::kNone && !protect) {
+  if (message_scenario && !protect) {
     x.client_error = "the scenario needs SIGN or SEAL, which this NEGOTIATE does not ask for";
     co_return;
   }
@@ -168,7 +217,7 @@ asio::awaitable<void> Play(asio::any_io_executor executor, const RpcTarget& targ
   std::vector<Bytes> first;
   if (request1.ok()) {
     first = std::move(*request1);
-  } else if (scenario == RpcProbeScenario::kNone) {
+  } else if (!message_scenario) {
     blank = true;
     x.note = "the negotiated flags cannot protect " +
              std::string(rpc::AuthLevelName(x.auth_level)) + " (" + request1.error().reason +
@@ -213,6 +262,11 @@ asio::awaitable<void> Play(asio::any_io_executor executor, const RpcTarget& targ
     x.answer = FaultText(reply.fault_status);
     if (reply.fault_status == rpc::kFaultAccessDenied) {
       x.refused_at = RefusedAt::kAuthenticate;
+    } else if (scenario == RpcProbeScenario::kAuthenticateTwice) {
+      // Not a refusal of the repeated AUTHENTICATE, which was never sent.
+      x.error =
+          "request 1 was answered " + x.answer + ", before the AUTHENTICATE could be sent again";
+      x.answer.clear();
     } else if (blank) {
       x.accepted = true;  // the server verified the request with an established context
     } else {
@@ -226,6 +280,10 @@ asio::awaitable<void> Play(asio::any_io_executor executor, const RpcTarget& targ
   }
   if (reply.stub != stub1 && scenario == RpcProbeScenario::kNone) {
     x.error = "the server's echo of request 1 differs from what was sent";
+    co_return;
+  }
+  if (scenario == RpcProbeScenario::kAuthenticateTwice) {
+    co_await SendAuthenticateAgain(connection, session, x);
     co_return;
   }
   if (blank) {
@@ -266,11 +324,14 @@ asio::awaitable<void> Play(asio::any_io_executor executor, const RpcTarget& targ
 
 RpcProbeExchange RunRpcProbeExchange(const RpcTarget& target, ssp::ClientContext& client,
                                      const Bytes& negotiate, RpcProbeScenario scenario,
-                                     std::chrono::milliseconds step_timeout) {
+                                     std::chrono::milliseconds step_timeout,
+                                     const Bytes* replay_authenticate) {
   RpcProbeExchange x;
   asio::io_context io;
   // Every step of Play is bounded by step_timeout, so run() returns.
-  asio::co_spawn(io, Play(io.get_executor(), target, client, negotiate, scenario, step_timeout, x),
+  asio::co_spawn(io,
+                 Play(io.get_executor(), target, client, negotiate, scenario, step_timeout,
+                      replay_authenticate, x),
                  [&x](std::exception_ptr e) {
                    if (!e) return;
                    try {

@@ -12,6 +12,20 @@
 // (replay), request 2 sent before request 1 (reorder), a bit of request 1's
 // stub or of its signature's checksum flipped (alter).
 //
+// Two scenarios act on the AUTHENTICATE instead:
+//  - authenticate-twice: once request 1 has been answered (the AUTHENTICATE
+//    was accepted), an alter_context carrying the same AUTHENTICATE on the
+//    same auth context. MS-RPCE lets an alter_context carry a verifier only
+//    while the context is being established; on an established one our
+//    server (rpc_session.h) and Samba (dcesrv_auth_alter) answer fault
+//    nca_s_fault_access_denied, which reads as the refusal of message 1
+//    (the repeated AUTHENTICATE). A second auth3 would have no reply.
+//  - replay-authenticate: `replay_authenticate` is sent in the auth3 instead
+//    of `client`'s answer to this connection's CHALLENGE (the AUTHENTICATE
+//    recorded on an earlier connection); request 1 is protected with
+//    `client`'s (already complete) session security, so a server that
+//    wrongly accepted the replay would answer it.
+//
 // How answers read (MS-RPCE 3.3.1.5.2.2, the Windows behaviour rpc_session.h
 // documents): bind_nak or a fault to the bind is a refusal of the NEGOTIATE;
 // fault nca_s_fault_access_denied (5) to request 1 is a refusal of the
@@ -36,7 +50,8 @@ enum class RpcProbeScenario {
   kReplayMessage,
   kReorderMessages,
   kAlterStub,
-  kAlterSignature
+  kAlterSignature,
+  kAuthenticateTwice
 };
 
 struct RpcProbeExchange {
@@ -50,11 +65,14 @@ struct RpcProbeExchange {
   std::string note;    // e.g. the blank verifier, or what a scenario did
   std::string error;   // transport or protocol problem
   std::string client_error;  // our client refused (CHALLENGE, session security)
+  Bytes authenticate;        // the AUTHENTICATE the auth3 carried
 };
 
-// `negotiate` is `client`'s NEGOTIATE (already created).
+// `negotiate` is `client`'s NEGOTIATE (already created). With
+// `replay_authenticate`, `client` must already be complete (see above).
 RpcProbeExchange RunRpcProbeExchange(const RpcTarget& target, ssp::ClientContext& client,
                                      const Bytes& negotiate, RpcProbeScenario scenario,
-                                     std::chrono::milliseconds step_timeout);
+                                     std::chrono::milliseconds step_timeout,
+                                     const Bytes* replay_authenticate = nullptr);
 
 }  // namespace ntlm::harness::net

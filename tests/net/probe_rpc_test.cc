@@ -94,6 +94,24 @@ TEST_P(ProbeRpcTest, ReportsThePolicyServeWasGiven) {
     EXPECT_EQ(by_name["sign-only"]["auth_level"], "pkt_integrity");
     EXPECT_EQ(by_name["sign-only"]["result"], "accept");
   }
+  // The AUTHENTICATE scenarios are played (windows-modern binds at
+  // pkt_privacy, which every one of these policies admits): the replayed
+  // AUTHENTICATE is refused on connection 2 (fault 5 to its request 1), the
+  // repeated one at once (fault 5 to the alter_context carrying it).
+  ASSERT_TRUE(by_name.count("modern.replay-authenticate"));
+  const auto& replay = by_name["modern.replay-authenticate"];
+  EXPECT_EQ(replay["result"], "reject") << replay.dump();
+  EXPECT_EQ(replay["at"], "authenticate") << replay.dump();
+  EXPECT_THAT(replay["answer"].get<std::string>(), HasSubstr("nca_s_fault_access_denied"));
+  EXPECT_THAT(replay["note"].get<std::string>(), HasSubstr("replayed")) << replay.dump();
+  ASSERT_TRUE(by_name.count("modern.authenticate-twice"));
+  const auto& twice = by_name["modern.authenticate-twice"];
+  EXPECT_EQ(twice["result"], "reject") << twice.dump();
+  EXPECT_EQ(twice["at"], "session-1") << twice.dump();
+  EXPECT_EQ(twice["auth_level"], "pkt_privacy") << twice.dump();
+  EXPECT_THAT(twice["answer"].get<std::string>(), HasSubstr("nca_s_fault_access_denied"));
+  EXPECT_THAT(twice["note"].get<std::string>(), HasSubstr("alter_context")) << twice.dump();
+  EXPECT_THAT(r.out, HasSubstr("refused at the repeated AUTHENTICATE (fault 0x00000005"));
   EXPECT_EQ(serve.Stop(), 0);
 }
 

@@ -1,14 +1,19 @@
 // probe_test.cc: `probe` against `serve` run under several policies must
 // report the policy it was given. Both are the real ntlmssp-harness binary on
 // an ephemeral loopback port; every run is bounded by `timeout`.
+#include "harness/probe.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
+#include "harness/catalogue.h"
 #include "http_serve_process.h"
 
 namespace ntlm::harness::net::testing {
@@ -54,8 +59,30 @@ TEST_P(ProbeTest, ReportsThePolicyServeWasGiven) {
   ASSERT_FALSE(report.is_discarded());
   ASSERT_EQ(report["format"], "ntlmssp-harness-probe/1");
   size_t accepted = 0;
-  for (const auto& o : report["observations"]) accepted += o["result"] == "accept";
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& o : report["observations"]) {
+    accepted += o["result"] == "accept";
+    by_name[o["variation"].get<std::string>()] = o;
+  }
   EXPECT_GT(accepted, 0u);
+  // The AUTHENTICATE scenarios are played (windows-modern passes every one of
+  // these policies) and refused where the catalogue says: the replay at the
+  // AUTHENTICATE of connection 2, the repeat at the third request.
+  ASSERT_TRUE(by_name.count("modern.replay-authenticate"));
+  const auto& replay = by_name["modern.replay-authenticate"];
+  EXPECT_EQ(replay["result"], "reject") << replay.dump();
+  EXPECT_EQ(replay["at"], "authenticate") << replay.dump();
+  EXPECT_EQ(replay["authenticate_status"], 401) << replay.dump();
+  EXPECT_EQ(replay["server_status"], "SEC_E_LOGON_DENIED") << replay.dump();
+  EXPECT_THAT(replay["note"].get<std::string>(), HasSubstr("replayed")) << replay.dump();
+  ASSERT_TRUE(by_name.count("modern.authenticate-twice"));
+  const auto& twice = by_name["modern.authenticate-twice"];
+  EXPECT_EQ(twice["result"], "reject") << twice.dump();
+  EXPECT_EQ(twice["at"], "session-1") << twice.dump();
+  EXPECT_EQ(twice["authenticate_status"], 200) << twice.dump();
+  EXPECT_EQ(twice["answer"], "401 SEC_E_INVALID_TOKEN") << twice.dump();
+  EXPECT_THAT(r.out, HasSubstr("refused at the repeated AUTHENTICATE (401 SEC_E_INVALID_TOKEN)"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("needs a second AUTHENTICATE")));
   // Without EPA, exactly the given NtlmMinServerSec explains the answers, at
   // the levels that the catalogue can tell apart (NTLMv1 is refused only at 5).
   std::set<std::string> mins;
@@ -81,6 +108,48 @@ INSTANTIATE_TEST_SUITE_P(Policies, ProbeTest,
                            return std::string("min_") + p.param.min_server_sec_hex + "_lm" +
                                   std::to_string(p.param.lm_compat_level);
                          });
+
+// How probe's observations of the AUTHENTICATE scenarios weigh in the
+// inference: only the refusal the catalogue expects, at its message, is
+// explained by a policy; acceptance or a refusal elsewhere by none.
+TEST(ProbeConsistency, AuthenticateScenariosCountOnlyWhereTheCatalogueExpectsTheRefusal) {
+  std::string error;
+  auto catalogue =
+      LoadCatalogue(std::filesystem::path(NTLM_SOURCE_DIR) / "vectors" / "variations", error);
+  ASSERT_TRUE(catalogue) << error;
+  auto find = [&](const std::string& name) -> const Variation* {
+    for (const auto& v : catalogue->variations) {
+      if (v.name == name) return &v;
+    }
+    return nullptr;
+  };
+  const Variation* replay = find("modern.replay-authenticate");
+  const Variation* twice = find("modern.authenticate-twice");
+  ASSERT_NE(replay, nullptr);
+  ASSERT_NE(twice, nullptr);
+  auto observe = [](const Variation* v, bool challenged, bool accepted,
+                    std::optional<Stage> refused_at) {
+    ProbeObservation o;
+    o.variation = v;
+    o.challenged = challenged;
+    o.accepted = accepted;
+    o.refused_at = refused_at;
+    return std::vector<ProbeObservation>{o};
+  };
+  // Refused where expected: every policy explains it (windows-modern meets all).
+  const size_t all = ConsistentColumns({}).size();
+  EXPECT_GT(all, 0u);
+  EXPECT_EQ(ConsistentColumns(observe(twice, true, false, Stage::kSession1)).size(), all);
+  EXPECT_EQ(ConsistentColumns(observe(replay, true, false, Stage::kAuthenticate)).size(), all);
+  // HTTP's replay observation without an exact stage: challenged, then refused.
+  EXPECT_EQ(ConsistentColumns(observe(replay, true, false, std::nullopt)).size(), all);
+  // Accepted, or refused at another message: no policy explains it.
+  EXPECT_TRUE(ConsistentColumns(observe(twice, true, true, std::nullopt)).empty());
+  EXPECT_TRUE(ConsistentColumns(observe(twice, true, false, Stage::kAuthenticate)).empty());
+  EXPECT_TRUE(ConsistentColumns(observe(replay, true, true, std::nullopt)).empty());
+  EXPECT_TRUE(ConsistentColumns(observe(replay, false, false, Stage::kNegotiate)).empty());
+  EXPECT_TRUE(ConsistentColumns(observe(replay, true, false, Stage::kSession1)).empty());
+}
 
 TEST(ProbeCli, UsageAndUnreachableTargets) {
   auto bad = RunCommand(
