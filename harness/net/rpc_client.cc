@@ -175,7 +175,7 @@ asio::awaitable<std::optional<Bytes>> RpcClientConnection::Receive(size_t max_fr
   }
   if (auto e = std::get<0>(std::get<0>(got)); e) {
     error = e == asio::error::eof || e == asio::error::connection_reset
-                ? "connection closed by the server"
+                ? kConnectionClosed
                 : "reading a fragment: " + e.message();
     co_return std::nullopt;
   }

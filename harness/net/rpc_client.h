@@ -34,6 +34,9 @@ struct RpcTarget {
 };
 std::optional<RpcTarget> ParseRpcTarget(const std::string& text, std::string& error);
 
+// Receive's error when the server closed (or reset) the connection.
+inline constexpr const char* kConnectionClosed = "connection closed by the server";
+
 class RpcClientConnection {
  public:
   RpcClientConnection(asio::any_io_executor executor, std::chrono::milliseconds step_timeout);
@@ -43,8 +46,8 @@ class RpcClientConnection {
   // Writes the fragments in order.
   asio::awaitable<bool> Send(const std::vector<Bytes>& fragments, std::string& error);
   // Reads one whole fragment of at most `max_frag` bytes. On failure nullopt
-  // and `error` ("connection closed by the server", "timed out reading a
-  // fragment", or the header's parse error).
+  // and `error` (kConnectionClosed, "timed out reading a fragment", or the
+  // header's parse error).
   asio::awaitable<std::optional<Bytes>> Receive(size_t max_frag, std::string& error);
   void Close();
 

@@ -117,7 +117,7 @@ asio::awaitable<void> SendAuthenticateAgain(RpcClientConnection& connection,
   std::string receive_error;
   auto fragment = co_await connection.Receive(session.max_recv_frag(), receive_error);
   if (!fragment) {
-    if (receive_error != "connection closed by the server") {
+    if (receive_error != kConnectionClosed) {
       x.error = "answer to the alter_context: " + receive_error;
       co_return;
     }
@@ -278,7 +278,7 @@ asio::awaitable<void> Play(asio::any_io_executor executor, const RpcTarget& targ
     x.error = "the server's response to request 1 did not verify: " + reply.verify_error;
     co_return;
   }
-  if (reply.stub != stub1 && scenario == RpcProbeScenario::kNone) {
+  if (reply.stub != stub1 && !message_scenario) {
     x.error = "the server's echo of request 1 differs from what was sent";
     co_return;
   }
