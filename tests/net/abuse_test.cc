@@ -616,7 +616,8 @@ TEST_F(AbuseTest, ResidentMemoryAfterTenThousandHandshakesStaysBounded) {
   StartServer();
   constexpr int kHandshakes = 10'000;  // half HTTP, half RPC, one connection each
   constexpr int kWarmUp = 500;
-  const auto deadline = Clock::now() + std::chrono::seconds(120);
+  // 10 s in the normal build, 45 s in the ASan (Debug) build on a loaded machine.
+  const auto deadline = Clock::now() + std::chrono::seconds(kRssMeaningful ? 120 : 240);
   auto handshake = [&](int i) {
     Conn c(i % 2 == 0 ? http_port_ : rpc_port_);
     if (i % 2 == 0) return HttpHandshake(c) == 200;
@@ -629,7 +630,7 @@ TEST_F(AbuseTest, ResidentMemoryAfterTenThousandHandshakesStaysBounded) {
   for (; done < kHandshakes && Clock::now() < deadline; ++done) {
     ASSERT_TRUE(handshake(done)) << "handshake " << done;
   }
-  ASSERT_EQ(done, kHandshakes) << "only " << done << " handshakes in 120 s";
+  ASSERT_EQ(done, kHandshakes) << "only " << done << " handshakes before the deadline";
   ASSERT_TRUE(DrainedWithin(std::chrono::seconds(10)));
   const size_t after = ResidentKib();
   std::printf("[ abuse ] %d handshakes (HTTP and RPC, a connection each): RSS %zu KiB -> %zu KiB\n",
