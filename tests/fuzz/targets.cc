@@ -24,6 +24,10 @@ const std::vector<FuzzTarget>& AllFuzzTargets() {
       {"transcript", FuzzTranscript},
       {"token_input", FuzzTokenInput},
       {"decode", FuzzDecode},
+      {"http_request", FuzzHttpRequest},
+      {"spnego", FuzzSpnego},
+      {"rpc_pdu", FuzzRpcPdu},
+      {"rpc_session", FuzzRpcSession},
   };
   return targets;
 }

@@ -46,6 +46,19 @@ int FuzzTokenInput(const uint8_t* data, size_t size);
 /// The `decode` command's core (RunDecodeCommand) on stdin text, with and
 /// without a password, CHALLENGE and NEGOTIATE, text and JSON output.
 int FuzzDecode(const uint8_t* data, size_t size);
+/// The HTTP front: request parser fed in pieces, every request answered by
+/// HttpAuthSession (Authorization header, NTLM/Negotiate tokens), optionally
+/// after a real NTLM authentication; layout in http_target.cc.
+int FuzzHttpRequest(const uint8_t* data, size_t size);
+/// SPNEGO DER decode (NegTokenInit, NegTokenResp); encode -> decode round trip.
+int FuzzSpnego(const uint8_t* data, size_t size);
+/// One DCE/RPC fragment: header, body/pad/sec_trailer/auth_value split, every
+/// body parser, bind body round trip.
+int FuzzRpcPdu(const uint8_t* data, size_t size);
+/// The server's RPC association (RpcSession) fed a framed PDU stream, after
+/// a real bind/auth3 or alter_context when asked, with genuine (signed or
+/// sealed) and patched requests; layout in rpc_session_target.cc.
+int FuzzRpcSession(const uint8_t* data, size_t size);
 
 struct FuzzTarget {
   std::string_view name;  // the executable is fuzz_<name>, corpora under <name>/
