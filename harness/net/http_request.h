@@ -4,7 +4,8 @@
 // Feed it the bytes as they arrive; it reports "need more", one complete
 // request (the bytes after it stay buffered for the next one: pipelining), or
 // an error with the HTTP status to answer (400 malformed, 413 body too large,
-// 431 request line + headers too large, 501 an unsupported transfer coding).
+// 431 request line + headers too large, 501 an unsupported transfer coding,
+// 505 an HTTP version other than 1.x).
 // Every index is checked against the buffer; limits bound what is buffered.
 #pragma once
 

@@ -13,8 +13,7 @@ namespace {
 
 constexpr uint8_t kFin = 0x01, kSyn = 0x02, kPsh = 0x08, kAck = 0x10;
 constexpr uint32_t kSnapLength = 262144;
-constexpr size_t kIpv4HeaderSize = 20, kIpv6HeaderSize = 40, kTcpHeaderSize = 20;
-constexpr size_t kEthernetHeaderSize = 14;
+constexpr size_t kIpv4HeaderSize = 20, kTcpHeaderSize = 20;
 
 void Put16(Bytes& out, uint16_t v) {  // network order
   out.push_back(static_cast<uint8_t>(v >> 8));
