@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "harness/net/rpc_echo_interface.h"
+#include "harness/net/rpc_verifier.h"
 
 namespace ntlm::harness::net::rpc {
 
@@ -13,9 +14,6 @@ using ssp::SecStatus;
 namespace {
 
 constexpr size_t kSignatureSize = ssp::kMessageSignatureSize;
-// Stub padding before the sec_trailer of request/response fragments (as the
-// server pads, MS-RPCE 2.2.2.11).
-constexpr size_t kStubAlignment = 16;
 constexpr uint16_t kEchoContextId = 0;
 constexpr uint32_t kAuthContextId = 0;
 
@@ -33,17 +31,21 @@ RpcClientSession::RpcClientSession(uint8_t auth_level, uint16_t max_frag)
 
 Bytes RpcClientSession::Bind(ByteSpan negotiate) {
   alter_ = false;
+  return EncodeBindOrAlter(PduType::kBind, kPfcSupportHeaderSign, negotiate);
+}
+
+Bytes RpcClientSession::EncodeBindOrAlter(PduType type, uint8_t header_sign_flag, ByteSpan token) {
   BindBody body;
   body.max_xmit_frag = proposed_frag_;
   body.max_recv_frag = proposed_frag_;
   body.contexts.push_back(ContextElement{kEchoContextId, EchoInterfaceSyntax(),
                                          std::vector<SyntaxId>{NdrTransferSyntax()}});
   CommonHeader h;
-  h.type = static_cast<uint8_t>(PduType::kBind);
-  h.pfc_flags = kPfcFirstFrag | kPfcLastFrag | kPfcSupportHeaderSign;
+  h.type = static_cast<uint8_t>(type);
+  h.pfc_flags = static_cast<uint8_t>(kPfcFirstFrag | kPfcLastFrag | header_sign_flag);
   bind_call_id_ = next_call_id_++;
   h.call_id = bind_call_id_;
-  const Verifier verifier{SecTrailer{kAuthTypeWinNt, auth_level_, 0, 0, kAuthContextId}, negotiate};
+  const Verifier verifier{SecTrailer{kAuthTypeWinNt, auth_level_, 0, 0, kAuthContextId}, token};
   return EncodeFragment(h, EncodeBindBody(body), &verifier, 0, 4);
 }
 
@@ -114,19 +116,8 @@ Bytes RpcClientSession::Auth3(ByteSpan authenticate) {
 }
 
 Bytes RpcClientSession::AlterContext(ByteSpan token) {
-  BindBody body;
-  body.max_xmit_frag = proposed_frag_;
-  body.max_recv_frag = proposed_frag_;
-  body.contexts.push_back(ContextElement{kEchoContextId, EchoInterfaceSyntax(),
-                                         std::vector<SyntaxId>{NdrTransferSyntax()}});
-  CommonHeader h;
-  h.type = static_cast<uint8_t>(PduType::kAlterContext);
-  h.pfc_flags = kPfcFirstFrag | kPfcLastFrag | (header_sign_ ? kPfcSupportHeaderSign : 0);
-  bind_call_id_ = next_call_id_++;
   alter_ = true;
-  h.call_id = bind_call_id_;
-  const Verifier verifier{SecTrailer{kAuthTypeWinNt, auth_level_, 0, 0, kAuthContextId}, token};
-  return EncodeFragment(h, EncodeBindBody(body), &verifier, 0, 4);
+  return EncodeBindOrAlter(PduType::kAlterContext, header_sign_ ? kPfcSupportHeaderSign : 0, token);
 }
 
 void RpcClientSession::Establish(uint32_t negotiated_flags, ssp::SessionSecurity security) {
@@ -143,11 +134,7 @@ std::vector<Bytes> RpcClientSession::BuildRequest(uint16_t opnum, ByteSpan stub,
   const bool protect = Protected();
   const bool seal = auth_level_ == kAuthLevelPktPrivacy;
   const size_t stub_offset = kRequestStubOffset;
-  size_t chunk_max = max_xmit_ - stub_offset;
-  if (protect) {
-    chunk_max -= kSecTrailerSize + kSignatureSize;
-    chunk_max -= chunk_max % kStubAlignment;  // a full chunk needs no auth pad
-  }
+  const size_t chunk_max = MaxStubPerFragment(max_xmit_, stub_offset, protect);
   const uint32_t call_id = next_call_id_++;
   std::vector<Bytes> out;
   size_t offset = 0;
@@ -169,27 +156,19 @@ std::vector<Bytes> RpcClientSession::BuildRequest(uint16_t opnum, ByteSpan stub,
     const uint8_t zeros[kSignatureSize] = {};
     const Verifier verifier{SecTrailer{kAuthTypeWinNt, auth_level_, 0, 0, kAuthContextId},
                             ByteSpan(zeros)};
-    Bytes fragment = EncodeFragment(h, body, &verifier, stub_offset, kStubAlignment);
+    Bytes fragment = EncodeFragment(h, body, &verifier, stub_offset, kStubPadAlignment);
     if (!blank) {
-      const size_t trailer_offset = fragment.size() - kSignatureSize - kSecTrailerSize;
-      MutableByteSpan all(fragment);
-      const bool covered = HeaderCovered();
-      const ByteSpan prefix = ByteSpan(all).first(stub_offset);
-      const ByteSpan trailer = ByteSpan(all).subspan(trailer_offset, kSecTrailerSize);
-      const MutableByteSpan data = all.subspan(stub_offset, trailer_offset - stub_offset);
-      const ssp::WrapBuffer buffers[] = {
-          covered ? ssp::WrapBuffer::SignOnly(prefix) : ssp::WrapBuffer::ReadOnly(prefix),
-          seal ? ssp::WrapBuffer::EncryptInPlace(data) : ssp::WrapBuffer::SignOnly(data),
-          covered ? ssp::WrapBuffer::SignOnly(trailer) : ssp::WrapBuffer::ReadOnly(trailer)};
-      const ssp::SignatureOut signature(all.data() + trailer_offset + kSecTrailerSize,
-                                        kSignatureSize);
       if (!security_) {
         status = ssp::MakeError(SecStatus::kInternalError,
                                 "request at an auth level that needs session security before "
                                 "the context was established");
         return {};
       }
-      if (ssp::Status st = security_->SealEx(buffers, signature); !st.ok()) {
+      const size_t trailer_offset = fragment.size() - kSignatureSize - kSecTrailerSize;
+      if (ssp::Status st = ProtectFragment(
+              *security_, fragment,
+              ProtectedFragment{stub_offset, trailer_offset, seal, HeaderCovered()});
+          !st.ok()) {
         status = st;
         return {};
       }
@@ -245,19 +224,14 @@ ssp::Result<ClientCallReply> RpcClientSession::OnResponseFragment(ByteSpan bytes
     if (!security_) return Invalid("protected response before the context was established");
     const size_t data_begin = header->stub_offset;
     const size_t data_end = f->trailer_offset;
-    plain.assign(bytes.begin(), bytes.end());
-    MutableByteSpan all(plain);
-    const ByteSpan prefix = ByteSpan(all).first(data_begin);
-    const ByteSpan trailer = ByteSpan(all).subspan(data_end, kSecTrailerSize);
-    const MutableByteSpan data = all.subspan(data_begin, data_end - data_begin);
-    const bool covered = HeaderCovered();
     const bool seal = auth_level_ == kAuthLevelPktPrivacy;
-    const ssp::WrapBuffer buffers[] = {
-        covered ? ssp::WrapBuffer::SignOnly(prefix) : ssp::WrapBuffer::ReadOnly(prefix),
-        seal ? ssp::WrapBuffer::EncryptInPlace(data) : ssp::WrapBuffer::SignOnly(data),
-        covered ? ssp::WrapBuffer::SignOnly(trailer) : ssp::WrapBuffer::ReadOnly(trailer)};
-    const ssp::SignatureIn signature(f->auth_value.data(), kSignatureSize);
-    if (ssp::Status st = security_->UnsealEx(buffers, signature); !st.ok()) return st.error();
+    plain.assign(bytes.begin(), bytes.end());
+    if (ssp::Status st = UnprotectFragment(
+            *security_, plain, ProtectedFragment{data_begin, data_end, seal, HeaderCovered()},
+            ssp::SignatureIn(f->auth_value.data(), kSignatureSize));
+        !st.ok()) {
+      return st.error();
+    }
     stub = ByteSpan(plain).subspan(data_begin, header->stub.size());
   }
   if (response_.size() + stub.size() > 16 * 1024 * 1024) {

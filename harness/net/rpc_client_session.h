@@ -102,6 +102,8 @@ class RpcClientSession {
   ssp::Result<ClientCallReply> OnResponseFragment(ByteSpan fragment);
 
  private:
+  // A bind or alter_context PDU for the echo interface carrying `token`.
+  Bytes EncodeBindOrAlter(PduType type, uint8_t header_sign_flag, ByteSpan token);
   std::vector<Bytes> BuildRequest(uint16_t opnum, ByteSpan stub, bool blank, ssp::Status& status);
   bool HeaderCovered() const;
   bool Protected() const { return auth_level_ >= kAuthLevelPktIntegrity; }

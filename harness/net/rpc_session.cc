@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "harness/net/rpc_verifier.h"
 #include "ssp/authenticate_message.h"
 
 namespace ntlm::harness::net::rpc {
@@ -14,8 +15,6 @@ using ssp::SecStatus;
 namespace {
 
 constexpr size_t kSignatureSize = ssp::kMessageSignatureSize;
-// Stub padding before the sec_trailer of request/response fragments.
-constexpr size_t kStubPadAlignment = 16;
 
 std::string Hex32(uint32_t value) {
   char text[16];
@@ -407,19 +406,11 @@ RpcSession::Output RpcSession::HandleRequest(const Fragment& f, ByteSpan bytes) 
     const size_t data_end = f.trailer_offset;
     const bool seal = auth_level_ == kAuthLevelPktPrivacy;
     plain_fragment.assign(bytes.begin(), bytes.end());
-    MutableByteSpan all(plain_fragment);
-    const ByteSpan prefix = ByteSpan(all).first(data_begin);
-    const ByteSpan trailer = ByteSpan(all).subspan(data_end, kSecTrailerSize);
-    const MutableByteSpan data = all.subspan(data_begin, data_end - data_begin);
-    const bool covered = HeaderCovered();
-    const ssp::WrapBuffer buffers[] = {
-        covered ? ssp::WrapBuffer::SignOnly(prefix) : ssp::WrapBuffer::ReadOnly(prefix),
-        seal ? ssp::WrapBuffer::EncryptInPlace(data) : ssp::WrapBuffer::SignOnly(data),
-        covered ? ssp::WrapBuffer::SignOnly(trailer) : ssp::WrapBuffer::ReadOnly(trailer)};
-    const ssp::SignatureIn signature(f.auth_value.data(), kSignatureSize);
     const size_t entry_index = entries_.size();
     const bool record = RecordingMessages();
-    ssp::Status st = security_->UnsealEx(buffers, signature);
+    ssp::Status st = UnprotectFragment(
+        *security_, plain_fragment, ProtectedFragment{data_begin, data_end, seal, HeaderCovered()},
+        ssp::SignatureIn(f.auth_value.data(), kSignatureSize));
     if (record) {
       RecordMessage(EntryDir::kClientToServer, seal, plain_fragment, data_begin, data_end,
                     bytes.subspan(data_begin, data_end - data_begin), f.auth_value);
@@ -489,11 +480,7 @@ std::vector<Bytes> RpcSession::BuildResponse(uint32_t call_id, uint16_t context_
       auth_state_ == AuthState::kEstablished && auth_level_ >= kAuthLevelPktIntegrity;
   const bool seal = protect && auth_level_ == kAuthLevelPktPrivacy;
   const size_t stub_offset = kCommonHeaderSize + kResponseHeaderSize;
-  size_t chunk_max = max_xmit_ - stub_offset;
-  if (protect) {
-    chunk_max -= kSecTrailerSize + kSignatureSize;
-    chunk_max -= chunk_max % kStubPadAlignment;  // a full chunk needs no auth pad
-  }
+  const size_t chunk_max = MaxStubPerFragment(max_xmit_, stub_offset, protect);
   std::vector<Bytes> out;
   size_t offset = 0;
   do {
@@ -515,22 +502,13 @@ std::vector<Bytes> RpcSession::BuildResponse(uint32_t call_id, uint16_t context_
                             ByteSpan(zeros)};
     Bytes fragment = EncodeFragment(h, body, &verifier, stub_offset, kStubPadAlignment);
     const size_t trailer_offset = fragment.size() - kSignatureSize - kSecTrailerSize;
-    MutableByteSpan all(fragment);
-    const bool covered = HeaderCovered();
     const bool record = RecordingMessages();
     Bytes plain;
     if (record) plain = fragment;
-    const MutableByteSpan data = all.subspan(stub_offset, trailer_offset - stub_offset);
-    const ssp::WrapBuffer buffers[] = {
-        covered ? ssp::WrapBuffer::SignOnly(ByteSpan(all).first(stub_offset))
-                : ssp::WrapBuffer::ReadOnly(ByteSpan(all).first(stub_offset)),
-        seal ? ssp::WrapBuffer::EncryptInPlace(data) : ssp::WrapBuffer::SignOnly(data),
-        covered
-            ? ssp::WrapBuffer::SignOnly(ByteSpan(all).subspan(trailer_offset, kSecTrailerSize))
-            : ssp::WrapBuffer::ReadOnly(ByteSpan(all).subspan(trailer_offset, kSecTrailerSize))};
-    const ssp::SignatureOut signature(all.data() + trailer_offset + kSecTrailerSize,
-                                      kSignatureSize);
-    if (ssp::Status st = security_->SealEx(buffers, signature); !st.ok()) {
+    if (ssp::Status st =
+            ProtectFragment(*security_, fragment,
+                            ProtectedFragment{stub_offset, trailer_offset, seal, HeaderCovered()});
+        !st.ok()) {
       // Only a context past 2^32 messages gets here; the fragment is not sent.
       rejected_ = true;
       reject_status_ = st.status();
