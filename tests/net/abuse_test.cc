@@ -71,12 +71,8 @@ constexpr bool kRssMeaningful = true;
 
 // VmRSS of this process in KiB (0 when unknown).
 size_t ResidentKib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
-  }
-  return 0;
+  const long kib = testing::ProcessStatusKiB("VmRSS");
+  return kib < 0 ? 0 : static_cast<size_t>(kib);
 }
 
 // A blocking loopback TCP connection; every receive is bounded by SO_RCVTIMEO.

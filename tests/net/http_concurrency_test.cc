@@ -29,6 +29,7 @@
 #include "harness/system_clock.h"
 #include "harness/token_input.h"
 #include "ssp/client_context.h"
+#include "tests/net/http_serve_process.h"
 
 // GCC 12 reports Asio's coroutine frame operator delete as mismatched with its
 // operator new (a false positive: both are Asio's own frame allocator).
@@ -45,15 +46,6 @@ constexpr int kClients = 200;
 // Peak RSS growth allowed for 200 authenticated connections, server and
 // clients together (measured 4.3 MiB on Debian 12 x86-64, RelWithDebInfo).
 constexpr long kMaxGrowthKiB = 32 * 1024;
-
-long StatusKiB(const std::string& field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
-  }
-  return -1;
-}
 
 struct Shared {
   int authenticated = 0;
@@ -146,7 +138,7 @@ TEST(HttpConcurrency, TwoHundredClientsAuthenticateAtOnceWithinAMemoryBound) {
   tcp::endpoint server = runner.bound().at(0).second;
   std::thread server_thread([&runner] { runner.Run(false); });
 
-  long baseline = StatusKiB("VmHWM");
+  long baseline = testing::ProcessStatusKiB("VmHWM");
   asio::io_context clients;
   asio::steady_timer release(clients, std::chrono::seconds(60));
   Shared shared;
@@ -156,7 +148,7 @@ TEST(HttpConcurrency, TwoHundredClientsAuthenticateAtOnceWithinAMemoryBound) {
     asio::co_spawn(clients, Client(server, shared, clock), asio::detached);
   }
   clients.run_for(std::chrono::seconds(60));
-  long peak = StatusKiB("VmHWM");
+  long peak = testing::ProcessStatusKiB("VmHWM");
 
   runner.Stop();
   server_thread.join();

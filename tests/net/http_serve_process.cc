@@ -33,6 +33,22 @@ bool InCi() {
   return v == "true" || v == "1" || v == "yes";
 }
 
+std::filesystem::path WriteUserFile(const std::filesystem::path& path, const std::string& lines) {
+  std::ofstream(path) << lines;
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  return path;
+}
+
+long ProcessStatusKiB(const std::string& field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
+  }
+  return -1;
+}
+
 ServeProcess::~ServeProcess() {
   if (pid_ > 0) {
     ::kill(pid_, SIGKILL);

@@ -18,6 +18,13 @@ namespace ntlm::harness::net::testing {
 // True when env CI is set to true/1/yes: a missing peer must fail, not skip.
 bool InCi();
 
+// Writes `lines` to `path` readable by the owner only (serve refuses a user
+// file that group or others can read) and returns `path`.
+std::filesystem::path WriteUserFile(const std::filesystem::path& path, const std::string& lines);
+
+// A field of /proc/self/status in KiB (VmRSS, VmHWM, ...); -1 when absent.
+long ProcessStatusKiB(const std::string& field);
+
 // `ntlmssp-harness serve ARGS...` with stdout on a pipe and stderr in a file.
 class ServeProcess {
  public:

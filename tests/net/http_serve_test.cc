@@ -65,11 +65,8 @@ std::vector<nlohmann::json> AuthLines(const std::string& log) {
 class ServeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    users_ = dir_.path() / "users";
-    std::ofstream(users_) << "# test accounts\nCONTOSO:alice:Passw0rd!\nCONTOSO:bob:S3cret\n";
-    // serve refuses a user file that group or others can read.
-    std::filesystem::permissions(
-        users_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    users_ = WriteUserFile(dir_.path() / "users",
+                           "# test accounts\nCONTOSO:alice:Passw0rd!\nCONTOSO:bob:S3cret\n");
   }
 
   void StartServe(std::vector<std::string> extra) {

@@ -28,10 +28,7 @@ struct RpcProbeCase {
 class ProbeRpcTest : public ::testing::TestWithParam<RpcProbeCase> {
  protected:
   void SetUp() override {
-    users_ = dir_.path() / "users";
-    std::ofstream(users_) << "CONTOSO:alice:Passw0rd!\n";
-    std::filesystem::permissions(
-        users_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    users_ = WriteUserFile(dir_.path() / "users", "CONTOSO:alice:Passw0rd!\n");
   }
   TempDir dir_;
   std::filesystem::path users_;

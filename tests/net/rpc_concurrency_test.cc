@@ -24,6 +24,7 @@
 #include "harness/net/server_runner.h"
 #include "harness/system_clock.h"
 #include "ssp/client_context.h"
+#include "tests/net/http_serve_process.h"
 
 // GCC 12 reports Asio's coroutine frame operator delete as mismatched with its
 // operator new (a false positive: both are Asio's own frame allocator).
@@ -44,15 +45,6 @@ constexpr size_t kMessageBytes = 1024;
 // MiB (12308-12440 KiB over four runs; about 62 KiB per association, both
 // ends) on Debian 12 x86-64, GCC 12, RelWithDebInfo, 2 cores.
 constexpr long kMaxGrowthKiB = 32 * 1024;
-
-long StatusKiB(const std::string& field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
-  }
-  return -1;
-}
 
 struct Shared {
   int done = 0;
@@ -129,7 +121,7 @@ TEST(RpcConcurrency, TwoHundredClientsBindSealedAndEchoWithinAMemoryBound) {
   tcp::endpoint server = runner.bound().at(0).second;
   std::thread server_thread([&runner] { runner.Run(false); });
 
-  long baseline = StatusKiB("VmHWM");
+  long baseline = testing::ProcessStatusKiB("VmHWM");
   asio::io_context clients;
   asio::steady_timer release(clients, std::chrono::seconds(120));
   Shared shared;
@@ -139,7 +131,7 @@ TEST(RpcConcurrency, TwoHundredClientsBindSealedAndEchoWithinAMemoryBound) {
     asio::co_spawn(clients, Client(server, shared, clock, i), asio::detached);
   }
   clients.run_for(std::chrono::seconds(120));
-  long peak = StatusKiB("VmHWM");
+  long peak = testing::ProcessStatusKiB("VmHWM");
 
   runner.Stop();
   server_thread.join();
