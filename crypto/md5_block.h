@@ -66,6 +66,25 @@ class HmacMd5Key {
   uint32_t outer_[4] = {};
 };
 
+// HmacMd5Stream is one HMAC-MD5 computation held inline: keyed, fed, then
+// finished (for the handshake's one-off MACs: NTOWFv2, the session base key,
+// KXKEY, the MIC). Wiped on destruction.
+class HmacMd5Stream {
+ public:
+  HmacMd5Stream(const uint8_t* key, size_t key_len) : key_(key, key_len) { key_.Begin(stream_); }
+  ~HmacMd5Stream() { stream_.Wipe(); }
+  HmacMd5Stream(const HmacMd5Stream&) = delete;
+  HmacMd5Stream& operator=(const HmacMd5Stream&) = delete;
+
+  void Update(const uint8_t* data, size_t n) { stream_.Update(data, n); }
+  // Writes the 16-byte MAC; call once.
+  void Final(uint8_t out[16]) { key_.Finish(stream_, out); }
+
+ private:
+  HmacMd5Key key_;
+  Md5Stream stream_;
+};
+
 // Md5PadBlocks writes the final padding of a message of `total_bytes` bytes
 // whose last `tail_len` (= total_bytes % 64) bytes are `tail`: one or two
 // blocks into out[128]; returns the number of blocks (1 or 2).

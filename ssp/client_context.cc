@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "crypto/digest.h"
+#include "crypto/md5_block.h"
 #include "ssp/authenticate_message.h"
 #include "ssp/av_pairs.h"
 #include "ssp/byte_reader.h"
@@ -472,10 +473,10 @@ Result<Bytes> ClientContext::ProcessChallenge(ByteSpan token) {
   crypto::Key16 kxkey;
   if (anonymous) {
     if (Has(flags, kNegotiateEss)) {
-      crypto::HmacMd5Hasher hmac(session_base_key);
-      hmac.Update(sc);
-      hmac.Update(lm_response);
-      hmac.Final(kxkey.span());
+      crypto::HmacMd5Stream hmac(session_base_key.data(), session_base_key.size());
+      hmac.Update(sc.data(), sc.size());
+      hmac.Update(lm_response.data(), lm_response.size());
+      hmac.Final(kxkey.data());
     } else {
       kxkey = session_base_key;
     }

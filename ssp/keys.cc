@@ -45,43 +45,28 @@ void Wipe(Bytes& bytes) { crypto::SecureZero(MutableByteSpan(bytes.data(), bytes
 // much again). Bit-exact with OpenSSL's MD5 and HMAC-MD5
 // (tests/unit/stitched_seal_test.cc); keys_test checks every function here
 // against crypto::HmacMd5 / crypto::Md5 (OpenSSL) and the MS-NLMP 4.2 vectors.
-class InlineHmacMd5 {
- public:
-  explicit InlineHmacMd5(ByteSpan key) : key_(key.data(), key.size()) { key_.Begin(stream_); }
-  ~InlineHmacMd5() { stream_.Wipe(); }
-  InlineHmacMd5(const InlineHmacMd5&) = delete;
-  InlineHmacMd5& operator=(const InlineHmacMd5&) = delete;
-
-  void Update(ByteSpan data) { stream_.Update(data.data(), data.size()); }
-  // Writes the MAC; call once.
-  void Final(crypto::Out16 out) { key_.Finish(stream_, out.data()); }
-
- private:
-  crypto::HmacMd5Key key_;
-  crypto::Md5Stream stream_;
-};
 
 // HMAC_MD5(key, a || b) without building the concatenation.
 void HmacMd5Concat(ByteSpan key, ByteSpan a, ByteSpan b, crypto::Out16 out) {
-  InlineHmacMd5 hmac(key);
-  hmac.Update(a);
-  hmac.Update(b);
-  hmac.Final(out);
+  crypto::HmacMd5Stream hmac(key.data(), key.size());
+  hmac.Update(a.data(), a.size());
+  hmac.Update(b.data(), b.size());
+  hmac.Final(out.data());
 }
 
 // HMAC_MD5(key, data).
 void HmacMd5Of(ByteSpan key, ByteSpan data, crypto::Out16 out) {
-  InlineHmacMd5 hmac(key);
-  hmac.Update(data);
-  hmac.Final(out);
+  crypto::HmacMd5Stream hmac(key.data(), key.size());
+  hmac.Update(data.data(), data.size());
+  hmac.Final(out.data());
 }
 
-// MD5(key || magic) (3.4.5.2, 3.4.5.3).
-void Md5WithMagic(ByteSpan key, ByteSpan magic, crypto::Out16 out) {
+// MD5(a || b): key || magic (3.4.5.2, 3.4.5.3), the NTLMv1-ESS challenges (3.3.1).
+void Md5Concat(ByteSpan a, ByteSpan b, crypto::Out16 out) {
   crypto::Md5Stream md5;
   md5.Reset();
-  md5.Update(key.data(), key.size());
-  md5.Update(magic.data(), magic.size());
+  md5.Update(a.data(), a.size());
+  md5.Update(b.data(), b.size());
   md5.Final(out.data());
   md5.Wipe();
 }
@@ -178,11 +163,8 @@ std::array<uint8_t, 24> LmV1Response(const Key16& lm_owf_v1, const Challenge8& s
 std::array<uint8_t, 24> NtlmV1EssResponse(const Key16& nt_owf_v1,
                                           const Challenge8& server_challenge,
                                           const Challenge8& client_challenge) {
-  crypto::Md5Hasher md5;
-  md5.Update(server_challenge);
-  md5.Update(client_challenge);
   std::array<uint8_t, 16> digest{};
-  md5.Final(digest);
+  Md5Concat(server_challenge, client_challenge, digest);
   return Desl(nt_owf_v1, std::span<const uint8_t, 16>(digest).first<8>());
 }
 
@@ -317,10 +299,10 @@ bool SignKey(uint32_t flags, const Key16& exported_session_key, Direction dir, K
     out.Wipe();
     return false;
   }
-  Md5WithMagic(exported_session_key,
-               dir == Direction::kClientToServer ? MagicSpan(kClientToServerSigning)
-                                                 : MagicSpan(kServerToClientSigning),
-               out.span());
+  Md5Concat(exported_session_key,
+            dir == Direction::kClientToServer ? MagicSpan(kClientToServerSigning)
+                                              : MagicSpan(kServerToClientSigning),
+            out.span());
   return true;
 }
 
@@ -334,10 +316,10 @@ size_t SealKey(uint32_t flags, const Key16& exported_session_key, Direction dir,
     }
     // Hash into a temporary: `out` may alias `exported_session_key`.
     Key16 key;
-    Md5WithMagic(ByteSpan(exported_session_key.data(), len),
-                 dir == Direction::kClientToServer ? MagicSpan(kClientToServerSealing)
-                                                   : MagicSpan(kServerToClientSealing),
-                 key.span());
+    Md5Concat(ByteSpan(exported_session_key.data(), len),
+              dir == Direction::kClientToServer ? MagicSpan(kClientToServerSealing)
+                                                : MagicSpan(kServerToClientSealing),
+              key.span());
     out = key;
     return 16;
   }
@@ -385,14 +367,13 @@ Result<std::array<uint8_t, 16>> ComputeMic(const Key16& exported_session_key, By
                                                std::to_string(authenticate.size()) + " bytes)"};
   }
   static constexpr std::array<uint8_t, 16> kZeroMic{};
-  InlineHmacMd5 hmac(exported_session_key);
-  hmac.Update(negotiate);
-  hmac.Update(challenge);
-  hmac.Update(authenticate.first(mic_offset));
-  hmac.Update(kZeroMic);
-  hmac.Update(authenticate.subspan(mic_offset + 16));
+  crypto::HmacMd5Stream hmac(exported_session_key.data(), exported_session_key.size());
+  for (ByteSpan part : {negotiate, challenge, authenticate.first(mic_offset), ByteSpan(kZeroMic),
+                        authenticate.subspan(mic_offset + 16)}) {
+    hmac.Update(part.data(), part.size());
+  }
   std::array<uint8_t, 16> mic{};
-  hmac.Final(mic);
+  hmac.Final(mic.data());
   return mic;
 }
 
