@@ -22,6 +22,7 @@ __attribute__((always_inline, target("avx2"))) inline V8 Md5Rotl(V8 v) {
 
 // Included after the V8 overload so the step list finds both.
 #include "crypto/internal/md5_steps.h"
+#include "crypto/internal/rc4_steps.h"
 
 namespace ntlm::crypto {
 namespace {
@@ -29,13 +30,7 @@ namespace {
 using internal::V8;
 
 inline uint8_t Rc4NextByte(uint32_t* s, uint32_t& x, uint32_t& y) {
-  x = (x + 1) & 0xff;
-  const uint32_t tx = s[x];
-  y = (y + tx) & 0xff;
-  const uint32_t ty = s[y];
-  s[x] = ty;
-  s[y] = tx;
-  return static_cast<uint8_t>(s[(tx + ty) & 0xff]);
+  return static_cast<uint8_t>(internal::Rc4Next(s, x, y));
 }
 
 // Transposes eight rows of eight 32-bit words (lane-major) into eight

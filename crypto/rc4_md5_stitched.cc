@@ -4,34 +4,13 @@
 #include <cstring>
 
 #include "crypto/internal/md5_steps.h"
+#include "crypto/internal/rc4_steps.h"
 #include "crypto/internal/wipe.h"
 
 namespace ntlm::crypto {
-namespace {
 
-inline uint32_t Rc4Next(uint32_t* s, uint32_t& x, uint32_t& y) {
-  x = (x + 1) & 0xff;
-  const uint32_t tx = s[x];
-  y = (y + tx) & 0xff;
-  const uint32_t ty = s[y];
-  s[x] = ty;
-  s[y] = tx;
-  return s[(tx + ty) & 0xff];
-}
-
-// Rc4Next with 8-bit indices: the wrap-around is the register width, so no
-// masking instructions (the stitched block's hot path).
-inline uint32_t Rc4Next8(uint32_t* s, uint8_t& x, uint8_t& y) {
-  ++x;
-  const uint32_t tx = s[x];
-  y = static_cast<uint8_t>(y + tx);
-  const uint32_t ty = s[y];
-  s[x] = ty;
-  s[y] = tx;
-  return s[static_cast<uint8_t>(tx + ty)];
-}
-
-}  // namespace
+using internal::Rc4Next;
+using internal::Rc4Next8;
 
 Rc4State::~Rc4State() { Wipe(); }
 
