@@ -7,7 +7,6 @@
 #include <sstream>
 #include <vector>
 
-#include "harness/cli.h"
 #include "harness/spnego_extract.h"
 #include "harness/token_input.h"
 #include "harness/transcript.h"
@@ -448,12 +447,12 @@ std::optional<Bytes> ToToken(const std::string& text, const std::string& what, s
   return input->bytes;
 }
 
-int DecodeOne(ByteSpan token, const std::string& form, const Context& ctx, bool json,
-              std::ostream& out, std::ostream& err, ordered_json* json_out) {
+Verdict DecodeOne(ByteSpan token, const std::string& form, const Context& ctx, bool json,
+                  std::ostream& out, std::ostream& err, ordered_json* json_out) {
   auto type = ssp::ReadMessageType(token);
   if (!type.ok()) {
     err << "decode: " << type.error().reason << "\n";
-    return kExitUsage;
+    return Verdict::kInvalidInput;
   }
   Node root;
   Checks checks;
@@ -462,7 +461,7 @@ int DecodeOne(ByteSpan token, const std::string& form, const Context& ctx, bool 
       auto m = ssp::DecodeNegotiateMessage(token);
       if (!m.ok()) {
         err << "decode: " << m.error().reason << "\n";
-        return kExitUsage;
+        return Verdict::kInvalidInput;
       }
       root = DecodeNegotiate(*m);
       break;
@@ -471,7 +470,7 @@ int DecodeOne(ByteSpan token, const std::string& form, const Context& ctx, bool 
       auto m = ssp::DecodeChallengeMessage(token);
       if (!m.ok()) {
         err << "decode: " << m.error().reason << "\n";
-        return kExitUsage;
+        return Verdict::kInvalidInput;
       }
       root = DecodeChallenge(*m);
       break;
@@ -480,7 +479,7 @@ int DecodeOne(ByteSpan token, const std::string& form, const Context& ctx, bool 
       auto m = ssp::DecodeAuthenticateMessage(token);
       if (!m.ok()) {
         err << "decode: " << m.error().reason << "\n";
-        return kExitUsage;
+        return Verdict::kInvalidInput;
       }
       root = DecodeAuthenticate(*m);
       VerifyAuthenticate(*m, token, ctx, checks);
@@ -499,29 +498,23 @@ int DecodeOne(ByteSpan token, const std::string& form, const Context& ctx, bool 
   } else {
     RenderText(root, 0, out);
   }
-  return checks.failed > 0 ? kExitDifference : kExitOk;
+  return checks.failed > 0 ? Verdict::kDifference : Verdict::kOk;
 }
 
-int DecodeTranscript(const std::string& text, const DecodeOptions& options, std::ostream& out,
-                     std::ostream& err) {
-  std::string error;
-  auto t = ParseTranscript(text, error);
-  if (!t) {
-    err << "decode: transcript: " << error << "\n";
-    return kExitUsage;
-  }
+Verdict DecodeParsedTranscript(const Transcript& t, bool json, std::ostream& out,
+                               std::ostream& err) {
   Context ctx;
-  if (!t->accounts.empty()) {
+  if (!t.accounts.empty()) {
     // The account the AUTHENTICATE names (user, then domain, ignoring case);
     // the first account when none matches.
-    const TranscriptAccount* chosen = &t->accounts.front();
-    for (const auto& e : t->exchange) {
+    const TranscriptAccount* chosen = &t.accounts.front();
+    for (const auto& e : t.exchange) {
       if (e.type != EntryType::kAuthenticate) continue;
       auto auth = ssp::DecodeAuthenticateMessage(e.token);
       if (!auth.ok()) break;
-      for (const auto& a : t->accounts) {
+      for (const auto& a : t.accounts) {
         if (ssp::EqualsIgnoreCase(a.user, auth->user) &&
-            (ssp::EqualsIgnoreCase(a.domain, auth->domain) || chosen == &t->accounts.front())) {
+            (ssp::EqualsIgnoreCase(a.domain, auth->domain) || chosen == &t.accounts.front())) {
           chosen = &a;
           if (ssp::EqualsIgnoreCase(a.domain, auth->domain)) break;
         }
@@ -536,38 +529,57 @@ int DecodeTranscript(const std::string& text, const DecodeOptions& options, std:
       ctx.lm_hash = account->lm_hash;
     }
   }
-  int worst = kExitOk;
+  Verdict worst = Verdict::kOk;
   ordered_json all = ordered_json::array();
-  if (!options.json) out << "transcript " << t->name << "\n";
-  for (size_t i = 0; i < t->exchange.size(); ++i) {
-    const auto& e = t->exchange[i];
+  if (!json) out << "transcript " << t.name << "\n";
+  for (size_t i = 0; i < t.exchange.size(); ++i) {
+    const auto& e = t.exchange[i];
     if (e.type == EntryType::kNegotiate) ctx.negotiate = e.token;
     if (e.type == EntryType::kChallenge) ctx.challenge = e.token;
     if (e.token.empty()) continue;
-    if (!options.json) out << "\n[" << i << "] " << EntryTypeName(e.type) << "\n";
-    int rc = DecodeOne(e.token, "transcript entry " + std::to_string(i), ctx, options.json, out,
-                       err, options.json ? &all : nullptr);
+    if (!json) out << "\n[" << i << "] " << EntryTypeName(e.type) << "\n";
+    Verdict rc = DecodeOne(e.token, "transcript entry " + std::to_string(i), ctx, json, out, err,
+                           json ? &all : nullptr);
     worst = std::max(worst, rc);
   }
-  if (options.json) out << all.dump(2) << "\n";
+  if (json) out << all.dump(2) << "\n";
   return worst;
+}
+
+Verdict DecodeTranscriptText(const std::string& text, bool json, std::ostream& out,
+                             std::ostream& err) {
+  std::string error;
+  auto t = ParseTranscript(text, error);
+  if (!t) {
+    err << "decode: transcript: " << error << "\n";
+    return Verdict::kInvalidInput;
+  }
+  return DecodeParsedTranscript(*t, json, out, err);
 }
 
 }  // namespace
 
-int RunDecodeCommand(const DecodeOptions& options, std::istream& in, std::ostream& out,
-                     std::ostream& err) {
+std::string DecodedExchangeText(const Transcript& transcript) {
+  std::ostringstream out, err;
+  DecodeParsedTranscript(transcript, /*json=*/false, out, err);
+  std::string text = out.str();
+  if (!err.str().empty()) text += "\n" + err.str();
+  return text;
+}
+
+Verdict DecodeInput(const DecodeOptions& options, std::istream& in, std::ostream& out,
+                    std::ostream& err) {
   std::string text = ReadArgument(options.token, in);
   {
     // A transcript file: decode every token with its accounts.
     size_t first = text.find_first_not_of(" \t\r\n");
     if (first != std::string::npos && text[first] == '{') {
-      return DecodeTranscript(text, options, out, err);
+      return DecodeTranscriptText(text, options.json, out, err);
     }
   }
   std::string form;
   auto token = ToToken(text, "token", form, err);
-  if (!token) return kExitUsage;
+  if (!token) return Verdict::kInvalidInput;
 
   Context ctx;
   ctx.user = options.user;
@@ -590,21 +602,21 @@ int RunDecodeCommand(const DecodeOptions& options, std::istream& in, std::ostrea
   };
   if (options.negotiate) {
     ctx.negotiate = context_token(*options.negotiate, "--negotiate", ssp::MessageType::kNegotiate);
-    if (!ctx.negotiate) return kExitUsage;
+    if (!ctx.negotiate) return Verdict::kInvalidInput;
   }
   if (options.challenge) {
     ctx.challenge = context_token(*options.challenge, "--challenge", ssp::MessageType::kChallenge);
-    if (!ctx.challenge) return kExitUsage;
+    if (!ctx.challenge) return Verdict::kInvalidInput;
   }
   if (options.password && options.nt_hash) {
     err << "decode: give --password or --nt-hash, not both\n";
-    return kExitUsage;
+    return Verdict::kInvalidInput;
   }
   if (options.password) {
     auto account = ssp::AccountFromPassword("", "", *options.password);
     if (!account.ok()) {
       err << "decode: --password: " << account.error().reason << "\n";
-      return kExitUsage;
+      return Verdict::kInvalidInput;
     }
     ctx.nt_hash = account->nt_hash;
     ctx.lm_hash = account->lm_hash;
@@ -612,7 +624,7 @@ int RunDecodeCommand(const DecodeOptions& options, std::istream& in, std::ostrea
     auto account = ssp::AccountFromNtHash("", "", *options.nt_hash);
     if (!account.ok()) {
       err << "decode: --nt-hash: " << account.error().reason << "\n";
-      return kExitUsage;
+      return Verdict::kInvalidInput;
     }
     ctx.nt_hash = account->nt_hash;
   }

@@ -15,6 +15,9 @@
 #include <ostream>
 #include <string>
 
+#include "harness/transcript.h"
+#include "harness/verdict.h"
+
 namespace ntlm::harness {
 
 struct DecodeOptions {
@@ -30,7 +33,13 @@ struct DecodeOptions {
 
 // Exit code: 0 decoded (and every check passed), 1 a check failed, 2 the
 // input is malformed (the message names what and where).
-int RunDecodeCommand(const DecodeOptions& options, std::istream& in, std::ostream& out,
-                     std::ostream& err);
+// Decodes options.token (or stdin) with its context tokens and credentials:
+// kOk, kDifference when a check failed, kInvalidInput for malformed input.
+Verdict DecodeInput(const DecodeOptions& options, std::istream& in, std::ostream& out,
+                    std::ostream& err);
+
+// Every token of a transcript decoded as text, checked with its accounts
+// (the HTML report's cell detail).
+std::string DecodedExchangeText(const Transcript& transcript);
 
 }  // namespace ntlm::harness

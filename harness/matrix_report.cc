@@ -232,16 +232,7 @@ void WriteJUnit(const MatrixRun& run, const ReportInfo& info, std::ostream& out)
   out << "</testsuites>\n";
 }
 
-std::string DecodedExchange(const CellResult& cell) {
-  DecodeOptions options;
-  options.token = TranscriptToJson(cell.transcript).dump();
-  std::istringstream in;
-  std::ostringstream out, err;
-  RunDecodeCommand(options, in, out, err);
-  std::string text = out.str();
-  if (!err.str().empty()) text += "\n" + err.str();
-  return text;
-}
+std::string DecodedExchange(const CellResult& cell) { return DecodedExchangeText(cell.transcript); }
 
 void WriteHtml(const MatrixRun& run, const ReportInfo& info, std::ostream& out) {
   out << ReplaceAll(kHtmlHead, "%TITLE%", XmlEscape(info.title));

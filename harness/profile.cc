@@ -4,9 +4,7 @@
 #include <iomanip>
 #include <map>
 
-#include "harness/cli.h"
 #include "harness/replay.h"
-#include "harness/replay_command.h"
 #include "ssp/authenticate_message.h"
 #include "ssp/flags.h"
 #include "ssp/hex.h"
@@ -227,44 +225,18 @@ void PrintProfileTable(const MatrixRun& run, std::ostream& out, bool color) {
       << run.rows.size() - everywhere << " refused under some\n";
 }
 
-int RunProfileCommand(const ProfileOptions& options, std::ostream& out, std::ostream& err) {
-  std::string error;
-  auto columns = SelectColumns(options.output, error);
-  if (!columns) {
-    err << "ntlmssp-harness profile: " << error << "\n";
-    return kExitUsage;
-  }
-  std::vector<std::filesystem::path> files;
-  if (!CollectTranscriptFiles(options.paths, files, err, "profile")) return kExitUsage;
-  std::vector<ProfiledTranscript> transcripts;
-  bool ok = true;
-  for (const auto& f : files) {
-    auto t = LoadTranscript(f, error);
-    if (!t) {
-      err << "profile: " << error << "\n";
-      ok = false;
-      continue;
-    }
-    transcripts.push_back(ProfiledTranscript{f.string(), std::move(*t)});
-  }
-  if (!ok) return kExitUsage;
-
+MatrixRun ProfileTranscripts(const std::vector<ProfiledTranscript>& transcripts,
+                             const std::vector<PolicyColumn>& columns) {
   MatrixRun run;
   run.judged = false;
-  run.columns = *columns;
+  run.columns = columns;
   for (const auto& t : transcripts) {
-    run.rows.push_back(ProfileTranscript(t, *columns));
+    run.rows.push_back(ProfileTranscript(t, columns));
     if (t.transcript.server.clock && run.environment.now == 0) {
       run.environment.now = *t.transcript.server.clock;
     }
   }
-  const bool table_to_stdout = !(options.output.json_path && *options.output.json_path == "-") &&
-                               !(options.output.junit_path && *options.output.junit_path == "-") &&
-                               !(options.output.html_path && *options.output.html_path == "-");
-  if (table_to_stdout) PrintProfileTable(run, out, UseColor(options.output.color));
-  ReportInfo info{"profile", "ntlmssp-harness profile"};
-  if (!WriteReports(run, info, options.output, out, err)) return kExitUsage;
-  return kExitOk;
+  return run;
 }
 
 }  // namespace ntlm::harness

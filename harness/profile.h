@@ -1,5 +1,5 @@
-// profile.h: `ntlmssp-harness profile TRANSCRIPT...` — "which of my clients
-// break if I set this policy?"
+// profile.h: what `ntlmssp-harness profile TRANSCRIPT...` computes: "which of
+// my clients break if I set this policy?"
 //
 // Each transcript recorded from a real client is replayed (harness/replay.h)
 // under every selected NtlmMinServerSec value and LmCompatibilityLevel (by
@@ -13,15 +13,9 @@
 #include <vector>
 
 #include "harness/matrix.h"
-#include "harness/matrix_command.h"
 #include "harness/transcript.h"
 
 namespace ntlm::harness {
-
-struct ProfileOptions {
-  std::vector<std::string> paths;  // transcript files or folders
-  MatrixOutputOptions output;      // output.lm_compat defaults to "0..5" for profile
-};
 
 struct ProfiledTranscript {
   std::string path;
@@ -37,8 +31,8 @@ MatrixRow ProfileTranscript(const ProfiledTranscript& t, const std::vector<Polic
 // transcript the policies it fails and the first missing capability.
 void PrintProfileTable(const MatrixRun& run, std::ostream& out, bool color);
 
-// Exit code: 0 profiled, 2 a transcript could not be read or parsed, or bad
-// options.
-int RunProfileCommand(const ProfileOptions& options, std::ostream& out, std::ostream& err);
-
+// Profiles every transcript under every column: one row per transcript, the
+// server clock of the first transcript that records one.
+MatrixRun ProfileTranscripts(const std::vector<ProfiledTranscript>& transcripts,
+                             const std::vector<PolicyColumn>& columns);
 }  // namespace ntlm::harness

@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "harness/cli.h"
 #include "harness/token_input.h"
 #include "ssp/authenticate_message.h"
 #include "ssp/challenge_message.h"
@@ -130,20 +129,20 @@ void CheckMessagesAndSeal(Runner& r, const std::string& s, const crypto::Key16& 
 
 }  // namespace
 
-int RunSelfcheck(const SelfcheckOptions& options, const std::string& argv0, std::ostream& out,
-                 std::ostream& err) {
+Verdict RunSelfcheck(const SelfcheckOptions& options, const std::string& argv0, std::ostream& out,
+                     std::ostream& err) {
   const std::string path = FindVectors(options.vectors_path, argv0);
   std::ifstream in(path);
   if (!in) {
     err << "selfcheck: cannot open " << path << " (give --vectors FILE)\n";
-    return kExitUsage;
+    return Verdict::kInvalidInput;
   }
   json root;
   try {
     root = json::parse(in);
   } catch (const json::exception& e) {
     err << "selfcheck: " << path << ": " << e.what() << "\n";
-    return kExitUsage;
+    return Verdict::kInvalidInput;
   }
   Runner r{root, out, options.verbose, 0, 0, {}};
   const std::string common = "4.2.1_common_values";
@@ -159,7 +158,7 @@ int RunSelfcheck(const SelfcheckOptions& options, const std::string& argv0, std:
     auto nt = ssp::NtOwfV1(password);
     if (!lm.ok() || !nt.ok()) {
       err << "selfcheck: one-way functions failed\n";
-      return kExitDifference;
+      return Verdict::kDifference;
     }
     r.Check(s, "values", "LMOWFv1", *lm);
     r.Check(s, "values", "NTOWFv1_ResponseKeyNT", *nt);
@@ -234,11 +233,11 @@ int RunSelfcheck(const SelfcheckOptions& options, const std::string& argv0, std:
   }
   if (!r.error.empty()) {
     err << "selfcheck: " << path << ": " << r.error << "\n";
-    return kExitUsage;
+    return Verdict::kInvalidInput;
   }
   out << "MS-NLMP 4.2 self-check (" << path << "): " << r.passed << " passed, " << r.failed
       << " failed\n";
-  return r.failed > 0 ? kExitDifference : kExitOk;
+  return r.failed > 0 ? Verdict::kDifference : Verdict::kOk;
 }
 
 }  // namespace ntlm::harness

@@ -8,6 +8,8 @@
 #include <ostream>
 #include <string>
 
+#include "harness/verdict.h"
+
 namespace ntlm::harness {
 
 struct SelfcheckOptions {
@@ -15,9 +17,9 @@ struct SelfcheckOptions {
   bool verbose = false;      // print every value, not only failures
 };
 
-// Exit code: 0 all values reproduced, 1 a value differs, 2 the vector file
-// is missing or malformed.
-int RunSelfcheck(const SelfcheckOptions& options, const std::string& argv0, std::ostream& out,
-                 std::ostream& err);
+// kOk all values reproduced, kDifference a value differs, kInvalidInput the
+// vector file is missing or malformed.
+Verdict RunSelfcheck(const SelfcheckOptions& options, const std::string& argv0, std::ostream& out,
+                     std::ostream& err);
 
 }  // namespace ntlm::harness

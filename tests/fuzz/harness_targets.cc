@@ -6,7 +6,6 @@
 #include <string>
 #include <string_view>
 
-#include "harness/cli.h"
 #include "harness/decode.h"
 #include "harness/replay.h"
 #include "harness/spnego_extract.h"
@@ -87,10 +86,13 @@ int FuzzDecode(const uint8_t* data, size_t size) {
   std::istringstream stdin_text(std::string(token.begin(), token.end()));
   std::ostringstream out;
   std::ostringstream err;
-  const int rc = harness::RunDecodeCommand(options, stdin_text, out, err);
-  FuzzCheck(rc == harness::kExitOk || rc == harness::kExitDifference || rc == harness::kExitUsage,
-            "decode: an exit code outside 0, 1, 2");
-  if (rc == harness::kExitUsage) FuzzCheck(!err.str().empty(), "decode: exit 2 without a message");
+  using harness::Verdict;
+  const Verdict rc = harness::DecodeInput(options, stdin_text, out, err);
+  FuzzCheck(rc == Verdict::kOk || rc == Verdict::kDifference || rc == Verdict::kInvalidInput,
+            "decode: an outcome outside ok, difference, invalid input (exit 0, 1, 2)");
+  if (rc == Verdict::kInvalidInput) {
+    FuzzCheck(!err.str().empty(), "decode: invalid input (exit 2) without a message");
+  }
   return 0;
 }
 

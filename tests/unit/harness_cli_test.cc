@@ -16,7 +16,7 @@
 #include <sstream>
 #include <string>
 
-#include "harness/cli.h"
+#include "harness/cli/cli.h"
 #include "harness_run_util.h"
 
 namespace ntlm::harness {

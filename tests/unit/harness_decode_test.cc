@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/cli/decode_command.h"
 #include "harness/decode.h"
 #include "harness/token_input.h"
 

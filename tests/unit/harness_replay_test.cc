@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "harness/cli.h"
+#include "harness/cli/cli.h"
+#include "harness/cli/replay_command.h"
 #include "harness/replay.h"
-#include "harness/replay_command.h"
 #include "harness/token_input.h"
 #include "harness/transcript.h"
 

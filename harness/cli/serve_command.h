@@ -35,7 +35,7 @@ struct ServeOptions {
 inline constexpr const char* kDefaultHttpAddress = "127.0.0.1:8080";
 
 // Registers serve's options on its subcommand.
-void AddServeOptions(CLI::App& serve, ServeOptions& options);
+CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options);
 
 // Listens, prints "listening <front> <ADDR:PORT>" per front on `out`, logs to
 // `err` (or --log), serves until SIGINT/SIGTERM. Exit code: 0 clean shutdown,

@@ -1,47 +1,27 @@
-#include "harness/replay_command.h"
+#include "harness/cli/replay_command.h"
 
-#include <algorithm>
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
 
-#include "harness/cli.h"
+#include "harness/cli/cli.h"
 #include "harness/replay.h"
 #include "harness/transcript.h"
+#include "harness/transcript_files.h"
 
 namespace ntlm::harness {
 namespace fs = std::filesystem;
 
-bool CollectTranscriptFiles(const std::vector<std::string>& paths, std::vector<fs::path>& files,
-                            std::ostream& err, const char* command) {
-  bool ok = true;
-  for (const auto& p : paths) {
-    std::error_code ec;
-    fs::path path(p);
-    if (fs::is_directory(path, ec)) {
-      std::vector<fs::path> found;
-      for (auto it = fs::recursive_directory_iterator(path, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file() && it->path().extension() == ".json") found.push_back(it->path());
-      }
-      if (ec) {
-        err << command << ": " << p << ": " << ec.message() << "\n";
-        ok = false;
-        continue;
-      }
-      if (found.empty()) {
-        err << command << ": " << p << ": no *.json transcripts in this folder\n";
-        ok = false;
-      }
-      std::sort(found.begin(), found.end());
-      files.insert(files.end(), found.begin(), found.end());
-    } else if (fs::is_regular_file(path, ec)) {
-      files.push_back(path);
-    } else {
-      err << command << ": " << p << ": no such file or folder\n";
-      ok = false;
-    }
-  }
-  return ok;
+CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions& options) {
+  auto* replay = app.add_subcommand(
+      "replay",
+      "Play the server side of transcripts (files or folders) and compare with their expect; "
+      "exit 0 all match, 1 a difference, 2 an invalid transcript");
+  replay->add_option("paths", options.paths, "Transcript files or folders")->required();
+  replay->add_option("--json", options.json_path,
+                     "Write one JSON object per transcript (JSON Lines) to FILE, '-' for stdout");
+  replay->add_flag("-v,--verbose", options.verbose, "Print the server's log events");
+  return replay;
 }
 
 int RunReplayCommand(const ReplayCommandOptions& options, std::ostream& out, std::ostream& err) {

@@ -1,4 +1,4 @@
-#include "harness/probe.h"
+#include "harness/net/probe.h"
 
 #include <fnmatch.h>
 
@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "harness/cli.h"
 #include "harness/min_server_sec.h"
 #include "harness/net/http_ntlm_client.h"
 #include "harness/net/rpc_probe_exchange.h"
@@ -294,7 +293,7 @@ std::vector<PolicyColumn> ConsistentColumns(const std::vector<ProbeObservation>&
   return consistent;
 }
 
-int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream& err) {
+Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& err) {
   std::string error;
   std::optional<net::HttpTarget> http_target;
   std::optional<net::RpcTarget> rpc_target;
@@ -311,7 +310,7 @@ int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream
   }
   if (!http_target && !rpc_target) {
     err << "ntlmssp-harness probe: " << error << "\n";
-    return kExitUsage;
+    return Verdict::kInvalidInput;
   }
   std::string password = options.password;
   if (password.empty()) {
@@ -320,18 +319,18 @@ int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream
   if (options.user.empty() || password.empty()) {
     err << "ntlmssp-harness probe: give --user and --password (or NTLM_PROBE_PASSWORD) of an "
            "account the server knows\n";
-    return kExitUsage;
+    return Verdict::kInvalidInput;
   }
   if (!(options.timeout_s > 0 && options.timeout_s <= 300)) {
     err << "ntlmssp-harness probe: --timeout must be seconds in (0, 300]\n";
-    return kExitUsage;
+    return Verdict::kInvalidInput;
   }
   const std::filesystem::path dir =
       options.catalogue_dir ? std::filesystem::path(*options.catalogue_dir) : DefaultCatalogueDir();
   auto catalogue = LoadCatalogue(dir, error);
   if (!catalogue) {
     err << "ntlmssp-harness probe: catalogue: " << error << "\n";
-    return kExitUsage;
+    return Verdict::kInvalidInput;
   }
 
   ClientAccount account{options.user, options.domain, password, options.workstation};
@@ -353,7 +352,7 @@ int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream
     auto creds = VariationCredentials(*base, v, account);
     if (!creds.ok()) {
       err << "ntlmssp-harness probe: " << creds.error().reason << "\n";
-      return kExitUsage;
+      return Verdict::kInvalidInput;
     }
     clock.Set(Now());
     ssp::ClientContext client(std::move(*creds), VariationClientPolicy(*base, v), clock, random);
@@ -375,7 +374,7 @@ int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream
     err << "ntlmssp-harness probe: cannot reach " << options.target << ": "
         << (observations.empty() ? std::string("no variation selected") : observations.back().error)
         << "\n";
-    return observations.empty() ? kExitUsage : kExitEnvironment;
+    return observations.empty() ? Verdict::kInvalidInput : Verdict::kEnvironment;
   }
 
   // What the server did.
@@ -483,10 +482,10 @@ int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream
     f << j.dump(2) << "\n";
     if (!f) {
       err << "ntlmssp-harness probe: cannot write " << *options.json_path << "\n";
-      return kExitUsage;
+      return Verdict::kInvalidInput;
     }
   }
-  return columns.empty() ? kExitDifference : kExitOk;
+  return columns.empty() ? Verdict::kDifference : Verdict::kOk;
 }
 
 }  // namespace ntlm::harness

@@ -28,6 +28,7 @@
 
 #include "harness/catalogue.h"
 #include "harness/cell_runner.h"
+#include "harness/verdict.h"
 
 namespace ntlm::harness {
 
@@ -67,9 +68,9 @@ struct ProbeObservation {
 // which the catalogue predicts every observation.
 std::vector<PolicyColumn> ConsistentColumns(const std::vector<ProbeObservation>& observations);
 
-// Exit code: 0 probed (at least one policy explains the answers), 1 no
+// kOk probed (at least one policy explains the answers), kDifference no
 // policy explains them (the server differs from MS-NLMP as the catalogue
-// reads it), 2 usage, 3 the target could not be reached.
-int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream& err);
+// reads it), kInvalidInput usage, kEnvironment the target could not be reached.
+Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace ntlm::harness

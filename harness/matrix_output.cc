@@ -1,38 +1,18 @@
-#include "harness/matrix_command.h"
+#include "harness/matrix_output.h"
 
 #include <fnmatch.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
 
-#include "harness/cli.h"
 #include "harness/min_server_sec.h"
 
 namespace ntlm::harness {
 namespace {
-
-// The fixed clock of --deterministic.
-constexpr const char* kDeterministicClock = "2026-01-01T00:00:00Z";
-
-std::vector<std::string> SplitList(const std::string& text) {
-  std::vector<std::string> parts;
-  std::string cur;
-  for (char c : text) {
-    if (c == ',') {
-      parts.push_back(cur);
-      cur.clear();
-    } else if (c != ' ') {
-      cur += c;
-    }
-  }
-  parts.push_back(cur);
-  return parts;
-}
 
 std::optional<std::vector<int>> ParseLevels(const std::string& text, std::string& error) {
   std::set<int> levels;
@@ -78,27 +58,6 @@ std::optional<std::vector<EpaSetting>> ParseEpa(const std::string& text, std::st
   return out;
 }
 
-bool Matches(const std::string& name, const std::vector<std::string>& filters) {
-  if (filters.empty()) return true;
-  for (const auto& f : filters) {
-    for (const auto& pattern : SplitList(f)) {
-      if (pattern.empty()) continue;
-      const bool glob = pattern.find_first_of("*?[") != std::string::npos;
-      if (glob ? fnmatch(pattern.c_str(), name.c_str(), 0) == 0
-               : name.find(pattern) != std::string::npos) {
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
-ssp::FileTime NowFileTime() {
-  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
-  const auto ticks = std::chrono::duration_cast<std::chrono::microseconds>(since_epoch).count();
-  return ssp::kFileTimeUnixEpoch + static_cast<uint64_t>(ticks) * 10;
-}
-
 bool WriteFile(const std::string& path, const std::string& content, std::ostream& out,
                std::ostream& err) {
   if (path == "-") {
@@ -116,6 +75,36 @@ bool WriteFile(const std::string& path, const std::string& content, std::ostream
 }
 
 }  // namespace
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : text) {
+    if (c == ',') {
+      parts.push_back(cur);
+      cur.clear();
+    } else if (c != ' ') {
+      cur += c;
+    }
+  }
+  parts.push_back(cur);
+  return parts;
+}
+
+bool MatchesFilters(const std::string& name, const std::vector<std::string>& filters) {
+  if (filters.empty()) return true;
+  for (const auto& f : filters) {
+    for (const auto& pattern : SplitList(f)) {
+      if (pattern.empty()) continue;
+      const bool glob = pattern.find_first_of("*?[") != std::string::npos;
+      if (glob ? fnmatch(pattern.c_str(), name.c_str(), 0) == 0
+               : name.find(pattern) != std::string::npos) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
 
 std::optional<std::vector<PolicyColumn>> SelectColumns(const MatrixOutputOptions& options,
                                                        std::string& error) {
@@ -164,6 +153,12 @@ bool UseColor(const std::string& mode) {
   return isatty(STDOUT_FILENO) != 0;
 }
 
+bool TableToStdout(const MatrixOutputOptions& options) {
+  return !(options.json_path && *options.json_path == "-") &&
+         !(options.junit_path && *options.junit_path == "-") &&
+         !(options.html_path && *options.html_path == "-");
+}
+
 bool WriteReports(const MatrixRun& run, const ReportInfo& info, const MatrixOutputOptions& options,
                   std::ostream& out, std::ostream& err) {
   bool ok = true;
@@ -188,65 +183,6 @@ bool WriteReports(const MatrixRun& run, const ReportInfo& info, const MatrixOutp
     }
   }
   return ok;
-}
-
-int RunMatrixCommand(const MatrixOptions& options, std::ostream& out, std::ostream& err) {
-  std::string error;
-  auto columns = SelectColumns(options.output, error);
-  if (!columns) {
-    err << "ntlmssp-harness matrix: " << error << "\n";
-    return kExitUsage;
-  }
-  auto config =
-      LoadServerConfig(options.output.config_path, ConfigOverrides{}, ProcessEnvironment(), error);
-  if (!config) {
-    err << "ntlmssp-harness matrix: " << error << "\n";
-    return kExitUsage;
-  }
-  const std::filesystem::path dir =
-      options.catalogue_dir ? std::filesystem::path(*options.catalogue_dir) : DefaultCatalogueDir();
-  auto catalogue = LoadCatalogue(dir, error);
-  if (!catalogue) {
-    err << "ntlmssp-harness matrix: catalogue: " << error << "\n";
-    return kExitUsage;
-  }
-  std::vector<const Variation*> selected;
-  for (const auto& v : catalogue->variations) {
-    if (Matches(v.name, options.filters)) selected.push_back(&v);
-  }
-  if (selected.empty()) {
-    err << "ntlmssp-harness matrix: --filter matches none of the " << catalogue->variations.size()
-        << " variations in " << dir.string() << "\n";
-    return kExitUsage;
-  }
-
-  CellEnvironment env;
-  env.identity = config->identity;
-  env.base_policy = config->policy;
-  if (options.deterministic) env.seed = 0;
-  if (options.seed) env.seed = options.seed;
-  std::optional<std::string> clock = options.clock;
-  if (!clock && env.seed) clock = kDeterministicClock;
-  if (clock) {
-    auto t = ParseRfc3339(*clock);
-    if (!t) {
-      err << "ntlmssp-harness matrix: --clock: '" << *clock
-          << "' is not an RFC 3339 time (e.g. 2026-01-01T00:00:00Z)\n";
-      return kExitUsage;
-    }
-    env.now = *t;
-  } else {
-    env.now = NowFileTime();
-  }
-
-  MatrixRun run = RunMatrix(*catalogue, selected, *columns, env);
-  run.catalogue_dir = dir.string();
-  const bool table_to_stdout = !(options.output.json_path && *options.output.json_path == "-") &&
-                               !(options.output.junit_path && *options.output.junit_path == "-") &&
-                               !(options.output.html_path && *options.output.html_path == "-");
-  if (table_to_stdout) PrintMatrixTable(run, out, UseColor(options.output.color));
-  if (!WriteReports(run, ReportInfo{}, options.output, out, err)) return kExitUsage;
-  return run.failed == 0 ? kExitOk : kExitDifference;
 }
 
 }  // namespace ntlm::harness

@@ -1,4 +1,4 @@
-#include "harness/serve_command.h"
+#include "harness/cli/serve_command.h"
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
@@ -6,7 +6,7 @@
 #include <memory>
 #include <optional>
 
-#include "harness/cli.h"
+#include "harness/cli/cli.h"
 #include "harness/config.h"
 #include "harness/net/auth_log.h"
 #include "harness/net/front_context.h"
@@ -26,8 +26,6 @@ namespace {
 std::chrono::milliseconds Millis(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000.0 + 0.5));
 }
-
-}  // namespace
 
 void AddServeOptions(CLI::App& serve, ServeOptions& o) {
   serve.add_option("--http", o.http_address,
@@ -63,6 +61,18 @@ void AddServeOptions(CLI::App& serve, ServeOptions& o) {
                    "HTTP request line + headers limit, else 431 (default 16384)");
   serve.add_option("--max-body-bytes", o.max_body_bytes,
                    "HTTP body limit, else 413 (default 1048576)");
+}
+
+}  // namespace
+
+CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
+  auto* serve = app.add_subcommand(
+      "serve",
+      "Run the reference server on the network (HTTP NTLM/Negotiate, DCE/RPC) until "
+      "SIGINT/SIGTERM; exit 0 clean shutdown, 2 usage/configuration, 3 environment (address "
+      "in use)");
+  AddServeOptions(*serve, o);
+  return serve;
 }
 
 int RunServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& err) {

@@ -1,5 +1,6 @@
-// matrix_command.h: `ntlmssp-harness matrix` (the main job) and the options
-// it shares with `profile`.
+// matrix_output.h: the policy columns and report outputs that matrix and
+// profile share (--policy, --lm-compat, --epa, --json, --junit, --html,
+// --record, --color).
 #pragma once
 
 #include <optional>
@@ -8,13 +9,11 @@
 #include <vector>
 
 #include "harness/cell_runner.h"
-#include "harness/config.h"
 #include "harness/matrix.h"
 #include "harness/matrix_report.h"
 
 namespace ntlm::harness {
 
-// Output and policy-selection options common to matrix and profile.
 struct MatrixOutputOptions {
   std::vector<std::string> policies;  // --policy (each: list of values or "all")
   std::string lm_compat = "3";        // --lm-compat "3", "0..5", "0,3,5"
@@ -27,28 +26,21 @@ struct MatrixOutputOptions {
   std::string color = "auto";  // auto, always, never
 };
 
-struct MatrixOptions {
-  MatrixOutputOptions output;
-  std::optional<std::string> catalogue_dir;
-  std::vector<std::string> filters;  // --filter (glob or substring; any matches)
-  std::optional<uint64_t> seed;
-  bool deterministic = false;
-  std::optional<std::string> clock;  // RFC 3339
-};
+// "a,b, c" -> {"a", "b", "c"} (spaces dropped).
+std::vector<std::string> SplitList(const std::string& text);
 
-// The policy columns the options select, or nullopt + `error` (exit 2).
+// Whether `name` matches any filter (glob, or substring; each filter a list).
+bool MatchesFilters(const std::string& name, const std::vector<std::string>& filters);
+
 std::optional<std::vector<PolicyColumn>> SelectColumns(const MatrixOutputOptions& options,
                                                        std::string& error);
 
-// Writes --json/--junit/--html/--record outputs; false + message on err.
+// Whether the table goes to stdout (no report was asked for on '-').
+bool TableToStdout(const MatrixOutputOptions& options);
+
 bool WriteReports(const MatrixRun& run, const ReportInfo& info, const MatrixOutputOptions& options,
                   std::ostream& out, std::ostream& err);
 
-// Whether to colour the table on stdout.
 bool UseColor(const std::string& mode);
-
-// Exit code: 0 every cell as expected, 1 a difference, 2 usage or
-// configuration error.
-int RunMatrixCommand(const MatrixOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace ntlm::harness

@@ -1,0 +1,36 @@
+#include "harness/cli/probe_command.h"
+
+#include <CLI/CLI.hpp>
+
+#include "harness/cli/cli.h"
+
+namespace ntlm::harness {
+
+CLI::App* AddProbeCommand(CLI::App& app, ProbeOptions& options) {
+  auto* probe = app.add_subcommand(
+      "probe",
+      "Play the client-variation catalogue against a real HTTP NTLM server or DCE/RPC server "
+      "(NTLMSSP bind to the echo interface, signed/sealed echo calls) and infer its "
+      "NtlmMinServerSec / LmCompatibilityLevel; exit 0 a policy explains every answer, 1 none "
+      "does, 2 usage, 3 the target is unreachable");
+  probe
+      ->add_option("target", options.target,
+                   "http://HOST:PORT/PATH or ncacn_ip_tcp:HOST[PORT] (HOST may be [::1])")
+      ->required();
+  probe->add_option("--user", options.user, "Account the server knows")->required();
+  probe->add_option("--domain", options.domain, "Its domain");
+  probe->add_option("--password", options.password, "Its password (or set NTLM_PROBE_PASSWORD)");
+  probe->add_option("--workstation", options.workstation, "Workstation name sent (default PROBE)");
+  probe->add_option("--filter", options.filters, "Only matching variations (glob/substring)");
+  probe->add_option("--catalogue", options.catalogue_dir, "Variation folder");
+  probe->add_option("--json", options.json_path, "Write the observations as JSON to FILE");
+  probe->add_option("--timeout", options.timeout_s,
+                    "Seconds allowed for each connect, send and receive (default 10)");
+  return probe;
+}
+
+int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream& err) {
+  return ExitCode(RunProbe(options, out, err));
+}
+
+}  // namespace ntlm::harness
