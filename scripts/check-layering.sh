@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Checks the dependency direction crypto <- ssp <- harness and the "no I/O in
-# crypto/ or ssp/" rule by looking at #include lines. Exit 1 on a violation.
+# Checks the dependency direction crypto <- ssp <- harness <- harness/net <-
+# harness/net/io <- harness/cli, the "no I/O in crypto/ or ssp/" rule and the
+# per-layer test binaries by looking at #include lines. Exit 1 on a violation.
 set -u
 root=${1:-$(dirname "$0")/..}
 cd "$root" || exit 2
@@ -25,5 +26,31 @@ while IFS= read -r hit; do report "I/O or clock in crypto/ or ssp/: $hit"; done 
 while IFS= read -r hit; do report "clock or file call in crypto/ or ssp/: $hit"; done \
   < <(grep -rn --include='*.cc' -E '\b(fopen|fprintf|printf|puts|fwrite|std::cout|std::cerr|std::ifstream|std::ofstream|gettimeofday|clock_gettime|system_clock|steady_clock)\b|[^a-z_]time\(' \
       crypto ssp 2>/dev/null)
+# No Asio, JSON or CLI11 below harness/ (angle-bracket or quoted includes).
+while IFS= read -r hit; do report "Asio, JSON or CLI11 in crypto/ or ssp/: $hit"; done \
+  < <(grep -rn --include='*.h' --include='*.cc' -E \
+      '#include [<"](asio([./][^">]*)?|nlohmann/[^">]*|CLI/[^">]*)[">]' crypto ssp 2>/dev/null)
+# Only harness/cli/ includes CLI11, and nothing outside it includes harness/cli/ headers
+# except the harness tests (which use the exit codes of harness/cli/cli.h).
+while IFS= read -r hit; do report "CLI11 outside harness/cli/: $hit"; done \
+  < <(grep -rn --include='*.h' --include='*.cc' -E '#include [<"]CLI/' harness tests bench 2>/dev/null |
+      grep -v '^harness/cli/')
+while IFS= read -r hit; do report "harness/cli/ included below the command line: $hit"; done \
+  < <(grep -rn --include='*.h' --include='*.cc' -E '#include "harness/cli/' crypto ssp harness 2>/dev/null |
+      grep -v '^harness/cli/')
+# Asio only in harness/net/io/ (the socket-free protocol code and the harness library stay
+# fuzzable and unit-testable without sockets); nor do they include harness/net/io/ headers.
+while IFS= read -r hit; do report "Asio or harness/net/io/ outside harness/net/io/: $hit"; done \
+  < <(grep -rn --include='*.h' --include='*.cc' -E \
+      '#include ([<"]asio([./][^">]*)?[">]|"harness/net/io/)' harness 2>/dev/null |
+      grep -v -E '^harness/(net/io|cli)/')
+# The harness library knows nothing of the network fronts above it.
+while IFS= read -r hit; do report "harness/ library includes harness/net/: $hit"; done \
+  < <(grep -n -E '#include "harness/net/' harness/*.h harness/*.cc 2>/dev/null)
+# Tests of a layer include nothing above it.
+while IFS= read -r hit; do report "crypto test includes a higher layer: $hit"; done \
+  < <(grep -rn --include='*.h' --include='*.cc' -E '#include "(ssp|harness)/' tests/crypto 2>/dev/null)
+while IFS= read -r hit; do report "ssp test includes harness/: $hit"; done \
+  < <(grep -rn --include='*.h' --include='*.cc' -E '#include "harness/' tests/ssp 2>/dev/null)
 if [ "$fail" = 0 ]; then echo "layering: ok"; fi
 exit $fail

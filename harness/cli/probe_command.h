@@ -4,7 +4,7 @@
 
 #include <ostream>
 
-#include "harness/net/probe.h"
+#include "harness/net/io/probe.h"
 
 namespace CLI {
 class App;

@@ -1,5 +1,5 @@
 // rpc_client.cc: RpcClientConnection and the client handshake (see rpc_client.h).
-#include "harness/net/rpc_client.h"
+#include "harness/net/io/rpc_client.h"
 
 #include <algorithm>
 #include <array>

@@ -1,4 +1,4 @@
-#include "harness/net/http_session.h"
+#include "harness/net/io/http_session.h"
 
 #include <algorithm>
 #include <array>

@@ -1,5 +1,5 @@
 // pcap_writer.cc: classic pcap with synthesized TCP/IP headers (see pcap_writer.h).
-#include "harness/net/pcap_writer.h"
+#include "harness/net/io/pcap_writer.h"
 
 #include <arpa/inet.h>
 

@@ -40,7 +40,7 @@
 #include <string>
 
 #include "crypto/bytes.h"
-#include "harness/net/rpc_client.h"
+#include "harness/net/io/rpc_client.h"
 #include "ssp/client_context.h"
 
 namespace ntlm::harness::net {

@@ -1,4 +1,4 @@
-#include "harness/net/server_runner.h"
+#include "harness/net/io/server_runner.h"
 
 #include <asio/co_spawn.hpp>
 #include <asio/ip/v6_only.hpp>

@@ -1,10 +1,11 @@
-#include "harness/net/http_ntlm_client.h"
+#include "harness/net/io/http_ntlm_client.h"
 
 #include <algorithm>
 #include <asio.hpp>
 #include <cctype>
 #include <vector>
 
+#include "harness/ascii.h"
 #include "harness/token_input.h"
 
 namespace ntlm::harness::net {
@@ -14,12 +15,6 @@ using asio::ip::tcp;
 
 constexpr size_t kMaxHead = 64 * 1024;
 constexpr size_t kMaxBody = 1024 * 1024;
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 std::string Trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t");
@@ -86,13 +81,13 @@ class Connection {
       pos = end;
       size_t colon = line.find(':');
       if (colon == std::string::npos) continue;
-      const std::string name = Lower(Trim(line.substr(0, colon)));
+      const std::string name = ToLowerAscii(Trim(line.substr(0, colon)));
       const std::string value = Trim(line.substr(colon + 1));
       if (name == "www-authenticate") r.www_authenticate.push_back(value);
       r.headers[name] = value;
     }
     // Body (discarded).
-    if (Lower(r.headers["transfer-encoding"]).find("chunked") != std::string::npos) {
+    if (ToLowerAscii(r.headers["transfer-encoding"]).find("chunked") != std::string::npos) {
       while (buffer_.find("0\r\n\r\n") == std::string::npos) {
         if (buffer_.size() > kMaxBody) {
           error = "chunked response body larger than 1 MiB";
@@ -166,7 +161,7 @@ std::string Request(const HttpTarget& t, const Bytes& token) {
 
 std::optional<Bytes> NtlmChallenge(const Response& r) {
   for (const auto& value : r.www_authenticate) {
-    if (value.size() > 5 && Lower(value.substr(0, 5)) == "ntlm ") {
+    if (value.size() > 5 && ToLowerAscii(value.substr(0, 5)) == "ntlm ") {
       std::string error;
       auto bytes = DecodeBase64(Trim(value.substr(5)), error);
       if (bytes) return bytes;
@@ -178,7 +173,7 @@ std::optional<Bytes> NtlmChallenge(const Response& r) {
 }  // namespace
 
 std::optional<HttpTarget> ParseHttpTarget(const std::string& url, std::string& error) {
-  const std::string lower = Lower(url);
+  const std::string lower = ToLowerAscii(url);
   if (lower.rfind("https://", 0) == 0) {
     error = "'" + url + "': https is not supported (probe speaks plain HTTP)";
     return std::nullopt;
@@ -253,7 +248,7 @@ HttpNtlmExchange RunHttpNtlmExchange(
   x.headers = second.headers;
   x.authenticate = std::move(*authenticate);
   if (!repeat_authenticate || second.status < 200 || second.status >= 300) return x;
-  if (Lower(second.headers["connection"]) == "close") {
+  if (ToLowerAscii(second.headers["connection"]) == "close") {
     x.error =
         "the server closed the connection after accepting the AUTHENTICATE (it cannot be "
         "sent again on it)";

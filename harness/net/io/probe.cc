@@ -1,4 +1,4 @@
-#include "harness/net/probe.h"
+#include "harness/net/io/probe.h"
 
 #include <fnmatch.h>
 
@@ -11,8 +11,8 @@
 #include <set>
 
 #include "harness/min_server_sec.h"
-#include "harness/net/http_ntlm_client.h"
-#include "harness/net/rpc_probe_exchange.h"
+#include "harness/net/io/http_ntlm_client.h"
+#include "harness/net/io/rpc_probe_exchange.h"
 #include "ssp/environment.h"
 #include "ssp/flags.h"
 #include "ssp/hex.h"

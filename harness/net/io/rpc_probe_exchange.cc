@@ -1,5 +1,5 @@
 // rpc_probe_exchange.cc: RunRpcProbeExchange (see rpc_probe_exchange.h).
-#include "harness/net/rpc_probe_exchange.h"
+#include "harness/net/io/rpc_probe_exchange.h"
 
 #include <exception>
 #include <string_view>

@@ -1,5 +1,5 @@
 // rpc_front.cc: ServeRpcConnection (see rpc_front.h).
-#include "harness/net/rpc_front.h"
+#include "harness/net/io/rpc_front.h"
 
 #include <algorithm>
 #include <array>
