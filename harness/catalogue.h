@@ -7,7 +7,7 @@
 //
 // Expectations are data, never computed by the server under test. A cell's
 // expected outcome is read off the variation's data in the order of the
-// status table (spec/transcript-format.md):
+// status table (docs/transcript-format.md):
 //   1. a policy bit the client's NEGOTIATE does not earn (`negotiate_meets`)
 //      -> SEC_E_UNSUPPORTED_FUNCTION at the NEGOTIATE;
 //   2. a policy bit the AUTHENTICATE's flags lack (`authenticate_meets`)

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "harness/seeded_random.h"
+#include "harness/transcript_policy.h"
 #include "ssp/client_context.h"
 #include "ssp/flags.h"
 #include "ssp/hex.h"
@@ -224,6 +225,132 @@ std::string ColumnLabel(const PolicyColumn& column) {
   return label;
 }
 
+// The transcript's fixed parts: names, the client, the account and the server.
+void FillCellTranscript(const Variation& v, const PolicyColumn& column,
+                        const ssp::ServerPolicy& policy, const CellEnvironment& env,
+                        Transcript& t) {
+  t.name = v.name + "." + ColumnLabel(column);
+  for (char& c : t.name) {
+    if (c == '/') c = '_';
+  }
+  t.description = v.description + " | policy " + ssp::Hex32(column.min_server_sec) +
+                  " lm_compat_level " + std::to_string(column.lm_compat_level) + " epa " +
+                  EpaSettingName(column.epa);
+  t.client = "ntlmssp-harness client, baseline " + v.baseline +
+             (v.client_deviation_text.empty() ? "" : ", deviation " + v.client_deviation_text);
+  t.accounts.push_back(
+      TranscriptAccount{kCatalogueUser, kCatalogueDomain, kCataloguePassword, std::nullopt});
+  t.server = TranscriptServerFromPolicy(policy, env.now);
+  t.server.clock_text = FormatRfc3339(env.now);
+  t.extra["matrix"] = {{"variation", v.name},
+                       {"baseline", v.baseline},
+                       {"deviation", v.client_deviation_text},
+                       {"column", ColumnLabel(column)},
+                       {"epa", EpaSettingName(column.epa)}};
+}
+
+// The cell's verdict and the transcript's expect (the catalogue's expectation).
+CellResult& FinishCell(CellResult& result, const std::vector<size_t>& session_c2s,
+                       const ssp::ServerContext& server, const ssp::ClientContext& client) {
+  Transcript& t = result.transcript;
+  result.events = server.events();
+  result.client_notes = client.notes();
+  if (result.at_index) {
+    result.observed.at = StageForIndex(*result.at_index, session_c2s);
+  }
+  result.matches = !result.harness_error && result.observed == result.expected;
+  // The transcript's expect: the catalogue's expectation.
+  t.expect.accept = result.expected.accept;
+  t.expect.status = result.expected.status;
+  t.expect.at =
+      result.expected.accept ? std::nullopt : IndexForStage(result.expected.at, session_c2s);
+  if (result.expected.accept && result.observed.accept) {
+    t.expect.user = result.user;
+    t.expect.negotiated_flags = result.negotiated_flags;
+  }
+  t.extra["matrix"]["observed"] = OutcomeText(result.observed);
+  if (!result.reason.empty()) t.extra["matrix"]["reason"] = result.reason;
+  return result;
+}
+
+// The session messages of an exchange that negotiated SIGN or SEAL: client
+// message 1, the server's reply, client message 2, with the variation's
+// session scenario applied. A harness problem comes back as its text; the
+// server's refusal is recorded in `x`.
+std::optional<std::string> PlaySessionMessages(const Variation& v, uint32_t flags,
+                                               const crypto::Key16& exported_session_key,
+                                               ssp::ClientContext& client, CellExchange& x,
+                                               std::vector<size_t>& session_c2s,
+                                               CellResult& result) {
+  const bool seal = (flags & ssp::kNegotiateSeal) != 0;
+  auto client_session = client.CreateSessionSecurity();
+  if (!client_session.ok()) {
+    return "client session security: " + client_session.error().reason;
+  }
+  ssp::SessionSecurity server_session(flags, exported_session_key, /*is_server=*/true);
+
+  // Without ESS both directions share one RC4 stream and one sequence
+  // counter (3.4.3), so messages are protected in the order they cross:
+  // message 2 is sealed after the reply, except when it is to overtake
+  // message 1 (the client sealed both before either was delivered).
+  const char* op = seal ? "seal" : "sign";
+  Protected m1, m2, reply;
+  if (auto e =
+          Protect(*client_session, seal, ToBytes("ntlmssp-harness matrix: client message 1"), m1)) {
+    return "client " + std::string(op) + ": " + *e;
+  }
+  const bool reorder = v.scenario == ScenarioDeviation::kReorderSealedMessages;
+  if (reorder) {
+    if (auto e = Protect(*client_session, seal, ToBytes("ntlmssp-harness matrix: client message 2"),
+                         m2)) {
+      return "client " + std::string(op) + ": " + *e;
+    }
+  }
+  Protected first = reorder ? m2 : m1;
+  if (v.scenario == ScenarioDeviation::kAlterCiphertext) {
+    if (seal && !first.data.empty()) {
+      first.data[0] ^= 0x01;
+    } else {
+      first.plaintext[0] ^= 0x01;  // signed only: the message itself
+    }
+  } else if (v.scenario == ScenarioDeviation::kAlterSignature) {
+    first.signature[4] ^= 0x01;  // the checksum, not the version or sequence number
+  }
+  // Message 1 (client), the server's reply, message 2 (client).
+  size_t at = x.Add(SessionEntry(EntryDir::kClientToServer, seal, first));
+  session_c2s.push_back(at);
+  if (auto s = Receive(server_session, seal, first); !s.ok()) {
+    x.Refuse(at, s.error());
+    return std::nullopt;
+  }
+  if (reorder) return "the server accepted message 2 before message 1";
+  if (auto e =
+          Protect(server_session, seal, ToBytes("ntlmssp-harness matrix: server reply"), reply)) {
+    return "server " + std::string(op) + ": " + *e;
+  }
+  x.Add(SessionEntry(EntryDir::kServerToClient, seal, reply));
+  if (auto s = Receive(*client_session, seal, reply); !s.ok()) {
+    return "the client could not check the server's reply: " + s.error().reason;
+  }
+  Protected second;
+  if (v.scenario == ScenarioDeviation::kReplaySealedMessage) {
+    second = m1;
+  } else if (auto e = Protect(*client_session, seal,
+                              ToBytes("ntlmssp-harness matrix: client message 2"), m2)) {
+    return "client " + std::string(op) + ": " + *e;
+  } else {
+    second = m2;
+  }
+  at = x.Add(SessionEntry(EntryDir::kClientToServer, seal, second));
+  session_c2s.push_back(at);
+  if (auto s = Receive(server_session, seal, second); !s.ok()) {
+    x.Refuse(at, s.error());
+    return std::nullopt;
+  }
+  result.observed = Outcome{};
+  return std::nullopt;
+}
+
 CellResult RunCell(const Catalogue& catalogue, const Variation& v, const PolicyColumn& column,
                    const CellEnvironment& env) {
   CellResult result;
@@ -242,32 +369,8 @@ CellResult RunCell(const Catalogue& catalogue, const Variation& v, const PolicyC
     store.Add(std::move(*account));
   }
 
-  // The transcript's fixed parts.
   Transcript& t = result.transcript;
-  t.name = v.name + "." + ColumnLabel(column);
-  for (char& c : t.name) {
-    if (c == '/') c = '_';
-  }
-  t.description = v.description + " | policy " + ssp::Hex32(column.min_server_sec) +
-                  " lm_compat_level " + std::to_string(column.lm_compat_level) + " epa " +
-                  EpaSettingName(column.epa);
-  t.client = "ntlmssp-harness client, baseline " + v.baseline +
-             (v.client_deviation_text.empty() ? "" : ", deviation " + v.client_deviation_text);
-  t.accounts.push_back(
-      TranscriptAccount{kCatalogueUser, kCatalogueDomain, kCataloguePassword, std::nullopt});
-  t.server.min_server_sec = policy.min_server_sec;
-  t.server.lm_compat_level = policy.lm_compat_level;
-  t.server.clock = env.now;
-  t.server.clock_text = FormatRfc3339(env.now);
-  t.server.max_clock_skew_s = policy.max_clock_skew_seconds;
-  t.server.require_mic = policy.require_mic;
-  t.server.target_name = policy.target_name;
-  t.server.channel_bindings_md5 = policy.channel_bindings_md5;
-  t.extra["matrix"] = {{"variation", v.name},
-                       {"baseline", v.baseline},
-                       {"deviation", v.client_deviation_text},
-                       {"column", ColumnLabel(column)},
-                       {"epa", EpaSettingName(column.epa)}};
+  FillCellTranscript(v, column, policy, env, t);
 
   auto fail_harness = [&](std::string what) -> CellResult& {
     result.harness_error = std::move(what);
@@ -297,26 +400,7 @@ CellResult RunCell(const Catalogue& catalogue, const Variation& v, const PolicyC
   CellExchange x(result, server);
   std::vector<size_t> session_c2s;
 
-  auto finish = [&]() -> CellResult& {
-    result.events = server.events();
-    result.client_notes = client.notes();
-    if (result.at_index) {
-      result.observed.at = StageForIndex(*result.at_index, session_c2s);
-    }
-    result.matches = !result.harness_error && result.observed == result.expected;
-    // The transcript's expect: the catalogue's expectation.
-    t.expect.accept = result.expected.accept;
-    t.expect.status = result.expected.status;
-    t.expect.at =
-        result.expected.accept ? std::nullopt : IndexForStage(result.expected.at, session_c2s);
-    if (result.expected.accept && result.observed.accept) {
-      t.expect.user = result.user;
-      t.expect.negotiated_flags = result.negotiated_flags;
-    }
-    t.extra["matrix"]["observed"] = OutcomeText(result.observed);
-    if (!result.reason.empty()) t.extra["matrix"]["reason"] = result.reason;
-    return result;
-  };
+  auto finish = [&]() -> CellResult& { return FinishCell(result, session_c2s, server, client); };
 
   // NEGOTIATE.
   auto negotiate = v.scenario == ScenarioDeviation::kReplayAuthenticate
@@ -376,71 +460,10 @@ CellResult RunCell(const Catalogue& catalogue, const Variation& v, const PolicyC
     result.observed = Outcome{};
     return finish();
   }
-  auto client_session = client.CreateSessionSecurity();
-  if (!client_session.ok()) {
-    return fail_harness("client session security: " + client_session.error().reason);
+  if (auto error = PlaySessionMessages(v, flags, verdict->exported_session_key, client, x,
+                                       session_c2s, result)) {
+    return fail_harness(std::move(*error));
   }
-  ssp::SessionSecurity server_session(flags, verdict->exported_session_key, /*is_server=*/true);
-
-  // Without ESS both directions share one RC4 stream and one sequence
-  // counter (3.4.3), so messages are protected in the order they cross:
-  // message 2 is sealed after the reply, except when it is to overtake
-  // message 1 (the client sealed both before either was delivered).
-  const char* op = seal ? "seal" : "sign";
-  Protected m1, m2, reply;
-  if (auto e =
-          Protect(*client_session, seal, ToBytes("ntlmssp-harness matrix: client message 1"), m1)) {
-    return fail_harness("client " + std::string(op) + ": " + *e);
-  }
-  const bool reorder = v.scenario == ScenarioDeviation::kReorderSealedMessages;
-  if (reorder) {
-    if (auto e = Protect(*client_session, seal, ToBytes("ntlmssp-harness matrix: client message 2"),
-                         m2)) {
-      return fail_harness("client " + std::string(op) + ": " + *e);
-    }
-  }
-  Protected first = reorder ? m2 : m1;
-  if (v.scenario == ScenarioDeviation::kAlterCiphertext) {
-    if (seal && !first.data.empty()) {
-      first.data[0] ^= 0x01;
-    } else {
-      first.plaintext[0] ^= 0x01;  // signed only: the message itself
-    }
-  } else if (v.scenario == ScenarioDeviation::kAlterSignature) {
-    first.signature[4] ^= 0x01;  // the checksum, not the version or sequence number
-  }
-  // Message 1 (client), the server's reply, message 2 (client).
-  at = x.Add(SessionEntry(EntryDir::kClientToServer, seal, first));
-  session_c2s.push_back(at);
-  if (auto s = Receive(server_session, seal, first); !s.ok()) {
-    x.Refuse(at, s.error());
-    return finish();
-  }
-  if (reorder) return fail_harness("the server accepted message 2 before message 1");
-  if (auto e =
-          Protect(server_session, seal, ToBytes("ntlmssp-harness matrix: server reply"), reply)) {
-    return fail_harness("server " + std::string(op) + ": " + *e);
-  }
-  x.Add(SessionEntry(EntryDir::kServerToClient, seal, reply));
-  if (auto s = Receive(*client_session, seal, reply); !s.ok()) {
-    return fail_harness("the client could not check the server's reply: " + s.error().reason);
-  }
-  Protected second;
-  if (v.scenario == ScenarioDeviation::kReplaySealedMessage) {
-    second = m1;
-  } else if (auto e = Protect(*client_session, seal,
-                              ToBytes("ntlmssp-harness matrix: client message 2"), m2)) {
-    return fail_harness("client " + std::string(op) + ": " + *e);
-  } else {
-    second = m2;
-  }
-  at = x.Add(SessionEntry(EntryDir::kClientToServer, seal, second));
-  session_c2s.push_back(at);
-  if (auto s = Receive(server_session, seal, second); !s.ok()) {
-    x.Refuse(at, s.error());
-    return finish();
-  }
-  result.observed = Outcome{};
   return finish();
 }
 

@@ -7,7 +7,7 @@
 // SEAL, three session messages follow (client, server reply, client), sealed
 // when SEAL was negotiated and signed otherwise; scenario deviations replay,
 // reorder or alter them. Everything that crossed is kept as a transcript
-// (spec/transcript-format.md) whose `expect` is the catalogue's expectation,
+// (docs/transcript-format.md) whose `expect` is the catalogue's expectation,
 // so the cell can be replayed, shared and decoded later.
 #pragma once
 

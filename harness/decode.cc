@@ -202,6 +202,70 @@ Node DecodeChallenge(const ssp::ChallengeMessage& m) {
   return root;
 }
 
+// The MIC (3.2.5.1.2), the echo of the CHALLENGE's target info and the
+// blob's timestamp, once the ExportedSessionKey is known.
+void CheckMicAndTargetInfo(const ssp::AuthenticateMessage& m, ByteSpan token, const Context& ctx,
+                           const std::optional<ssp::ParsedNtlmV2Response>& v2,
+                           const ssp::ChallengeMessage& challenge, const crypto::Key16& exported,
+                           Checks& checks) {
+  const bool mic_announced = v2 && v2->client.av_pairs && v2->client.av_pairs->Flags() &&
+                             (*v2->client.av_pairs->Flags() & ssp::kAvFlagMicPresent);
+  const bool mic_nonzero =
+      m.has_mic_field && std::any_of(m.mic.begin(), m.mic.end(), [](uint8_t b) { return b != 0; });
+  if (!mic_announced && mic_nonzero) {
+    // A MIC field that MsvAvFlags does not announce is not checked by
+    // servers (3.2.5.1.2): report what it would be, never fail on it.
+    if (!ctx.negotiate) {
+      checks.Info("MIC", "present but not announced in MsvAvFlags (servers ignore it)");
+    } else if (auto mic =
+                   ssp::ComputeMic(exported, *ctx.negotiate, *ctx.challenge, token, m.mic_offset);
+               mic.ok()) {
+      checks.Info("MIC",
+                  std::string("present but not announced in MsvAvFlags (servers ignore "
+                              "it); it ") +
+                      (crypto::ConstantTimeEqual(*mic, m.mic) ? "matches" : "does not match") +
+                      " the computed MIC");
+    }
+  } else if (mic_announced) {
+    if (!m.has_mic_field) {
+      checks.Fail("MIC", "MsvAvFlags announces a MIC but the message has no MIC field");
+    } else if (!ctx.negotiate) {
+      checks.Info("MIC", "not checked: give --negotiate with the NEGOTIATE of this exchange");
+    } else {
+      auto mic = ssp::ComputeMic(exported, *ctx.negotiate, *ctx.challenge, token, m.mic_offset);
+      if (!mic.ok()) {
+        checks.Fail("MIC", mic.error().reason);
+      } else if (crypto::ConstantTimeEqual(*mic, m.mic)) {
+        checks.Ok("MIC", "announced in MsvAvFlags");
+      } else {
+        checks.Fail("MIC",
+                    "computed " + ssp::HexBytes(*mic) + ", message has " + ssp::HexBytes(m.mic));
+      }
+    }
+  } else {
+    checks.Info("MIC", "none announced");
+  }
+  if (v2 && challenge.target_info) {
+    if (!v2->client.av_pairs) {
+      checks.Fail("Target info echo", "the NTLMv2 blob carries no AV pairs");
+    } else {
+      auto problem = ssp::TargetInfoEchoMismatch(*challenge.target_info, *v2->client.av_pairs);
+      if (!problem) {
+        checks.Ok("Target info echo", "every server AV pair came back");
+      } else {
+        checks.Fail("Target info echo", *problem);
+      }
+    }
+    if (auto ts = challenge.target_info->Timestamp()) {
+      uint64_t blob = v2->client.timestamp;
+      uint64_t diff = blob > *ts ? blob - *ts : *ts - blob;
+      checks.Info("Timestamp", diff == 0 ? "blob TimeStamp equals the CHALLENGE MsvAvTimestamp"
+                                         : "blob TimeStamp is " + std::to_string(diff / 10000000) +
+                                               " s from the CHALLENGE MsvAvTimestamp");
+    }
+  }
+}
+
 void VerifyAuthenticate(const ssp::AuthenticateMessage& m, ByteSpan token, const Context& ctx,
                         Checks& checks) {
   if (!ctx.nt_hash) return;
@@ -299,62 +363,7 @@ void VerifyAuthenticate(const ssp::AuthenticateMessage& m, ByteSpan token, const
   }
   checks.Info("ExportedSessionKey", ssp::HexBytes(*exported));
 
-  const bool mic_announced = v2 && v2->client.av_pairs && v2->client.av_pairs->Flags() &&
-                             (*v2->client.av_pairs->Flags() & ssp::kAvFlagMicPresent);
-  const bool mic_nonzero =
-      m.has_mic_field && std::any_of(m.mic.begin(), m.mic.end(), [](uint8_t b) { return b != 0; });
-  if (!mic_announced && mic_nonzero) {
-    // A MIC field that MsvAvFlags does not announce is not checked by
-    // servers (3.2.5.1.2): report what it would be, never fail on it.
-    if (!ctx.negotiate) {
-      checks.Info("MIC", "present but not announced in MsvAvFlags (servers ignore it)");
-    } else if (auto mic =
-                   ssp::ComputeMic(*exported, *ctx.negotiate, *ctx.challenge, token, m.mic_offset);
-               mic.ok()) {
-      checks.Info("MIC",
-                  std::string("present but not announced in MsvAvFlags (servers ignore "
-                              "it); it ") +
-                      (crypto::ConstantTimeEqual(*mic, m.mic) ? "matches" : "does not match") +
-                      " the computed MIC");
-    }
-  } else if (mic_announced) {
-    if (!m.has_mic_field) {
-      checks.Fail("MIC", "MsvAvFlags announces a MIC but the message has no MIC field");
-    } else if (!ctx.negotiate) {
-      checks.Info("MIC", "not checked: give --negotiate with the NEGOTIATE of this exchange");
-    } else {
-      auto mic = ssp::ComputeMic(*exported, *ctx.negotiate, *ctx.challenge, token, m.mic_offset);
-      if (!mic.ok()) {
-        checks.Fail("MIC", mic.error().reason);
-      } else if (crypto::ConstantTimeEqual(*mic, m.mic)) {
-        checks.Ok("MIC", "announced in MsvAvFlags");
-      } else {
-        checks.Fail("MIC",
-                    "computed " + ssp::HexBytes(*mic) + ", message has " + ssp::HexBytes(m.mic));
-      }
-    }
-  } else {
-    checks.Info("MIC", "none announced");
-  }
-  if (v2 && challenge->target_info) {
-    if (!v2->client.av_pairs) {
-      checks.Fail("Target info echo", "the NTLMv2 blob carries no AV pairs");
-    } else {
-      auto problem = ssp::TargetInfoEchoMismatch(*challenge->target_info, *v2->client.av_pairs);
-      if (!problem) {
-        checks.Ok("Target info echo", "every server AV pair came back");
-      } else {
-        checks.Fail("Target info echo", *problem);
-      }
-    }
-    if (auto ts = challenge->target_info->Timestamp()) {
-      uint64_t blob = v2->client.timestamp;
-      uint64_t diff = blob > *ts ? blob - *ts : *ts - blob;
-      checks.Info("Timestamp", diff == 0 ? "blob TimeStamp equals the CHALLENGE MsvAvTimestamp"
-                                         : "blob TimeStamp is " + std::to_string(diff / 10000000) +
-                                               " s from the CHALLENGE MsvAvTimestamp");
-    }
-  }
+  CheckMicAndTargetInfo(m, token, ctx, v2, *challenge, *exported, checks);
 }
 
 Node DecodeAuthenticate(const ssp::AuthenticateMessage& m) {

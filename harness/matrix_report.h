@@ -4,7 +4,7 @@
 //   JUnit one <testcase> per cell, schema docs/schemas/junit.xsd
 //   HTML  one self-contained page: the coloured matrix; a click on a cell
 //         opens its exchange (tokens as `decode` shows them, statuses, events)
-//   --record DIR: every cell as a transcript (spec/transcript-format.md)
+//   --record DIR: every cell as a transcript (docs/transcript-format.md)
 #pragma once
 
 #include <filesystem>

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "harness/ascii.h"
 #include "ssp/flags.h"
 #include "ssp/hex.h"
 
@@ -38,9 +39,7 @@ std::optional<uint32_t> ParseMinServerSec(const std::string& raw, std::string& e
     error = "empty NtlmMinServerSec value";
     return std::nullopt;
   }
-  std::string lower = text;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower = ToLowerAscii(text);
   std::optional<uint32_t> value;
   if (lower == "none" || lower == "0") {
     value = 0;

@@ -34,30 +34,6 @@ size_t FindLast(ByteSpan haystack, ByteSpan needle) {
   return static_cast<size_t>(it - haystack.begin());
 }
 
-}  // namespace
-
-ssp::ServerPolicy PolicyFromTranscript(const TranscriptServer& server) {
-  ssp::ServerPolicy policy;
-  policy.min_server_sec = server.min_server_sec.value_or(0);
-  policy.lm_compat_level = server.lm_compat_level.value_or(3);
-  policy.require_mic = server.require_mic.value_or(false);
-  policy.target_name = server.target_name;
-  policy.channel_bindings_md5 = server.channel_bindings_md5;
-  policy.channel_binding_mode = ssp::ChannelBindingMode::kRequired;
-  if (server.clock) {
-    policy.max_clock_skew_seconds =
-        server.max_clock_skew_s.value_or(ssp::kDefaultMaxClockSkewSeconds);
-  } else {
-    policy.max_clock_skew_seconds.reset();
-  }
-  // Replay adopts the recorded CHALLENGE, so offers do not limit anything;
-  // LM_KEY is offered so level <= 2 recordings that negotiated it replay.
-  policy.offer_lm_key = true;
-  return policy;
-}
-
-namespace {
-
 // The buffers of a message whose signature covers `signed_bytes`, of which
 // only the `plaintext`-sized part at its last occurrence travels encrypted
 // (DCE/RPC: header and trailer signed, stub sealed).

@@ -1,7 +1,7 @@
 // replay.h: plays the server side of a transcript and compares the outcome.
 //
 // The server is our ssp::ServerContext with the transcript's accounts and
-// policy; it adopts the recorded CHALLENGE (spec/transcript-format.md), then
+// policy; it adopts the recorded CHALLENGE (docs/transcript-format.md), then
 // judges the AUTHENTICATE and processes every sealed or signed message: c2s
 // entries are verified/unsealed, s2c entries are produced and compared byte
 // for byte.
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "harness/transcript.h"
+#include "harness/transcript_policy.h"
 #include "ssp/server_context.h"
 #include "ssp/status.h"
 
@@ -48,6 +49,4 @@ nlohmann::json ReplayReportJson(const std::string& path, const Transcript& trans
 
 // The server policy a transcript's `server` object describes (absent keys:
 // no requirement, per the format).
-ssp::ServerPolicy PolicyFromTranscript(const TranscriptServer& server);
-
 }  // namespace ntlm::harness

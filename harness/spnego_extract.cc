@@ -1,12 +1,9 @@
 #include "harness/spnego_extract.h"
 
-#include <algorithm>
-#include <array>
+#include "harness/ntlm_sniff.h"
 
 namespace ntlm::harness {
 namespace {
-
-constexpr std::array<uint8_t, 8> kNtlmSignature = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
 
 // Reads a DER length at `pos`; returns the content length and advances pos.
 std::optional<size_t> ReadDerLength(ByteSpan der, size_t& pos) {
@@ -27,11 +24,9 @@ std::optional<ByteSpan> ExtractNtlmFromSpnego(ByteSpan der) {
     if (der[i] != 0x04) continue;  // OCTET STRING
     size_t pos = i + 1;
     auto length = ReadDerLength(der, pos);
-    if (!length || *length < kNtlmSignature.size() || pos + *length > der.size()) continue;
+    if (!length || pos + *length > der.size()) continue;
     ByteSpan content = der.subspan(pos, *length);
-    if (std::equal(kNtlmSignature.begin(), kNtlmSignature.end(), content.begin())) {
-      return content;
-    }
+    if (StartsWithNtlmSignature(content)) return content;
   }
   return std::nullopt;
 }

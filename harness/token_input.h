@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "crypto/bytes.h"
+#include "ssp/text_encoding.h"
 
 namespace ntlm::harness {
 
@@ -31,10 +32,10 @@ struct TokenInputError {
 // wrong and where.
 std::optional<TokenInput> ParseTokenInput(std::string_view text, TokenInputError& error);
 
-// Strict decoders, exposed for tests and other commands.
-std::optional<Bytes> DecodeBase64(std::string_view text, std::string& error);
-std::optional<Bytes> DecodeHex(std::string_view text, std::string& error);
-std::string EncodeBase64(ByteSpan bytes);
-std::string EncodeHex(ByteSpan bytes);
+// The strict decoders and encoders live in ssp/text_encoding.h.
+using ssp::DecodeBase64;
+using ssp::DecodeHex;
+using ssp::EncodeBase64;
+using ssp::EncodeHex;
 
 }  // namespace ntlm::harness

@@ -225,6 +225,227 @@ std::string FormatRfc3339(ssp::FileTime time) {
   return buf;
 }
 
+namespace {
+
+// "accounts": each with a password or an NT hash.
+bool ParseAccounts(const json& root, Parser& p, Transcript& t) {
+  if (auto it = root.find("accounts"); it != root.end()) {
+    if (!it->is_array()) {
+      return p.Fail("accounts", "must be an array");
+    }
+    for (size_t i = 0; i < it->size(); ++i) {
+      const json& a = (*it)[i];
+      std::string where = "accounts[" + std::to_string(i) + "]";
+      if (!a.is_object()) {
+        return p.Fail(where, "must be an object");
+      }
+      TranscriptAccount account;
+      std::string password, nt_hash;
+      if (!p.String(a, "user", where, account.user, true) ||
+          !p.String(a, "domain", where, account.domain, false) ||
+          !p.String(a, "password", where, password, false) ||
+          !p.String(a, "nt_hash", where, nt_hash, false)) {
+        return false;
+      }
+      if (a.contains("password")) account.password = password;
+      if (a.contains("nt_hash")) {
+        if (nt_hash.size() != 32 ||
+            nt_hash.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+          return p.Fail(where + ".nt_hash", "must be 32 hex digits");
+        }
+        account.nt_hash = nt_hash;
+      }
+      if (!account.password && !account.nt_hash) {
+        return p.Fail(where, "needs a password or an nt_hash");
+      }
+      t.accounts.push_back(std::move(account));
+    }
+  }
+  return true;
+}
+
+// "server": the policy and clock the exchange ran under.
+bool ParseServer(const json& root, Parser& p, Transcript& t) {
+  if (auto it = root.find("server"); it != root.end() && !it->is_null()) {
+    const json& s = *it;
+    if (!s.is_object()) {
+      return p.Fail("server", "must be an object");
+    }
+    if (auto v = s.find("min_server_sec"); v != s.end()) {
+      uint32_t value = 0;
+      if (!p.U32(*v, "server.min_server_sec", value)) return false;
+      t.server.min_server_sec = value;
+    }
+    if (auto v = s.find("lm_compat_level"); v != s.end()) {
+      if (!v->is_number_integer() || v->get<int64_t>() < 0 || v->get<int64_t>() > 5) {
+        return p.Fail("server.lm_compat_level", "must be an integer 0..5");
+      }
+      t.server.lm_compat_level = v->get<int>();
+    }
+    if (auto v = s.find("clock"); v != s.end() && !v->is_null()) {
+      auto parsed = v->is_string() ? ParseRfc3339(v->get<std::string>()) : std::nullopt;
+      if (!parsed) {
+        return p.Fail("server.clock", "must be an RFC 3339 time such as 2026-11-25T12:00:00Z");
+      }
+      t.server.clock = parsed;
+      t.server.clock_text = v->get<std::string>();
+    }
+    if (auto v = s.find("max_clock_skew_s"); v != s.end()) {
+      if (!v->is_number_integer() || v->get<int64_t>() < 0) {
+        return p.Fail("server.max_clock_skew_s", "must be a non-negative integer (seconds)");
+      }
+      t.server.max_clock_skew_s = v->get<uint64_t>();
+    }
+    if (auto v = s.find("require_mic"); v != s.end()) {
+      if (!v->is_boolean()) {
+        return p.Fail("server.require_mic", "must be true or false");
+      }
+      t.server.require_mic = v->get<bool>();
+    }
+    if (auto v = s.find("target_name"); v != s.end() && !v->is_null()) {
+      if (!v->is_string()) {
+        return p.Fail("server.target_name", "must be a string");
+      }
+      t.server.target_name = v->get<std::string>();
+    }
+    if (auto v = s.find("channel_bindings_md5"); v != s.end() && !v->is_null()) {
+      std::array<uint8_t, 16> cb;
+      if (!p.Hex16(*v, "server.channel_bindings_md5", cb)) return false;
+      t.server.channel_bindings_md5 = cb;
+    }
+  }
+  return true;
+}
+
+// "exchange": the messages in order, each in the direction its type requires.
+bool ParseExchange(const json& root, Parser& p, Transcript& t) {
+  auto ex = root.find("exchange");
+  if (ex == root.end() || !ex->is_array() || ex->empty()) {
+    return p.Fail("exchange", "missing or empty (must be an array of messages)");
+  }
+  for (size_t i = 0; i < ex->size(); ++i) {
+    const json& e = (*ex)[i];
+    std::string where = "exchange[" + std::to_string(i) + "]";
+    if (!e.is_object()) {
+      return p.Fail(where, "must be an object");
+    }
+    TranscriptEntry entry;
+    std::string dir, type;
+    if (!p.String(e, "dir", where, dir, true) || !p.String(e, "type", where, type, true)) {
+      return false;
+    }
+    if (dir == "c2s") {
+      entry.dir = EntryDir::kClientToServer;
+    } else if (dir == "s2c") {
+      entry.dir = EntryDir::kServerToClient;
+    } else {
+      return p.Fail(where + ".dir", "is '" + dir + "', expected c2s or s2c");
+    }
+    static const std::pair<const char*, EntryType> kTypes[] = {
+        {"negotiate", EntryType::kNegotiate},
+        {"challenge", EntryType::kChallenge},
+        {"authenticate", EntryType::kAuthenticate},
+        {"seal", EntryType::kSeal},
+        {"sign", EntryType::kSign}};
+    bool known = false;
+    for (const auto& [n, tt] : kTypes) {
+      if (type == n) {
+        entry.type = tt;
+        known = true;
+      }
+    }
+    if (!known) {
+      return p.Fail(where + ".type",
+                    "is '" + type + "', expected negotiate, challenge, authenticate, seal or sign");
+    }
+    const bool token_type = entry.type == EntryType::kNegotiate ||
+                            entry.type == EntryType::kChallenge ||
+                            entry.type == EntryType::kAuthenticate;
+    if (token_type) {
+      const EntryDir want = entry.type == EntryType::kChallenge ? EntryDir::kServerToClient
+                                                                : EntryDir::kClientToServer;
+      if (entry.dir != want) {
+        return p.Fail(where + ".dir", std::string("a ") + type + " must be " +
+                                          (want == EntryDir::kClientToServer ? "c2s" : "s2c"));
+      }
+      if (!p.Base64(e, "token", where, entry.token, true)) return false;
+    } else {
+      if (!p.Base64(e, "plaintext", where, entry.plaintext, true)) return false;
+      if (entry.type == EntryType::kSeal && !p.Base64(e, "data", where, entry.data, true)) {
+        return false;
+      }
+      if (e.contains("signed")) {
+        Bytes signed_bytes;
+        if (!p.Base64(e, "signed", where, signed_bytes, true)) return false;
+        entry.signed_bytes = std::move(signed_bytes);
+      }
+      auto sig = e.find("signature");
+      if (sig == e.end()) {
+        return p.Fail(where + ".signature", "missing (32 hex digits)");
+      }
+      if (!p.Hex16(*sig, where + ".signature", entry.signature)) return false;
+      if (entry.type == EntryType::kSeal && entry.data.size() != entry.plaintext.size()) {
+        return p.Fail(where, "data is " + std::to_string(entry.data.size()) +
+                                 " bytes but plaintext is " +
+                                 std::to_string(entry.plaintext.size()));
+      }
+    }
+    t.exchange.push_back(std::move(entry));
+  }
+  return true;
+}
+
+// "expect": the verdict a correct server reaches.
+bool ParseExpect(const json& root, Parser& p, Transcript& t) {
+  auto ep = root.find("expect");
+  if (ep == root.end() || !ep->is_object()) {
+    return p.Fail("expect", "missing (must be an object)");
+  }
+  std::string result, status;
+  if (!p.String(*ep, "result", "expect", result, true)) return false;
+  if (result != "accept" && result != "reject") {
+    return p.Fail("expect.result", "is '" + result + "', expected accept or reject");
+  }
+  t.expect.accept = result == "accept";
+  if (!p.String(*ep, "status", "expect", status, true)) return false;
+  auto st = ssp::StatusFromName(status);
+  if (!st) {
+    return p.Fail("expect.status", "unknown SSPI status '" + status + "'");
+  }
+  t.expect.status = *st;
+  if (t.expect.accept != (*st == ssp::SecStatus::kOk)) {
+    return p.Fail("expect.status", t.expect.accept ? "must be SEC_E_OK for accept"
+                                                   : "must not be SEC_E_OK for reject");
+  }
+  if (auto v = ep->find("at"); v != ep->end() && !v->is_null()) {
+    if (!v->is_number_integer() || v->get<int64_t>() < 0 ||
+        v->get<uint64_t>() >= t.exchange.size()) {
+      return p.Fail("expect.at", "must be an index into exchange (0.." +
+                                     std::to_string(t.exchange.size() - 1) + ")");
+    }
+    t.expect.at = v->get<size_t>();
+  }
+  if (!t.expect.accept && !t.expect.at) {
+    return p.Fail("expect.at", "required for a reject");
+  }
+  std::string user;
+  if (!p.String(*ep, "user", "expect", user, false)) return false;
+  if (ep->contains("user")) t.expect.user = user;
+  if (auto v = ep->find("negotiated_flags"); v != ep->end() && !v->is_null()) {
+    uint32_t flags = 0;
+    if (!p.U32(*v, "expect.negotiated_flags", flags)) return false;
+    t.expect.negotiated_flags = flags;
+  }
+  if (auto v = ep->find("session_key"); v != ep->end() && !v->is_null()) {
+    std::array<uint8_t, 16> key;
+    if (!p.Hex16(*v, "expect.session_key", key)) return false;
+    t.expect.session_key = Bytes(key.begin(), key.end());
+  }
+  return true;
+}
+
+}  // namespace
+
 std::optional<Transcript> ParseTranscript(const std::string& text, std::string& error) {
   error.clear();
   json root;
@@ -258,233 +479,10 @@ std::optional<Transcript> ParseTranscript(const std::string& text, std::string& 
     return std::nullopt;
   }
 
-  // accounts
-  if (auto it = root.find("accounts"); it != root.end()) {
-    if (!it->is_array()) {
-      p.Fail("accounts", "must be an array");
-      return std::nullopt;
-    }
-    for (size_t i = 0; i < it->size(); ++i) {
-      const json& a = (*it)[i];
-      std::string where = "accounts[" + std::to_string(i) + "]";
-      if (!a.is_object()) {
-        p.Fail(where, "must be an object");
-        return std::nullopt;
-      }
-      TranscriptAccount account;
-      std::string password, nt_hash;
-      if (!p.String(a, "user", where, account.user, true) ||
-          !p.String(a, "domain", where, account.domain, false) ||
-          !p.String(a, "password", where, password, false) ||
-          !p.String(a, "nt_hash", where, nt_hash, false)) {
-        return std::nullopt;
-      }
-      if (a.contains("password")) account.password = password;
-      if (a.contains("nt_hash")) {
-        if (nt_hash.size() != 32 ||
-            nt_hash.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
-          p.Fail(where + ".nt_hash", "must be 32 hex digits");
-          return std::nullopt;
-        }
-        account.nt_hash = nt_hash;
-      }
-      if (!account.password && !account.nt_hash) {
-        p.Fail(where, "needs a password or an nt_hash");
-        return std::nullopt;
-      }
-      t.accounts.push_back(std::move(account));
-    }
-  }
-
-  // server
-  if (auto it = root.find("server"); it != root.end() && !it->is_null()) {
-    const json& s = *it;
-    if (!s.is_object()) {
-      p.Fail("server", "must be an object");
-      return std::nullopt;
-    }
-    if (auto v = s.find("min_server_sec"); v != s.end()) {
-      uint32_t value = 0;
-      if (!p.U32(*v, "server.min_server_sec", value)) return std::nullopt;
-      t.server.min_server_sec = value;
-    }
-    if (auto v = s.find("lm_compat_level"); v != s.end()) {
-      if (!v->is_number_integer() || v->get<int64_t>() < 0 || v->get<int64_t>() > 5) {
-        p.Fail("server.lm_compat_level", "must be an integer 0..5");
-        return std::nullopt;
-      }
-      t.server.lm_compat_level = v->get<int>();
-    }
-    if (auto v = s.find("clock"); v != s.end() && !v->is_null()) {
-      auto parsed = v->is_string() ? ParseRfc3339(v->get<std::string>()) : std::nullopt;
-      if (!parsed) {
-        p.Fail("server.clock", "must be an RFC 3339 time such as 2026-11-25T12:00:00Z");
-        return std::nullopt;
-      }
-      t.server.clock = parsed;
-      t.server.clock_text = v->get<std::string>();
-    }
-    if (auto v = s.find("max_clock_skew_s"); v != s.end()) {
-      if (!v->is_number_integer() || v->get<int64_t>() < 0) {
-        p.Fail("server.max_clock_skew_s", "must be a non-negative integer (seconds)");
-        return std::nullopt;
-      }
-      t.server.max_clock_skew_s = v->get<uint64_t>();
-    }
-    if (auto v = s.find("require_mic"); v != s.end()) {
-      if (!v->is_boolean()) {
-        p.Fail("server.require_mic", "must be true or false");
-        return std::nullopt;
-      }
-      t.server.require_mic = v->get<bool>();
-    }
-    if (auto v = s.find("target_name"); v != s.end() && !v->is_null()) {
-      if (!v->is_string()) {
-        p.Fail("server.target_name", "must be a string");
-        return std::nullopt;
-      }
-      t.server.target_name = v->get<std::string>();
-    }
-    if (auto v = s.find("channel_bindings_md5"); v != s.end() && !v->is_null()) {
-      std::array<uint8_t, 16> cb;
-      if (!p.Hex16(*v, "server.channel_bindings_md5", cb)) return std::nullopt;
-      t.server.channel_bindings_md5 = cb;
-    }
-  }
-
-  // exchange
-  auto ex = root.find("exchange");
-  if (ex == root.end() || !ex->is_array() || ex->empty()) {
-    p.Fail("exchange", "missing or empty (must be an array of messages)");
+  if (!ParseAccounts(root, p, t) || !ParseServer(root, p, t) || !ParseExchange(root, p, t) ||
+      !ParseExpect(root, p, t)) {
     return std::nullopt;
   }
-  for (size_t i = 0; i < ex->size(); ++i) {
-    const json& e = (*ex)[i];
-    std::string where = "exchange[" + std::to_string(i) + "]";
-    if (!e.is_object()) {
-      p.Fail(where, "must be an object");
-      return std::nullopt;
-    }
-    TranscriptEntry entry;
-    std::string dir, type;
-    if (!p.String(e, "dir", where, dir, true) || !p.String(e, "type", where, type, true)) {
-      return std::nullopt;
-    }
-    if (dir == "c2s") {
-      entry.dir = EntryDir::kClientToServer;
-    } else if (dir == "s2c") {
-      entry.dir = EntryDir::kServerToClient;
-    } else {
-      p.Fail(where + ".dir", "is '" + dir + "', expected c2s or s2c");
-      return std::nullopt;
-    }
-    static const std::pair<const char*, EntryType> kTypes[] = {
-        {"negotiate", EntryType::kNegotiate},
-        {"challenge", EntryType::kChallenge},
-        {"authenticate", EntryType::kAuthenticate},
-        {"seal", EntryType::kSeal},
-        {"sign", EntryType::kSign}};
-    bool known = false;
-    for (const auto& [n, tt] : kTypes) {
-      if (type == n) {
-        entry.type = tt;
-        known = true;
-      }
-    }
-    if (!known) {
-      p.Fail(where + ".type",
-             "is '" + type + "', expected negotiate, challenge, authenticate, seal or sign");
-      return std::nullopt;
-    }
-    const bool token_type = entry.type == EntryType::kNegotiate ||
-                            entry.type == EntryType::kChallenge ||
-                            entry.type == EntryType::kAuthenticate;
-    if (token_type) {
-      const EntryDir want = entry.type == EntryType::kChallenge ? EntryDir::kServerToClient
-                                                                : EntryDir::kClientToServer;
-      if (entry.dir != want) {
-        p.Fail(where + ".dir", std::string("a ") + type + " must be " +
-                                   (want == EntryDir::kClientToServer ? "c2s" : "s2c"));
-        return std::nullopt;
-      }
-      if (!p.Base64(e, "token", where, entry.token, true)) return std::nullopt;
-    } else {
-      if (!p.Base64(e, "plaintext", where, entry.plaintext, true)) return std::nullopt;
-      if (entry.type == EntryType::kSeal && !p.Base64(e, "data", where, entry.data, true)) {
-        return std::nullopt;
-      }
-      if (e.contains("signed")) {
-        Bytes signed_bytes;
-        if (!p.Base64(e, "signed", where, signed_bytes, true)) return std::nullopt;
-        entry.signed_bytes = std::move(signed_bytes);
-      }
-      auto sig = e.find("signature");
-      if (sig == e.end()) {
-        p.Fail(where + ".signature", "missing (32 hex digits)");
-        return std::nullopt;
-      }
-      if (!p.Hex16(*sig, where + ".signature", entry.signature)) return std::nullopt;
-      if (entry.type == EntryType::kSeal && entry.data.size() != entry.plaintext.size()) {
-        p.Fail(where, "data is " + std::to_string(entry.data.size()) + " bytes but plaintext is " +
-                          std::to_string(entry.plaintext.size()));
-        return std::nullopt;
-      }
-    }
-    t.exchange.push_back(std::move(entry));
-  }
-
-  // expect
-  auto ep = root.find("expect");
-  if (ep == root.end() || !ep->is_object()) {
-    p.Fail("expect", "missing (must be an object)");
-    return std::nullopt;
-  }
-  std::string result, status;
-  if (!p.String(*ep, "result", "expect", result, true)) return std::nullopt;
-  if (result != "accept" && result != "reject") {
-    p.Fail("expect.result", "is '" + result + "', expected accept or reject");
-    return std::nullopt;
-  }
-  t.expect.accept = result == "accept";
-  if (!p.String(*ep, "status", "expect", status, true)) return std::nullopt;
-  auto st = ssp::StatusFromName(status);
-  if (!st) {
-    p.Fail("expect.status", "unknown SSPI status '" + status + "'");
-    return std::nullopt;
-  }
-  t.expect.status = *st;
-  if (t.expect.accept != (*st == ssp::SecStatus::kOk)) {
-    p.Fail("expect.status",
-           t.expect.accept ? "must be SEC_E_OK for accept" : "must not be SEC_E_OK for reject");
-    return std::nullopt;
-  }
-  if (auto v = ep->find("at"); v != ep->end() && !v->is_null()) {
-    if (!v->is_number_integer() || v->get<int64_t>() < 0 ||
-        v->get<uint64_t>() >= t.exchange.size()) {
-      p.Fail("expect.at",
-             "must be an index into exchange (0.." + std::to_string(t.exchange.size() - 1) + ")");
-      return std::nullopt;
-    }
-    t.expect.at = v->get<size_t>();
-  }
-  if (!t.expect.accept && !t.expect.at) {
-    p.Fail("expect.at", "required for a reject");
-    return std::nullopt;
-  }
-  std::string user;
-  if (!p.String(*ep, "user", "expect", user, false)) return std::nullopt;
-  if (ep->contains("user")) t.expect.user = user;
-  if (auto v = ep->find("negotiated_flags"); v != ep->end() && !v->is_null()) {
-    uint32_t flags = 0;
-    if (!p.U32(*v, "expect.negotiated_flags", flags)) return std::nullopt;
-    t.expect.negotiated_flags = flags;
-  }
-  if (auto v = ep->find("session_key"); v != ep->end() && !v->is_null()) {
-    std::array<uint8_t, 16> key;
-    if (!p.Hex16(*v, "expect.session_key", key)) return std::nullopt;
-    t.expect.session_key = Bytes(key.begin(), key.end());
-  }
-
   static const char* kKnown[] = {"format",   "name",   "description", "client",
                                  "accounts", "server", "exchange",    "expect"};
   for (auto it = root.begin(); it != root.end(); ++it) {

@@ -1,4 +1,4 @@
-// transcript.h: the ntlmssp-transcript/1 format (shared spec/transcript-format.md).
+// transcript.h: the ntlmssp-transcript/1 format (docs/transcript-format.md).
 //
 // LoadTranscript validates a file strictly enough that replay can trust it:
 // every required key present with the right type, base64/hex fields decode,

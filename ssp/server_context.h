@@ -4,7 +4,7 @@
 // clock, the randomness and the account store are injected, so a replay or a
 // test is deterministic. Decisions follow [MS-NLMP] 3.2.5.1.1 (NEGOTIATE) and
 // 3.2.5.1.2 (AUTHENTICATE); statuses and their order follow the table in
-// spec/transcript-format.md:
+// docs/transcript-format.md:
 //   1 malformed token / wrong message / out of order  SEC_E_INVALID_TOKEN
 //   2 NtlmMinServerSec not met (NEGOTIATE, then the AUTHENTICATE's flags)
 //                                                     SEC_E_UNSUPPORTED_FUNCTION

@@ -17,7 +17,7 @@ namespace ntlm::ssp {
 // documented default when the value is absent is 0. Our server defaults to
 // the shipped Windows value so that an out-of-the-box Windows server is what
 // a user measures against; replay uses 0 when a transcript names no minimum
-// (see spec/transcript-format.md).
+// (see docs/transcript-format.md).
 inline constexpr uint32_t kDefaultMinServerSec = 0x20000000;
 // LmCompatibilityLevel default on Windows Vista and later is 3.
 inline constexpr int kDefaultLmCompatLevel = 3;

@@ -2,8 +2,8 @@
 #pragma once
 
 #include <ostream>
-#include <string>
-#include <vector>
+
+#include "harness/replay_files.h"
 
 namespace CLI {
 class App;
@@ -11,11 +11,7 @@ class App;
 
 namespace ntlm::harness {
 
-struct ReplayCommandOptions {
-  std::vector<std::string> paths;  // files, or folders searched for *.json recursively
-  std::string json_path;           // --json FILE ("-" = stdout), JSON Lines
-  bool verbose = false;            // print the server's log events per transcript
-};
+using ReplayCommandOptions = ReplayFilesOptions;
 
 CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions& options);
 

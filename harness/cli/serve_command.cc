@@ -5,15 +5,17 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "harness/cli/cli.h"
 #include "harness/config.h"
 #include "harness/net/auth_log.h"
 #include "harness/net/front_context.h"
-#include "harness/net/http_session.h"
-#include "harness/net/pcap_writer.h"
-#include "harness/net/rpc_front.h"
-#include "harness/net/server_runner.h"
+#include "harness/net/io/http_session.h"
+#include "harness/net/io/pcap_writer.h"
+#include "harness/net/io/rpc_front.h"
+#include "harness/net/io/server_runner.h"
 #include "harness/net/transcript_recorder.h"
 #include "harness/system_clock.h"
 #include "harness/user_file.h"
@@ -63,6 +65,42 @@ void AddServeOptions(CLI::App& serve, ServeOptions& o) {
                    "HTTP body limit, else 413 (default 1048576)");
 }
 
+// The connection limits of --idle-timeout, --handshake-timeout and
+// --max-*; the usage problem when one is out of range.
+std::optional<std::string> ApplyLimits(const ServeOptions& options, net::FrontLimits& limits) {
+  if (!(options.idle_timeout_s > 0) || !(options.handshake_timeout_s > 0) ||
+      options.idle_timeout_s > 86400 || options.handshake_timeout_s > 86400) {
+    return "--idle-timeout and --handshake-timeout must be seconds in (0, 86400]";
+  }
+  if (options.max_connections == 0) return "--max-connections must be at least 1";
+  if (options.max_header_bytes < 256) return "--max-header-bytes must be at least 256";
+  limits.idle_timeout = Millis(options.idle_timeout_s);
+  limits.handshake_timeout = Millis(options.handshake_timeout_s);
+  limits.max_connections = options.max_connections;
+  limits.max_header_bytes = options.max_header_bytes;
+  limits.max_body_bytes = options.max_body_bytes;
+  return std::nullopt;
+}
+
+// The fronts to listen on (HTTP on the default address when neither --http
+// nor --rpc is given); the usage problem when an address does not parse.
+std::optional<std::string> SelectFronts(const ServeOptions& options,
+                                        std::vector<net::FrontSpec>& fronts) {
+  std::string http_address = options.http_address;
+  if (http_address.empty() && options.rpc_address.empty()) http_address = kDefaultHttpAddress;
+  if (!http_address.empty()) {
+    fronts.push_back({"http", http_address, &net::ServeHttpConnection});
+  }
+  if (!options.rpc_address.empty()) {
+    fronts.push_back({"rpc", options.rpc_address, &net::ServeRpcConnection});
+  }
+  std::string error;
+  for (const auto& front : fronts) {
+    if (!net::ParseListenAddress(front.address, error)) return "--" + front.name + " " + error;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
@@ -98,18 +136,7 @@ int RunServeCommand(const ServeOptions& options, std::ostream& out, std::ostream
   if (options.require_mic) ctx.policy.require_mic = true;
   if (!options.target_name.empty()) ctx.policy.target_name = options.target_name;
 
-  // Limits.
-  if (!(options.idle_timeout_s > 0) || !(options.handshake_timeout_s > 0) ||
-      options.idle_timeout_s > 86400 || options.handshake_timeout_s > 86400) {
-    return usage("--idle-timeout and --handshake-timeout must be seconds in (0, 86400]");
-  }
-  if (options.max_connections == 0) return usage("--max-connections must be at least 1");
-  if (options.max_header_bytes < 256) return usage("--max-header-bytes must be at least 256");
-  ctx.limits.idle_timeout = Millis(options.idle_timeout_s);
-  ctx.limits.handshake_timeout = Millis(options.handshake_timeout_s);
-  ctx.limits.max_connections = options.max_connections;
-  ctx.limits.max_header_bytes = options.max_header_bytes;
-  ctx.limits.max_body_bytes = options.max_body_bytes;
+  if (auto problem = ApplyLimits(options, ctx.limits)) return usage(*problem);
 
   // Accounts.
   const ssp::InMemoryCredentialStore& accounts = config->accounts;
@@ -162,21 +189,8 @@ int RunServeCommand(const ServeOptions& options, std::ostream& out, std::ostream
     };
   }
 
-  // Fronts.
   std::vector<net::FrontSpec> fronts;
-  std::string http_address = options.http_address;
-  if (http_address.empty() && options.rpc_address.empty()) http_address = kDefaultHttpAddress;
-  if (!http_address.empty()) {
-    fronts.push_back({"http", http_address, &net::ServeHttpConnection});
-  }
-  if (!options.rpc_address.empty()) {
-    fronts.push_back({"rpc", options.rpc_address, &net::ServeRpcConnection});
-  }
-  for (const auto& front : fronts) {
-    if (!net::ParseListenAddress(front.address, error)) {
-      return usage("--" + front.name + " " + error);
-    }
-  }
+  if (auto problem = SelectFronts(options, fronts)) return usage(*problem);
 
   net::ServerRunner runner(ctx, [&log](const std::string& text) { log.Event("server", text); });
   if (!runner.Listen(fronts, error)) {

@@ -5,7 +5,7 @@
 // context is bound to the TCP connection and dropped with it) and reports each
 // finished authentication as one AuthLogRecord. Traffic can be mirrored to a
 // TrafficTap (the pcap writer) and each connection's exchange to a recorder
-// (transcripts, spec/transcript-format.md).
+// (transcripts, docs/transcript-format.md).
 #pragma once
 
 #include <chrono>

@@ -4,7 +4,9 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include "harness/ascii.h"
 #include "harness/net/spnego.h"
+#include "harness/ntlm_sniff.h"
 #include "harness/token_input.h"
 #include "ssp/authenticate_message.h"
 #include "ssp/byte_reader.h"
@@ -17,14 +19,10 @@ namespace {
 
 using ssp::SecStatus;
 
-constexpr std::array<uint8_t, 8> kNtlmSignature = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
 constexpr uint32_t kNtlmNegotiateType = 1;
 constexpr uint32_t kNtlmAuthenticateType = 3;
 
-bool IsNtlmssp(ByteSpan token) {
-  return token.size() >= kNtlmSignature.size() &&
-         std::equal(kNtlmSignature.begin(), kNtlmSignature.end(), token.begin());
-}
+bool IsNtlmssp(ByteSpan token) { return StartsWithNtlmSignature(token); }
 
 // MessageType (offset 8) of an NTLMSSP message, 0 when too short.
 uint32_t NtlmMessageType(ByteSpan token) {
@@ -40,13 +38,6 @@ uint32_t NegotiateFlagsOf(ByteSpan token) {
   if (!reader.Skip(12).ok()) return 0;
   auto flags = reader.ReadU32();
   return flags.ok() ? *flags : 0;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 // 403 for a policy refusal, 400 for a token that does not decode, else 401.
@@ -127,8 +118,8 @@ HttpAuthOutcome HttpAuthSession::Handle(const HttpRequest& request) {
   std::string_view credentials =
       space == std::string_view::npos ? std::string_view() : value.substr(space + 1);
   while (!credentials.empty() && credentials.front() == ' ') credentials.remove_prefix(1);
-  bool negotiate = EqualsIgnoreCase(scheme, "Negotiate");
-  if (!negotiate && !EqualsIgnoreCase(scheme, "NTLM")) {
+  bool negotiate = EqualsIgnoreAsciiCase(scheme, "Negotiate");
+  if (!negotiate && !EqualsIgnoreAsciiCase(scheme, "NTLM")) {
     return Offer("authentication scheme '" + std::string(scheme.substr(0, 32)) +
                  "' not supported (NTLM or Negotiate)");
   }

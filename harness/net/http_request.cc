@@ -3,19 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "harness/ascii.h"
+
 namespace ntlm::harness::net {
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // RFC 9110 5.6.2 tchar.
 bool IsTokenChar(unsigned char c) {
@@ -42,7 +33,7 @@ bool ListContains(std::string_view value, std::string_view token) {
   while (!value.empty()) {
     size_t comma = value.find(',');
     std::string_view item = Trim(value.substr(0, comma));
-    if (EqualsIgnoreCase(item, token)) return true;
+    if (EqualsIgnoreAsciiCase(item, token)) return true;
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
@@ -70,7 +61,7 @@ std::string Printable(std::string_view text, size_t max = 40) {
 
 std::optional<std::string_view> HttpRequest::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) return std::string_view(value);
+    if (EqualsIgnoreAsciiCase(key, name)) return std::string_view(value);
   }
   return std::nullopt;
 }
@@ -78,7 +69,7 @@ std::optional<std::string_view> HttpRequest::Header(std::string_view name) const
 std::vector<std::string_view> HttpRequest::Headers(std::string_view name) const {
   std::vector<std::string_view> out;
   for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) out.emplace_back(value);
+    if (EqualsIgnoreAsciiCase(key, name)) out.emplace_back(value);
   }
   return out;
 }
@@ -95,7 +86,7 @@ bool HttpRequest::KeepAlive() const {
 
 bool HttpRequest::ExpectsContinue() const {
   auto expect = Header("Expect");
-  return expect && EqualsIgnoreCase(*expect, "100-continue");
+  return expect && EqualsIgnoreAsciiCase(*expect, "100-continue");
 }
 
 HttpRequestParser::State HttpRequestParser::Fail(int status, std::string reason) {

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "harness/net/rpc_verifier.h"
+#include "harness/transcript_policy.h"
 #include "ssp/authenticate_message.h"
 
 namespace ntlm::harness::net::rpc {
@@ -533,14 +534,7 @@ std::optional<Transcript> RpcSession::BuildTranscript(const std::string& name,
   t.description = description;
   t.client =
       "DCE/RPC client (ncacn_ip_tcp, auth level " + std::string(AuthLevelName(auth_level_)) + ")";
-  t.server.min_server_sec = ctx_.policy.min_server_sec;
-  t.server.lm_compat_level = ctx_.policy.lm_compat_level;
-  if (negotiate_time_) t.server.clock = *negotiate_time_;
-  if (ctx_.policy.max_clock_skew_seconds) {
-    t.server.max_clock_skew_s = *ctx_.policy.max_clock_skew_seconds;
-  }
-  t.server.require_mic = ctx_.policy.require_mic;
-  t.server.target_name = ctx_.policy.target_name;
+  t.server = TranscriptServerFromPolicy(ctx_.policy, negotiate_time_);
   t.exchange = entries_;
   if (rejected_) {
     t.expect.accept = false;

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "harness/token_input.h"
+#include "harness/transcript_policy.h"
 
 namespace ntlm::harness::net {
 
@@ -46,15 +47,9 @@ Transcript ExchangeTranscriptBuilder::Build(bool accepted, ssp::SecStatus status
     }
   }
   const ssp::ServerPolicy& policy = ctx_.policy;
-  t.server.min_server_sec = policy.min_server_sec;
-  t.server.lm_compat_level = policy.lm_compat_level;
-  if (policy.max_clock_skew_seconds && ctx_.clock) {
-    t.server.clock = ctx_.clock->Now();
-    t.server.max_clock_skew_s = *policy.max_clock_skew_seconds;
-  }
-  t.server.require_mic = policy.require_mic;
-  t.server.target_name = policy.target_name;
-  t.server.channel_bindings_md5 = policy.channel_bindings_md5;
+  std::optional<ssp::FileTime> clock;
+  if (policy.max_clock_skew_seconds && ctx_.clock) clock = ctx_.clock->Now();
+  t.server = TranscriptServerFromPolicy(policy, clock);
   t.exchange = entries_;
   t.expect.accept = accepted;
   t.expect.status = status;

@@ -1,5 +1,5 @@
 // transcript_recorder.h: `serve --record DIR` — each connection's NTLM
-// exchange as a transcript (spec/transcript-format.md), so what real clients
+// exchange as a transcript (docs/transcript-format.md), so what real clients
 // sent can be replayed (`replay`) or profiled later.
 //
 // ExchangeTranscriptBuilder collects one exchange's tokens as a front sees
