@@ -246,7 +246,7 @@ def derive_all(d):
              flip_ntproof, expect_auth_failure("ntproofstr"))
     D.derive("impacket-seal128-kx", "ntproofflip", "byte 3 of NTProofStr flipped; impacket's genuine LMv2 response is left intact",
              reject("SEC_E_LOGON_DENIED", 2),
-             "NTProofStr does not verify -> " + ROW["password"] + ". Caveat (interop-pitfalls.md item 19): the LMv2 "
+             "NTProofStr does not verify -> " + ROW["password"] + ". Caveat (docs/interop-pitfalls.md item 19): the LMv2 "
              "LmChallengeResponse is still genuine; MS-NLMP 3.2.5.1.2's pseudocode accepts when either response matches "
              "and Samba falls back to LMv2, but LMv2 does not cover the NTLMv2 blob (AV pairs, MsvAvFlags, channel "
              "bindings), so this transcript expects the stricter answer of the status table: the NTLMv2 response decides.",
@@ -287,7 +287,7 @@ def derive_all(d):
                  reject("SEC_E_LOGON_DENIED", 2),
                  "MS-NLMP 3.2.5.1.2: MsvAvFlags 0x2 is inside the NTProofStr-protected blob, so the server must "
                  "verify the MIC; sixteen zero bytes are not the MIC -> " + ROW["mic"] + ". (Servers that test the "
-                 "MIC field for zero instead of MsvAvFlags would skip the check: interop-pitfalls.md item 3/4.)",
+                 "MIC field for zero instead of MsvAvFlags would skip the check: docs/interop-pitfalls.md item 3/4.)",
                  zero_mic, expect_mic_failure)
 
     def drop_mic_flag(t):
@@ -354,7 +354,7 @@ def derive_all(d):
     D.derive("ntlmauth-ntlmv1-lmkey-seal128-kx", "minsec-80000", "server min_server_sec 0x80000 (NTLMv2 session security = EXTENDED_SESSIONSECURITY); the NEGOTIATE lacks it",
              reject("SEC_E_UNSUPPORTED_FUNCTION", 0),
              "MS-NLMP 3.2.5.1.1, NtlmMinServerSec 0x80000 requires NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY in the "
-             "NEGOTIATE (interop-pitfalls.md item 10) -> " + ROW["neg_policy"] + ".",
+             "NEGOTIATE (docs/interop-pitfalls.md item 10) -> " + ROW["neg_policy"] + ".",
              minsec("0x80000"))
     D.derive("gss-seal128-kx-mic", "minsec-ok", "server min_server_sec 0x20080030 (integrity, confidentiality, ESS, 128-bit), all of which the client negotiated",
              accept_like(load_expect(d, "gss-seal128-kx-mic")),
@@ -450,7 +450,7 @@ def derive_all(d):
                  expect_auth_ok)
     D.derive("samba-gensec-seal128-mic", "cbt-required", "server channel_bindings_md5 set; Samba sent an all-zero MsvAvChannelBindings",
              reject("SEC_E_BAD_BINDINGS", 2),
-             "Sixteen zero bytes differ from the required hash (MS-NLMP 3.2.5.1.2; interop-pitfalls.md item 5: zero is "
+             "Sixteen zero bytes differ from the required hash (MS-NLMP 3.2.5.1.2; docs/interop-pitfalls.md item 5: zero is "
              "not a wildcard when the server has bindings) -> " + ROW["bindings"] + ".",
              server_key("channel_bindings_md5", C.bindings_md5(b"tls-server-end-point:" + bytes(range(32)))),
              expect_auth_ok)
