@@ -36,11 +36,11 @@
 #include <vector>
 
 #include "harness/net/front_context.h"
-#include "harness/net/http_session.h"
+#include "harness/net/io/http_session.h"
+#include "harness/net/io/rpc_front.h"
+#include "harness/net/io/server_runner.h"
 #include "harness/net/rpc_echo_interface.h"
-#include "harness/net/rpc_front.h"
 #include "harness/net/rpc_pdu.h"
-#include "harness/net/server_runner.h"
 #include "harness/system_clock.h"
 #include "harness/token_input.h"
 #include "ssp/client_context.h"
@@ -502,18 +502,20 @@ TEST_F(AbuseTest, ClientsVanishingMidHandshakeLeaveNothingBehind) {
 
   constexpr int kWarmUp = 50;
   constexpr int kRounds = 400;  // 2,400 vanished clients after the warm-up
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  for (int i = 0; i < kWarmUp && Clock::now() < deadline; ++i) {
+  // A bound for a hang (ctest stops a test at 300 s), not a speed limit.
+  const auto hang_bound = Clock::now() + std::chrono::seconds(240);
+  for (int i = 0; i < kWarmUp && Clock::now() < hang_bound; ++i) {
     round(i);
     if (HasFatalFailure()) return;
   }
   ASSERT_TRUE(DrainedWithin(std::chrono::seconds(10)));
   const size_t before = ResidentKib();
-  for (int i = 0; i < kRounds && Clock::now() < deadline; ++i) {
-    round(i);
+  int rounds = 0;
+  for (; rounds < kRounds && Clock::now() < hang_bound; ++rounds) {
+    round(rounds);
     if (HasFatalFailure()) return;
   }
-  ASSERT_LT(Clock::now(), deadline) << "the rounds took over 60 s";
+  ASSERT_EQ(rounds, kRounds) << "the rounds hung (only " << rounds << " in 240 s)";
   // The server saw the clients (a connection reset while still in the accept
   // queue may never reach it, so this waits for most, bounded).
   const uint64_t opened = static_cast<uint64_t>((kWarmUp + kRounds) * 6);
@@ -625,8 +627,9 @@ TEST_F(AbuseTest, ResidentMemoryAfterTenThousandHandshakesStaysBounded) {
   StartServer();
   constexpr int kHandshakes = 10'000;  // half HTTP, half RPC, one connection each
   constexpr int kWarmUp = 500;
+  // A bound for a hang (ctest stops a test at 300 s), not a speed limit: about
   // 10 s in the normal build, 45 s in the ASan (Debug) build on a loaded machine.
-  const auto deadline = Clock::now() + std::chrono::seconds(kRssMeaningful ? 120 : 240);
+  const auto deadline = Clock::now() + std::chrono::seconds(240);
   auto handshake = [&](int i) {
     Conn c(i % 2 == 0 ? http_port_ : rpc_port_);
     if (i % 2 == 0) return HttpHandshake(c) == 200;
@@ -639,7 +642,7 @@ TEST_F(AbuseTest, ResidentMemoryAfterTenThousandHandshakesStaysBounded) {
   for (; done < kHandshakes && Clock::now() < deadline; ++done) {
     ASSERT_TRUE(handshake(done)) << "handshake " << done;
   }
-  ASSERT_EQ(done, kHandshakes) << "only " << done << " handshakes before the deadline";
+  ASSERT_EQ(done, kHandshakes) << "the handshakes hung (only " << done << " in 240 s)";
   ASSERT_TRUE(DrainedWithin(std::chrono::seconds(10)));
   const size_t after = ResidentKib();
   std::printf("[ abuse ] %d handshakes (HTTP and RPC, a connection each): RSS %zu KiB -> %zu KiB\n",

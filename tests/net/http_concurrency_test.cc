@@ -24,8 +24,8 @@
 #include <string>
 #include <thread>
 
-#include "harness/net/http_session.h"
-#include "harness/net/server_runner.h"
+#include "harness/net/io/http_session.h"
+#include "harness/net/io/server_runner.h"
 #include "harness/system_clock.h"
 #include "harness/token_input.h"
 #include "ssp/client_context.h"

@@ -1,7 +1,7 @@
 // probe_test.cc: `probe` against `serve` run under several policies must
 // report the policy it was given. Both are the real ntlmssp-harness binary on
 // an ephemeral loopback port; every run is bounded by `timeout`.
-#include "harness/net/probe.h"
+#include "harness/net/io/probe.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "harness/net/rpc_client.h"
+#include "harness/net/io/rpc_client.h"
 #include "harness/net/rpc_echo_interface.h"
 #include "harness/net/rpc_session.h"
 #include "ssp/client_context.h"

@@ -18,10 +18,10 @@
 #include <string>
 #include <thread>
 
-#include "harness/net/rpc_client.h"
+#include "harness/net/io/rpc_client.h"
+#include "harness/net/io/rpc_front.h"
+#include "harness/net/io/server_runner.h"
 #include "harness/net/rpc_echo_interface.h"
-#include "harness/net/rpc_front.h"
-#include "harness/net/server_runner.h"
 #include "harness/system_clock.h"
 #include "ssp/client_context.h"
 #include "tests/net/http_serve_process.h"

@@ -1,32 +1,30 @@
 // rpc_impacket_test.cc: the DCE/RPC front end to end on loopback against
 // impacket's DCE/RPC client (/usr/bin/python3), and its pcap against tshark.
 //
-// The test-local acceptor (rpc_test_listener.h) co_spawns ServeRpcConnection
-// per connection; the production runner lives in serve. Every client run is bounded by `timeout`,
-// every socket operation by the front's deadlines. Outside CI a missing peer skips; under CI=true
-// it fails.
+// The server is the shipped `ntlmssp-harness serve --rpc 127.0.0.1:0` process (its auth log on
+// stderr, --record and --pcap into a temp folder), stopped by the test. Every client run is
+// bounded by `timeout`, every socket operation by the front's deadlines. Outside CI a missing peer
+// skips; under CI=true it fails.
 #include <gtest/gtest.h>
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "harness/net/front_context.h"
-#include "harness/net/pcap_writer.h"
-#include "harness/net/rpc_echo_interface.h"
 #include "harness/replay.h"
-#include "ssp/credentials.h"
-#include "tests/net/rpc_test_listener.h"
+#include "harness/transcript.h"
+#include "ssp/status.h"
+#include "tests/net/http_serve_process.h"
 
-namespace ntlm::harness::net {
+namespace ntlm::harness::net::testing {
 namespace {
 
 constexpr const char* kUser = "alice";
@@ -67,16 +65,18 @@ bool HaveTshark() { return RunShell("command -v tshark >/dev/null 2>&1", nullptr
     }                                                             \
   } while (0)
 
-class WallClock final : public ssp::Clock {
- public:
-  ssp::FileTime Now() const override {
-    const auto since = std::chrono::system_clock::now().time_since_epoch();
-    return ssp::kFileTimeUnixEpoch +
-           static_cast<ssp::FileTime>(
-               std::chrono::duration_cast<std::chrono::microseconds>(since).count()) *
-               10;
-  }
+// One "auth" line of serve's JSON log (harness/net/auth_log.h).
+struct AuthLine {
+  bool accepted = false;
+  std::string front, user, domain, client_address, reason;
+  uint32_t negotiated_flags = 0;
+  uint32_t min_server_sec = 0;
+  ssp::SecStatus status = ssp::SecStatus::kOk;
 };
+
+uint32_t Hex32(const nlohmann::json& line, const char* key) {
+  return static_cast<uint32_t>(std::stoul(line.value(key, "0"), nullptr, 16));
+}
 
 // The impacket client: binds to the echo interface and calls it. Prints one
 // JSON object: {"bind": "ok"|error, "echo": [sizes that round-tripped],
@@ -126,44 +126,43 @@ print(json.dumps(out))
 class RpcImpacketTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto account = ssp::AccountFromPassword(kDomain, kUser, kPassword);
-    ASSERT_TRUE(account.ok());
-    store_.Add(std::move(*account));
-    ctx_.accounts = &store_;
-    ctx_.clock = &clock_;
-    ctx_.random = &random_;
-    ctx_.limits.idle_timeout = std::chrono::seconds(20);
-    ctx_.limits.handshake_timeout = std::chrono::seconds(30);
-    ctx_.log = [this](const AuthLogRecord& r) {
-      std::lock_guard lock(mutex_);
-      logs_.push_back(r);
-    };
-    ctx_.record = [this](const Transcript& t) {
-      std::lock_guard lock(mutex_);
-      transcripts_.push_back(t);
-    };
     dir_ = std::filesystem::temp_directory_path() /
            ("rpc_impacket_test_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
+    std::filesystem::create_directories(dir_ / "record");
     script_ = dir_ / "client.py";
     std::ofstream(script_) << kClientScript;
+    users_ =
+        WriteUserFile(dir_ / "users", std::string(kDomain) + ":" + kUser + ":" + kPassword + "\n");
   }
 
   void TearDown() override {
-    StopListener();
-    // NTLM_KEEP_TEST_FILES=1 keeps the script and pcap for inspection.
+    StopServer();
+    // NTLM_KEEP_TEST_FILES=1 keeps the script, transcripts and pcap for inspection.
     if (std::getenv("NTLM_KEEP_TEST_FILES") != nullptr) return;
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
 
-  void StartListener() {
-    listener_.emplace(ctx_);
-    port_ = listener_->port();
+  // `serve --rpc 127.0.0.1:0` with the account, --record and the given options.
+  void StartServer(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"--rpc",
+                                     "127.0.0.1:0",
+                                     "--users",
+                                     users_.string(),
+                                     "--record",
+                                     (dir_ / "record").string(),
+                                     "--idle-timeout",
+                                     "20",
+                                     "--handshake-timeout",
+                                     "30"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ASSERT_TRUE(serve_.Start(args)) << serve_.log();
+    port_ = static_cast<uint16_t>(serve_.port());
   }
-  void StopListener() {
-    if (listener_) listener_->Stop();
+  void StopServer() {
+    if (!serve_.running()) return;
+    EXPECT_EQ(serve_.Stop(), 0) << serve_.log();
   }
 
   struct ClientRun {
@@ -189,17 +188,46 @@ class RpcImpacketTest : public ::testing::Test {
     return run;
   }
 
-  std::vector<AuthLogRecord> Logs() {
-    std::lock_guard lock(mutex_);
-    return logs_;
+  // The auth lines serve logged (stderr), in order.
+  std::vector<AuthLine> Logs() const {
+    std::vector<AuthLine> lines;
+    std::istringstream in(serve_.log());
+    for (std::string text; std::getline(in, text);) {
+      auto line = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+      if (!line.is_object() || line.value("event", "") != "auth") continue;
+      AuthLine a;
+      a.accepted = line.value("verdict", "") == "accept";
+      a.front = line.value("front", "");
+      a.user = line.value("user", "");
+      a.domain = line.value("domain", "");
+      a.client_address = line.value("client", "");
+      a.reason = line.value("reason", "");
+      a.negotiated_flags = Hex32(line, "negotiated_flags");
+      a.min_server_sec = Hex32(line, "min_server_sec");
+      a.status = ssp::StatusFromName(line.value("status", "")).value_or(ssp::SecStatus::kOk);
+      lines.push_back(std::move(a));
+    }
+    return lines;
   }
-  std::vector<Transcript> Transcripts() {
-    std::lock_guard lock(mutex_);
-    return transcripts_;
+  // The transcripts serve recorded (--record), by file name.
+  std::vector<Transcript> Transcripts() const {
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(dir_ / "record")) {
+      if (e.path().extension() == ".json") files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    std::vector<Transcript> transcripts;
+    for (const auto& f : files) {
+      std::string error;
+      auto t = LoadTranscript(f, error);
+      EXPECT_TRUE(t.has_value()) << error;
+      if (t) transcripts.push_back(std::move(*t));
+    }
+    return transcripts;
   }
 
   void ExpectRoundTrips(int level) {
-    StartListener();
+    StartServer();
     auto run = RunClient(level, kPassword, "0,1,1000,65536");
     ASSERT_EQ(run.exit_code, 0) << run.raw;
     EXPECT_EQ(run.result.value("bind", ""), "ok") << run.raw;
@@ -211,7 +239,7 @@ class RpcImpacketTest : public ::testing::Test {
     EXPECT_NE(whoami.find(level == 6 ? "level=pkt_privacy" : "level=pkt_integrity"),
               std::string::npos)
         << whoami;
-    StopListener();
+    StopServer();
 
     auto logs = Logs();
     ASSERT_EQ(logs.size(), 1u);
@@ -246,15 +274,9 @@ class RpcImpacketTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::filesystem::path script_;
-  ssp::InMemoryCredentialStore store_;
-  WallClock clock_;
-  ssp::SecureRandom random_;
-  FrontContext ctx_;
-  std::optional<RpcTestListener> listener_;
+  std::filesystem::path users_;
+  ServeProcess serve_;
   uint16_t port_ = 0;
-  std::mutex mutex_;
-  std::vector<AuthLogRecord> logs_;
-  std::vector<Transcript> transcripts_;
 };
 
 TEST_F(RpcImpacketTest, PrivacyEchoRoundTripsFragmentedPayloads) {
@@ -273,8 +295,7 @@ TEST_F(RpcImpacketTest, IntegrityEchoRoundTripsFragmentedPayloads) {
 // refused by the level check with bind_nak before any NTLM work.
 TEST_F(RpcImpacketTest, MinServerSecConfidentialityRefusesIntegrityBind) {
   REQUIRE_PEER(HaveImpacket(), "python3 impacket");
-  ctx_.policy.min_server_sec = 0x20 | 0x20000000;
-  StartListener();
+  StartServer({"--min-server-sec", "0x20000020"});
   auto run = RunClient(5, kPassword, "16");
   EXPECT_NE(run.result.value("bind", ""), "ok") << run.raw;
   EXPECT_NE(run.result.value("bind", "").find("reason_not_specified"), std::string::npos)
@@ -282,7 +303,7 @@ TEST_F(RpcImpacketTest, MinServerSecConfidentialityRefusesIntegrityBind) {
   auto privacy = RunClient(6, kPassword, "16");
   EXPECT_EQ(privacy.result.value("bind", ""), "ok") << privacy.raw;
   EXPECT_EQ(privacy.result["echo"], nlohmann::json::array({16})) << privacy.raw;
-  StopListener();
+  StopServer();
   auto logs = Logs();
   ASSERT_EQ(logs.size(), 1u);  // the refused bind never reached NTLM
   EXPECT_TRUE(logs[0].accepted);
@@ -293,13 +314,13 @@ TEST_F(RpcImpacketTest, MinServerSecConfidentialityRefusesIntegrityBind) {
 // the first request gets fault nca_s_fault_access_denied (5), as Windows does.
 TEST_F(RpcImpacketTest, WrongPasswordFaultsFirstCallWithAccessDenied) {
   REQUIRE_PEER(HaveImpacket(), "python3 impacket");
-  StartListener();
+  StartServer();
   auto run = RunClient(6, "not-the-password", "16");
   EXPECT_EQ(run.result.value("bind", ""), "ok") << run.raw;
   EXPECT_TRUE(run.result["echo"].empty()) << run.raw;
   EXPECT_NE(run.result.value("error", "").find("rpc_s_access_denied"), std::string::npos)
       << run.raw;
-  StopListener();
+  StopServer();
   auto logs = Logs();
   ASSERT_EQ(logs.size(), 1u);
   EXPECT_FALSE(logs[0].accepted);
@@ -312,24 +333,17 @@ TEST_F(RpcImpacketTest, WrongPasswordFaultsFirstCallWithAccessDenied) {
   EXPECT_EQ(transcripts[0].expect.at, std::optional<size_t>(2));
 }
 
-// The pcap of a pkt_privacy session, written by PcapWriter tapped into the
-// listener, is dissected by tshark: the three NTLMSSP messages, and with the
-// password the decrypted stub holding the plaintext we sent.
+// The pcap of a pkt_privacy session, written by `serve --pcap`, is dissected by tshark: the three
+// NTLMSSP messages, and with the password the decrypted stub holding the plaintext we sent.
 TEST_F(RpcImpacketTest, TsharkDecryptsPrivacySessionFromPcap) {
   REQUIRE_PEER(HaveImpacket(), "python3 impacket");
   REQUIRE_PEER(HaveTshark(), "tshark");
   const auto pcap_path = dir_ / "privacy.pcap";
-  auto writer = PcapWriter::Open(pcap_path);
-  ASSERT_TRUE(writer.ok()) << writer.error().reason;
-  ctx_.tap = writer->get();
-  StartListener();
+  StartServer({"--pcap", pcap_path.string()});
   const std::string marker = "HARNESS-PLAINTEXT-7f3a";
   auto run = RunClient(6, kPassword, "40,3000", marker);
   EXPECT_EQ(run.result["echo"], nlohmann::json::array({40, 3000})) << run.raw;
-  StopListener();
-  ctx_.tap = nullptr;
-  (*writer)->Flush();
-  ASSERT_FALSE((*writer)->error().has_value()) << *(*writer)->error();
+  StopServer();  // serve flushes and closes the pcap on a clean shutdown
 
   const std::string tshark = "timeout 120 tshark -n -r " + pcap_path.string() +
                              " -d tcp.port==" + std::to_string(port_) +
@@ -365,4 +379,4 @@ TEST_F(RpcImpacketTest, TsharkDecryptsPrivacySessionFromPcap) {
 }
 
 }  // namespace
-}  // namespace ntlm::harness::net
+}  // namespace ntlm::harness::net::testing

@@ -19,7 +19,7 @@
 #include "asio/post.hpp"
 #include "asio/use_awaitable.hpp"
 #include "harness/net/front_context.h"
-#include "harness/net/rpc_front.h"
+#include "harness/net/io/rpc_front.h"
 
 namespace ntlm::harness::net {
 
