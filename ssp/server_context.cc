@@ -408,8 +408,9 @@ Result<ServerResult> ServerContext::AcceptAuthenticate(ByteSpan token) {
   if (!anonymous) {
     if (mic_announced) {
       if (!auth.has_mic_field) {
-        return Fail(InvalidToken("MsvAvFlags announces a MIC but the AUTHENTICATE has no MIC field"),
-                    "invalid_token");
+        return Fail(
+            InvalidToken("MsvAvFlags announces a MIC but the AUTHENTICATE has no MIC field"),
+            "invalid_token");
       }
       auto mic = ComputeMic(*exported, negotiate_bytes_, challenge_bytes_, token, auth.mic_offset);
       if (!mic.ok()) return Fail(mic.error(), "invalid_token");

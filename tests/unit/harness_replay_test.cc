@@ -254,7 +254,8 @@ std::vector<Alteration> Alterations() {
        "expected reject SEC_E_LOGON_DENIED at 2, got reject SEC_E_INVALID_TOKEN at 2 (MIC does "
        "not verify)"},
       {"at", kMicFlip, [](json& d) { d["expect"]["at"] = 1; },
-       "expected reject SEC_E_INVALID_TOKEN at 1, got reject SEC_E_INVALID_TOKEN at 2 (MIC does not "
+       "expected reject SEC_E_INVALID_TOKEN at 1, got reject SEC_E_INVALID_TOKEN at 2 (MIC does "
+       "not "
        "verify)"},
       {"reject to accept", kReplaySample,
        [](json& d) {
