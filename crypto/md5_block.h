@@ -7,7 +7,7 @@
 // buffering as the compression itself; and the stitched seal
 // (crypto/rc4_md5_stitched.h) must interleave the MD5 rounds with RC4 inside
 // one function, which OpenSSL does not offer for NTLM's layout. Everything
-// here is bit-exact with OpenSSL's MD5 (tests/unit/stitched_seal_test.cc
+// here is bit-exact with OpenSSL's MD5 (tests/ssp/stitched_seal_test.cc
 // checks it over random lengths 0..70000). Nothing allocates; the structures
 // wipe themselves on destruction.
 #pragma once

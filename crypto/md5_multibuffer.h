@@ -15,7 +15,7 @@
 // global -mavx2) and chosen once with __builtin_cpu_supports: the AVX-512VL
 // build (same eight lanes; VPROLD, VPTERNLOGD), else the AVX2 build, else
 // the portable kernel (the scalar stitched block per lane). All are
-// bit-exact with crypto::Md5BlockRc4 (tests/unit/seal_batch_test.cc).
+// bit-exact with crypto::Md5BlockRc4 (tests/ssp/seal_batch_test.cc).
 #pragma once
 
 #include <cstddef>

@@ -10,7 +10,7 @@
 // (NTLM_MD5_STEPS' hook), so the core executes both at once.
 //
 // Everything is bit-exact with OpenSSL's RC4 and MD5
-// (tests/unit/stitched_seal_test.cc). Nothing allocates. Rc4State wipes
+// (tests/ssp/stitched_seal_test.cc). Nothing allocates. Rc4State wipes
 // itself on destruction.
 #pragma once
 

@@ -43,7 +43,7 @@ void Wipe(Bytes& bytes) { crypto::SecureZero(MutableByteSpan(bytes.data(), bytes
 // heap, no EVP dispatch, no provider context per digest (a server runs about
 // 34 MD5 compressions per handshake, and OpenSSL's per-call set-up cost as
 // much again). Bit-exact with OpenSSL's MD5 and HMAC-MD5
-// (tests/unit/stitched_seal_test.cc); keys_test checks every function here
+// (tests/ssp/stitched_seal_test.cc); keys_test checks every function here
 // against crypto::HmacMd5 / crypto::Md5 (OpenSSL) and the MS-NLMP 4.2 vectors.
 
 // HMAC_MD5(key, a || b) without building the concatenation.

@@ -4,7 +4,7 @@
 //
 // Each request is sealed exactly as request.session->Seal(plaintext,
 // ciphertext, signature) would seal it (same ciphertext, signature, sequence
-// number and RC4 stream advance; tests/unit/seal_batch_test.cc checks it).
+// number and RC4 stream advance; tests/ssp/seal_batch_test.cc checks it).
 // What differs is the schedule: up to eight consecutive requests of distinct
 // ESS sessions with equal message sizes run together, their HMAC-MD5s in the
 // eight lanes of crypto::Md5x8BlockRc4 (AVX2 when the CPU has it) with their

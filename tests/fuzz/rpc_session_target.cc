@@ -42,7 +42,7 @@ constexpr uint8_t kLevels[4] = {rpc::kAuthLevelConnect, rpc::kAuthLevelPktIntegr
                                 rpc::kAuthLevelPktPrivacy, rpc::kAuthLevelPktPrivacy};
 
 // The client end of the association: this project's NTLM initiator and the
-// PDU encoder (as in tests/unit/rpc_session_test.cc).
+// PDU encoder (as in tests/net/rpc_session_test.cc).
 class Client {
  public:
   Client(NetFuzzEnv& env, uint8_t level) : ntlm_(env.Client()), level_(level) {}

@@ -4,7 +4,7 @@
 // with it. A crash, a sanitizer report or a broken invariant (FuzzCheck:
 // message on stderr, then abort) is a finding. The libFuzzer mains
 // (fuzz_main.cc, one executable per target) and the ordinary GoogleTest that
-// replays tests/fuzz/regressions/<target>/ (tests/unit/fuzz_regression_test.cc)
+// replays tests/fuzz/regressions/<target>/ (tests/net/fuzz_regression_test.cc)
 // call the same functions, so a fixed finding stays fixed in every build.
 #pragma once
 
