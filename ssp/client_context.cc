@@ -37,23 +37,6 @@ void StoreU32(Bytes& b, size_t at, uint32_t v) {
   for (size_t i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
-bool ParseHexKey(std::string_view hex, crypto::Key16& out) {
-  if (hex.size() != 32) return false;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < 16; ++i) {
-    const int hi = nibble(hex[2 * i]);
-    const int lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  return true;
-}
-
 // The deviations of one kind in the policy, in order.
 const Deviation* FindDeviation(const std::vector<Deviation>& list, DeviationKind kind) {
   const Deviation* found = nullptr;
@@ -130,7 +113,7 @@ Result<ClientCredentials> ClientCredentials::FromNtHashHex(std::string_view user
                                                            std::string_view nt_hash_hex,
                                                            std::string_view workstation) {
   crypto::Key16 hash;
-  if (!ParseHexKey(nt_hash_hex, hash)) {
+  if (!ParseKey16Hex(nt_hash_hex, hash)) {
     return InvalidParameter("NT hash for '" + std::string(user) + "' must be 32 hex digits");
   }
   return FromNtHash(user, domain, hash, workstation);
