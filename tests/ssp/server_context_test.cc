@@ -229,7 +229,7 @@ TEST(ServerContextTest, AnswersNegotiateWithFieldsItDoesNotRead) {
   ServerContext server = f.Make(policy);
   std::string why;
   const Bytes heimdal =
-      *harness::DecodeBase64("TlRMTVNTUAABAAAAAZIIQAgACAAYAAAAAAAAAAAAAABUAEUAUwBUAA==", why);
+      *ssp::DecodeBase64("TlRMTVNTUAABAAAAAZIIQAgACAAYAAAAAAAAAAAAAABUAEUAUwBUAA==", why);
   auto token = server.AcceptNegotiate(heimdal);
   ASSERT_TRUE(token.ok()) << token.error().reason;
   auto c = DecodeChallengeMessage(*token);
