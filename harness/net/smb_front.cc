@@ -5,17 +5,9 @@
 #include <array>
 #include <chrono>
 #include <string>
-#include <system_error>
-#include <variant>
 
-#include "asio/buffer.hpp"
-#include "asio/experimental/as_tuple.hpp"
-#include "asio/experimental/awaitable_operators.hpp"
-#include "asio/read.hpp"
-#include "asio/steady_timer.hpp"
-#include "asio/use_awaitable.hpp"
-#include "asio/write.hpp"
 #include "harness/net/smb_wire.h"
+#include "harness/net/timed_socket.h"
 
 // GCC 12 reports Asio's coroutine frame operator delete as mismatched with its
 // operator new (a false positive: both are Asio's own frame allocator).
@@ -26,136 +18,69 @@
 namespace ntlm::harness::net {
 namespace {
 
-using asio::experimental::awaitable_operators::operator||;
-using Clock = std::chrono::steady_clock;
-constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
+using Clock = TimedSocket::Clock;
 
-class SmbConnection {
- public:
-  SmbConnection(asio::ip::tcp::socket socket, const FrontContext& ctx, uint64_t id,
-                const smb::SmbSessionOptions& options)
-      : socket_(std::move(socket)),
-        timer_(socket_.get_executor()),
-        ctx_(ctx),
-        id_(id),
-        options_(options),
-        accepted_at_(Clock::now()) {}
+// Sends what the session produced, framed; false when the write failed.
+asio::awaitable<bool> SendReply(TimedSocket& socket, const Bytes& reply, std::string& end_reason) {
+  if (reply.empty()) co_return true;
+  Bytes framed;
+  framed.reserve(reply.size() + smb::kTransportHeaderSize);
+  smb::AppendTransportHeader(framed, reply.size());
+  framed.insert(framed.end(), reply.begin(), reply.end());
+  co_return co_await socket.WriteAll(framed, end_reason);
+}
 
-  asio::awaitable<void> Run() {
-    std::error_code ec;
-    const auto remote = socket_.remote_endpoint(ec);
-    const auto local = socket_.local_endpoint(ec);
-    const std::string client_address = EndpointText(remote);
-    if (ctx_.tap) {
-      ctx_.tap->OnOpen(id_, TrafficTap::Endpoints{remote.address().to_string(), remote.port(),
-                                                  local.address().to_string(), local.port()});
-    }
-    smb::SmbSession session(ctx_, options_, client_address, id_);
-    std::string end_reason = "client closed the connection";
-    const size_t max_message = std::min(ctx_.limits.max_pdu_bytes, smb::kMaxTransportLength);
-    for (;;) {
-      std::array<uint8_t, smb::kTransportHeaderSize> header{};
-      if (!co_await ReadExactly(asio::buffer(header), session, end_reason)) break;
-      Tap(TrafficDirection::kClientToServer, header);
-      auto length = smb::ParseTransportHeader(header);
-      if (!length.ok() || *length > max_message || *length == 0) {
-        end_reason = !length.ok() ? length.error().reason
-                                  : "message of " + std::to_string(*length) + " bytes (limit " +
-                                        std::to_string(max_message) + ")";
-        break;
-      }
-      Bytes message(*length);
-      if (!co_await ReadExactly(asio::buffer(message), session, end_reason)) break;
-      Tap(TrafficDirection::kClientToServer, message);
-      auto out = session.OnMessage(message);
-      Report(session);
-      if (!out.reply.empty()) {
-        Bytes framed;
-        framed.reserve(out.reply.size() + smb::kTransportHeaderSize);
-        smb::AppendTransportHeader(framed, out.reply.size());
-        framed.insert(framed.end(), out.reply.begin(), out.reply.end());
-        if (!co_await WriteAll(framed, end_reason)) break;
-      }
-      if (out.close) {
-        end_reason = out.reason;
-        break;
-      }
-    }
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
-    if (ctx_.tap) ctx_.tap->OnClose(id_);
-    Report(session);
+void Report(const FrontContext& ctx, smb::SmbSession& session) {
+  for (const AuthLogRecord& record : session.TakeAuthLog()) {
+    if (ctx.log) ctx.log(record);
   }
-
- private:
-  Clock::time_point Deadline(const smb::SmbSession& session) const {
-    Clock::time_point deadline = Clock::now() + ctx_.limits.idle_timeout;
-    if (!session.handshake_complete()) {
-      deadline = std::min(deadline, accepted_at_ + ctx_.limits.handshake_timeout);
-    }
-    return deadline;
+  for (const Transcript& transcript : session.TakeTranscripts()) {
+    if (ctx.record) ctx.record(transcript);
   }
-
-  asio::awaitable<bool> ReadExactly(asio::mutable_buffer buffer, const smb::SmbSession& session,
-                                    std::string& end_reason) {
-    timer_.expires_at(Deadline(session));
-    auto result =
-        co_await (asio::async_read(socket_, buffer, kUseTuple) || timer_.async_wait(kUseTuple));
-    if (result.index() == 1) {
-      end_reason = session.handshake_complete() ? "idle timeout" : "idle or handshake timeout";
-      co_return false;
-    }
-    auto [ec, n] = std::get<0>(result);
-    if (ec) {
-      end_reason = ec == asio::error::eof ? "client closed the connection" : ec.message();
-      co_return false;
-    }
-    co_return n == buffer.size();
-  }
-
-  asio::awaitable<bool> WriteAll(const Bytes& bytes, std::string& end_reason) {
-    timer_.expires_at(Clock::now() + ctx_.limits.idle_timeout);
-    auto result = co_await (asio::async_write(socket_, asio::buffer(bytes), kUseTuple) ||
-                            timer_.async_wait(kUseTuple));
-    if (result.index() == 1) {
-      end_reason = "write timeout";
-      co_return false;
-    }
-    auto [ec, n] = std::get<0>(result);
-    if (ec) {
-      end_reason = ec.message();
-      co_return false;
-    }
-    Tap(TrafficDirection::kServerToClient, ByteSpan(bytes).first(n));
-    co_return true;
-  }
-
-  void Tap(TrafficDirection direction, ByteSpan bytes) {
-    if (ctx_.tap && !bytes.empty()) ctx_.tap->OnData(id_, direction, bytes);
-  }
-
-  void Report(smb::SmbSession& session) {
-    for (const AuthLogRecord& record : session.TakeAuthLog()) {
-      if (ctx_.log) ctx_.log(record);
-    }
-    for (const Transcript& transcript : session.TakeTranscripts()) {
-      if (ctx_.record) ctx_.record(transcript);
-    }
-  }
-
-  asio::ip::tcp::socket socket_;
-  asio::steady_timer timer_;
-  const FrontContext& ctx_;
-  uint64_t id_;
-  smb::SmbSessionOptions options_;
-  Clock::time_point accepted_at_;
-};
+}
 
 // The options travel by value into the coroutine frame.
-asio::awaitable<void> ServeSmbConnection(asio::ip::tcp::socket socket, const FrontContext& ctx,
+asio::awaitable<void> ServeSmbConnection(asio::ip::tcp::socket tcp, const FrontContext& ctx,
                                          uint64_t connection_id, smb::SmbSessionOptions options) {
-  SmbConnection connection(std::move(socket), ctx, connection_id, options);
-  co_await connection.Run();
+  const Clock::time_point accepted_at = Clock::now();
+  TimedSocket socket(std::move(tcp), ctx, connection_id);
+  smb::SmbSession session(ctx, options, socket.client_address(), connection_id);
+  const size_t max_message = std::min(ctx.limits.max_pdu_bytes, smb::kMaxTransportLength);
+  // The deadline of the next read: idle, or the handshake's when sooner.
+  auto deadline = [&] {
+    Clock::time_point at = Clock::now() + ctx.limits.idle_timeout;
+    if (!session.handshake_complete())
+      at = std::min(at, accepted_at + ctx.limits.handshake_timeout);
+    return at;
+  };
+  auto timeout_reason = [&] {
+    return std::string(session.handshake_complete() ? "idle timeout" : "idle or handshake timeout");
+  };
+  std::string end_reason = "client closed the connection";
+  for (;;) {
+    std::array<uint8_t, smb::kTransportHeaderSize> header{};
+    if (!co_await socket.ReadExactly(asio::buffer(header), deadline(), timeout_reason(),
+                                     end_reason)) {
+      break;
+    }
+    auto length = smb::ParseTransportHeader(header);
+    if (!length.ok() || *length > max_message || *length == 0) {
+      end_reason = !length.ok() ? length.error().reason
+                                : "message of " + std::to_string(*length) + " bytes (limit " +
+                                      std::to_string(max_message) + ")";
+      break;
+    }
+    Bytes message(*length);
+    if (!co_await socket.ReadExactly(asio::buffer(message), deadline(), timeout_reason(),
+                                     end_reason)) {
+      break;
+    }
+    auto out = session.OnMessage(message);
+    Report(ctx, session);
+    if (!co_await SendReply(socket, out.reply, end_reason)) break;
+    if (out.close) break;
+  }
+  Report(ctx, session);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "harness/net/auth_log.h"
 #include "harness/net/smb_status.h"
 #include "harness/net/spnego.h"
 #include "harness/transcript.h"
@@ -395,15 +396,11 @@ SmbSession::Reply SmbSession::FinishLogon(const Request& request, Logon& logon,
   }
   logon.valid = true;
   logged_on_ = true;
-  AuthLogRecord record;
-  record.front = "smb";
-  record.client_address = client_address_;
+  AuthLogRecord record = NewAuthLogRecord(ctx_, "smb", client_address_);
   record.user = result.user;
   record.domain = result.domain;
   record.workstation = result.workstation;
   record.negotiated_flags = result.negotiated_flags;
-  record.min_server_sec = ctx_.policy.min_server_sec;
-  record.lm_compat_level = ctx_.policy.lm_compat_level;
   record.accepted = true;
   log_.push_back(record);
   if (ctx_.record && !logon.transcript.empty()) {
@@ -424,15 +421,11 @@ SmbSession::Reply SmbSession::RefuseLogon(const Request& request, uint64_t sessi
                                           const Logon& logon,
                                           const SpnegoNtlmAcceptor::Step& step) {
   const SpnegoNtlmAcceptor& acceptor = logon.acceptor;
-  AuthLogRecord record;
-  record.front = "smb";
-  record.client_address = client_address_;
+  AuthLogRecord record = NewAuthLogRecord(ctx_, "smb", client_address_);
   record.user = acceptor.user();
   record.domain = acceptor.domain();
   record.workstation = acceptor.workstation();
   record.negotiated_flags = acceptor.flags();
-  record.min_server_sec = ctx_.policy.min_server_sec;
-  record.lm_compat_level = ctx_.policy.lm_compat_level;
   record.accepted = false;
   record.status = step.error.status;
   record.reason = step.error.reason;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ bool InCi();
 // Writes `lines` to `path` readable by the owner only (serve refuses a user
 // file that group or others can read) and returns `path`.
 std::filesystem::path WriteUserFile(const std::filesystem::path& path, const std::string& lines);
+
+// The lines of a serve log that are authentication records ("event":"auth").
+std::vector<nlohmann::json> AuthLines(const std::string& log);
 
 // A field of /proc/self/status in KiB (VmRSS, VmHWM, ...); -1 when absent.
 long ProcessStatusKiB(const std::string& field);

@@ -50,18 +50,6 @@ bool HaveGssNtlmssp() {
          RunCommand("ls /usr/lib/*/gssntlmssp/gssntlmssp.so").rc == 0;
 }
 
-// Lines of the server log that are authentication records.
-std::vector<nlohmann::json> AuthLines(const std::string& log) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(log);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto json = nlohmann::json::parse(line, nullptr, false);
-    if (!json.is_discarded() && json.value("event", "") == "auth") out.push_back(json);
-  }
-  return out;
-}
-
 class ServeTest : public ::testing::Test {
  protected:
   void SetUp() override {

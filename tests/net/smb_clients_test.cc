@@ -32,17 +32,6 @@ bool HaveImpacket() {
 }
 bool HaveTshark() { return RunCommand("command -v tshark").rc == 0; }
 
-std::vector<nlohmann::json> AuthLines(const std::string& log) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(log);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto json = nlohmann::json::parse(line, nullptr, false);
-    if (!json.is_discarded() && json.value("event", "") == "auth") out.push_back(json);
-  }
-  return out;
-}
-
 class SmbClientsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -233,6 +222,35 @@ TEST_F(SmbClientsTest, ImpacketLogsOnAt21And30WithVerifiedSignatures) {
       << wrong.dump();
   ASSERT_EQ(serve_.Stop(), 0);
   EXPECT_EQ(AuthLines(serve_.log()).size(), 5u) << serve_.log();
+}
+
+// The front's limits: a transport header announcing more than the message
+// limit, or one that does not start with a zero byte, closes the connection;
+// a client that never logs on is closed at the handshake timeout.
+TEST_F(SmbClientsTest, LimitsCloseTheConnection) {
+  StartServe({"--handshake-timeout", "1", "--idle-timeout", "5"});
+  {
+    RawClient client(serve_.port());
+    ASSERT_TRUE(client.connected());
+    ASSERT_TRUE(client.Send(std::string("\x00\x7f\xff\xff", 4)));
+    bool closed = false;
+    EXPECT_TRUE(client.ReadUntilClose(closed).empty());
+    EXPECT_TRUE(closed);
+  }
+  {
+    RawClient client(serve_.port());
+    ASSERT_TRUE(client.Send(std::string("\x85\x00\x00\x00", 4)));  // NetBIOS keepalive type
+    bool closed = false;
+    client.ReadUntilClose(closed);
+    EXPECT_TRUE(closed);
+  }
+  {
+    RawClient client(serve_.port(), std::chrono::seconds(10));
+    bool closed = false;
+    client.ReadUntilClose(closed);  // nothing sent: the handshake deadline closes it
+    EXPECT_TRUE(closed);
+  }
+  EXPECT_EQ(serve_.Stop(), 0);
 }
 
 }  // namespace
