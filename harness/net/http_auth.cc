@@ -227,15 +227,8 @@ HttpAuthOutcome HttpAuthSession::StartExchange(Scheme scheme, ByteSpan negotiate
 std::string HttpAuthSession::WrapServerToken(ByteSpan ntlm_token, bool complete,
                                              const std::optional<Bytes>& mech_list_mic) {
   if (scheme_ != Scheme::kNegotiateSpnego) return EncodeBase64(ntlm_token);
-  NegTokenResp resp;
-  resp.neg_state = complete ? NegState::kAcceptCompleted : NegState::kAcceptIncomplete;
-  if (!supported_mech_sent_) {
-    resp.supported_mech = Bytes(kNtlmMechOid.begin(), kNtlmMechOid.end());
-    supported_mech_sent_ = true;
-  }
-  if (!ntlm_token.empty()) resp.response_token = Bytes(ntlm_token.begin(), ntlm_token.end());
-  resp.mech_list_mic = mech_list_mic;
-  return EncodeBase64(EncodeNegTokenResp(resp));
+  return EncodeBase64(
+      EncodeServerNegTokenResp(ntlm_token, complete, mech_list_mic, supported_mech_sent_));
 }
 
 HttpAuthOutcome HttpAuthSession::HandleSpnego(ByteSpan token, const HttpRequest& request) {

@@ -135,18 +135,24 @@ SpnegoNtlmAcceptor::Step SpnegoNtlmAcceptor::AcceptSpnego(ByteSpan token) {
       "SPNEGO: NTLMSSP " + ssp::MessageTypeName(static_cast<uint32_t>(*type)) + " out of order"));
 }
 
+Bytes EncodeServerNegTokenResp(ByteSpan ntlm_token, bool complete,
+                               const std::optional<Bytes>& mech_list_mic,
+                               bool& supported_mech_sent) {
+  NegTokenResp resp;
+  resp.neg_state = complete ? NegState::kAcceptCompleted : NegState::kAcceptIncomplete;
+  if (!supported_mech_sent) {
+    resp.supported_mech = Bytes(kNtlmMechOid.begin(), kNtlmMechOid.end());
+    supported_mech_sent = true;
+  }
+  if (!ntlm_token.empty()) resp.response_token = Bytes(ntlm_token.begin(), ntlm_token.end());
+  resp.mech_list_mic = mech_list_mic;
+  return EncodeNegTokenResp(resp);
+}
+
 Bytes SpnegoNtlmAcceptor::Wrap(ByteSpan ntlm_token, bool complete,
                                const std::optional<Bytes>& mic) {
   if (!spnego_) return Bytes(ntlm_token.begin(), ntlm_token.end());
-  NegTokenResp resp;
-  resp.neg_state = complete ? NegState::kAcceptCompleted : NegState::kAcceptIncomplete;
-  if (!supported_mech_sent_) {
-    resp.supported_mech = Bytes(kNtlmMechOid.begin(), kNtlmMechOid.end());
-    supported_mech_sent_ = true;
-  }
-  if (!ntlm_token.empty()) resp.response_token = Bytes(ntlm_token.begin(), ntlm_token.end());
-  resp.mech_list_mic = mic;
-  return EncodeNegTokenResp(resp);
+  return EncodeServerNegTokenResp(ntlm_token, complete, mic, supported_mech_sent_);
 }
 
 SpnegoNtlmAcceptor::Step SpnegoNtlmAcceptor::Negotiate(ByteSpan negotiate) {

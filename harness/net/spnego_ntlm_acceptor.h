@@ -33,6 +33,13 @@ namespace ntlm::harness::net {
 ssp::Result<Bytes> AnswerMechListMic(const ssp::ServerResult& result, ByteSpan mech_types_der,
                                      ByteSpan client_mic);
 
+// The server's NegTokenResp: accept-completed or accept-incomplete, the NTLM
+// token (when not empty) and mechListMIC (when given); supportedMech NTLM
+// the first time (`supported_mech_sent` is then set).
+Bytes EncodeServerNegTokenResp(ByteSpan ntlm_token, bool complete,
+                               const std::optional<Bytes>& mech_list_mic,
+                               bool& supported_mech_sent);
+
 class SpnegoNtlmAcceptor {
  public:
   enum class State { kContinue, kComplete, kRefused };

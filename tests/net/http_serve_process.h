@@ -19,6 +19,15 @@ namespace ntlm::harness::net::testing {
 // True when env CI is set to true/1/yes: a missing peer must fail, not skip.
 bool InCi();
 
+// In a test body: skips when `available` is false, or fails under CI=true.
+#define REQUIRE_PEER(available, what)                                                            \
+  do {                                                                                           \
+    if (!(available)) {                                                                          \
+      if (::ntlm::harness::net::testing::InCi()) FAIL() << what << " is required under CI=true"; \
+      GTEST_SKIP() << what << " not available";                                                  \
+    }                                                                                            \
+  } while (0)
+
 // Writes `lines` to `path` readable by the owner only (serve refuses a user
 // file that group or others can read) and returns `path`.
 std::filesystem::path WriteUserFile(const std::filesystem::path& path, const std::string& lines);

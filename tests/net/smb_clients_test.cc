@@ -18,14 +18,6 @@
 namespace ntlm::harness::net::testing {
 namespace {
 
-#define REQUIRE_PEER(available, what)                             \
-  do {                                                            \
-    if (!(available)) {                                           \
-      if (InCi()) FAIL() << what << " is required under CI=true"; \
-      GTEST_SKIP() << what << " not available";                   \
-    }                                                             \
-  } while (0)
-
 bool HaveSmbclient() { return RunCommand("command -v smbclient").rc == 0; }
 bool HaveImpacket() {
   return RunCommand("/usr/bin/python3 -c 'import impacket.smbconnection'").rc == 0;
@@ -64,6 +56,19 @@ class SmbClientsTest : public ::testing::Test {
                       40, true);
   }
 
+  // smbclient fails showing `shown`; the server's first auth line has
+  // `status` (and `reason_part` in its reason).
+  void ExpectRefused(const CommandResult& result, const std::string& shown,
+                     const std::string& status, const std::string& reason_part = "") {
+    EXPECT_NE(result.rc, 0);
+    EXPECT_NE(result.out.find(shown), std::string::npos) << result.out;
+    ASSERT_EQ(serve_.Stop(), 0);
+    auto lines = AuthLines(serve_.log());
+    ASSERT_FALSE(lines.empty()) << serve_.log();
+    EXPECT_EQ(lines[0]["status"], status);
+    EXPECT_NE(lines[0]["reason"].get<std::string>().find(reason_part), std::string::npos);
+  }
+
   TempDir dir_;
   std::filesystem::path users_;
   ServeProcess serve_;
@@ -92,13 +97,7 @@ TEST_F(SmbClientsTest, SmbclientLogsOnWithSigningRequiredAtEachDialect) {
 TEST_F(SmbClientsTest, SmbclientWrongPasswordIsLogonFailure) {
   REQUIRE_PEER(HaveSmbclient(), "smbclient");
   StartServe({});
-  auto result = Smbclient("wrong", "-m SMB3_11");
-  EXPECT_NE(result.rc, 0);
-  EXPECT_NE(result.out.find("NT_STATUS_LOGON_FAILURE"), std::string::npos) << result.out;
-  ASSERT_EQ(serve_.Stop(), 0);
-  auto lines = AuthLines(serve_.log());
-  ASSERT_FALSE(lines.empty());
-  EXPECT_EQ(lines[0]["status"], "SEC_E_LOGON_DENIED");
+  ExpectRefused(Smbclient("wrong", "-m SMB3_11"), "NT_STATUS_LOGON_FAILURE", "SEC_E_LOGON_DENIED");
 }
 
 // NTLMv1 (client ntlmv2 auth = no) under LmCompatibilityLevel 5: the server
@@ -106,14 +105,8 @@ TEST_F(SmbClientsTest, SmbclientWrongPasswordIsLogonFailure) {
 TEST_F(SmbClientsTest, SmbclientNtlmV1UnderLevel5IsRefused) {
   REQUIRE_PEER(HaveSmbclient(), "smbclient");
   StartServe({"--lm-compat", "5", "--min-server-sec", "0"});
-  auto result = Smbclient("Passw0rd!", "-m SMB2_10 --option='client ntlmv2 auth=no'");
-  EXPECT_NE(result.rc, 0);
-  EXPECT_NE(result.out.find("NT_STATUS_LOGON_FAILURE"), std::string::npos) << result.out;
-  ASSERT_EQ(serve_.Stop(), 0);
-  auto lines = AuthLines(serve_.log());
-  ASSERT_FALSE(lines.empty());
-  EXPECT_EQ(lines[0]["status"], "SEC_E_LOGON_DENIED");
-  EXPECT_NE(lines[0]["reason"].get<std::string>().find("NTLMv1"), std::string::npos);
+  ExpectRefused(Smbclient("Passw0rd!", "-m SMB2_10 --option='client ntlmv2 auth=no'"),
+                "NT_STATUS_LOGON_FAILURE", "SEC_E_LOGON_DENIED", "NTLMv1");
 }
 
 // A policy smbclient cannot meet: it never asks for SEAL (its NEGOTIATE flags
@@ -123,13 +116,8 @@ TEST_F(SmbClientsTest, SmbclientNtlmV1UnderLevel5IsRefused) {
 TEST_F(SmbClientsTest, SmbclientRefusedWhenThePolicyRequiresSeal) {
   REQUIRE_PEER(HaveSmbclient(), "smbclient");
   StartServe({"--min-server-sec", "0x20080030"});
-  auto result = Smbclient("Passw0rd!", "-m SMB3_11");
-  EXPECT_NE(result.rc, 0);
-  EXPECT_NE(result.out.find("0x80090302"), std::string::npos) << result.out;
-  ASSERT_EQ(serve_.Stop(), 0);
-  auto lines = AuthLines(serve_.log());
-  ASSERT_FALSE(lines.empty());
-  EXPECT_EQ(lines[0]["status"], "SEC_E_UNSUPPORTED_FUNCTION");
+  ExpectRefused(Smbclient("Passw0rd!", "-m SMB3_11"), "0x80090302", "SEC_E_UNSUPPORTED_FUNCTION",
+                "missing");
 }
 
 // The transcripts of --record replay to the recorded verdicts (with the
