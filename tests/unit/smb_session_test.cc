@@ -3,6 +3,7 @@
 // whole connections driven in process by this project's NTLM client
 // (ssp::ClientContext) inside SPNEGO: every dialect, signing, IPC$, refusals
 // with their NTSTATUS, the log and the recorded transcript.
+#include "harness/net/smb_client.h"
 #include "harness/net/smb_session.h"
 
 #include <gtest/gtest.h>
@@ -102,9 +103,6 @@ void Put16(Bytes& out, uint16_t v) {
   out.push_back(static_cast<uint8_t>(v));
   out.push_back(static_cast<uint8_t>(v >> 8));
 }
-void Put32(Bytes& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
 
 // 2026-11-25T12:00:00Z
 constexpr ssp::FileTime kNow = 134400816000000000ULL;
@@ -120,81 +118,17 @@ class SmbSessionTest : public ::testing::Test {
     ctx_.record = [](const Transcript&) {};
   }
 
-  Bytes Message(Command command, uint64_t session_id, uint32_t tree_id, const Bytes& body) {
-    Header h;
-    h.command = static_cast<uint16_t>(command);
-    h.credit_charge = 1;
-    h.credits = 16;
-    h.message_id = next_message_id_++;
-    h.session_id = session_id;
-    h.tree_id = tree_id;
-    Bytes out;
-    AppendHeader(out, h);
-    out.insert(out.end(), body.begin(), body.end());
-    return out;
-  }
-
   Bytes Negotiate(std::vector<uint16_t> dialects, uint16_t security_mode) {
-    Bytes body;
-    Put16(body, 36);
-    Put16(body, static_cast<uint16_t>(dialects.size()));
-    Put16(body, security_mode);
-    Put16(body, 0);
-    Put32(body, 0);
-    body.insert(body.end(), 16, 0xAB);  // ClientGuid
-    const bool v311 = std::find(dialects.begin(), dialects.end(), kDialect311) != dialects.end();
-    size_t end = kHeaderSize + 36 + 2 * dialects.size();
-    uint32_t context_offset = static_cast<uint32_t>((end + 7) / 8 * 8);
-    Put32(body, v311 ? context_offset : 0);
-    Put16(body, v311 ? 2 : 0);
-    Put16(body, 0);
-    for (uint16_t d : dialects) Put16(body, d);
-    if (v311) {
-      while (kHeaderSize + body.size() < context_offset) body.push_back(0);
-      Bytes salt(32, 0x5A);
-      auto preauth = MakePreauthContext(salt);
-      auto signing = MakeSingleIdContext(kSigningCapabilities, kSigningAesCmac);
-      for (const auto* c : {&preauth, &signing}) {
-        while (body.size() % 8 != 0) body.push_back(0);
-        Put16(body, c->type);
-        Put16(body, static_cast<uint16_t>(c->data.size()));
-        Put32(body, 0);
-        body.insert(body.end(), c->data.begin(), c->data.end());
-      }
-    }
-    return Message(Command::kNegotiate, 0, 0, body);
+    return builder_.Negotiate(dialects, security_mode);
   }
-
   Bytes SessionSetup(uint64_t session_id, const Bytes& token, uint8_t security_mode) {
-    Bytes body;
-    Put16(body, 25);
-    body.push_back(0);
-    body.push_back(security_mode);
-    Put32(body, 0);
-    Put32(body, 0);
-    Put16(body, static_cast<uint16_t>(kHeaderSize + 24));
-    Put16(body, static_cast<uint16_t>(token.size()));
-    body.insert(body.end(), 8, 0);
-    body.insert(body.end(), token.begin(), token.end());
-    return Message(Command::kSessionSetup, session_id, 0, body);
+    return builder_.SessionSetup(session_id, token, security_mode);
   }
-
   Bytes TreeConnect(uint64_t session_id, const std::string& path) {
-    Bytes unc = *ssp::Utf8ToUtf16Le(path);
-    Bytes body;
-    Put16(body, 9);
-    Put16(body, 0);
-    Put16(body, static_cast<uint16_t>(kHeaderSize + 8));
-    Put16(body, static_cast<uint16_t>(unc.size()));
-    body.insert(body.end(), unc.begin(), unc.end());
-    return Message(Command::kTreeConnect, session_id, 0, body);
+    return builder_.TreeConnect(session_id, path);
   }
-
   Bytes Simple(Command command, uint64_t session_id, uint32_t tree_id) {
-    Bytes body;
-    Put16(body, 4);
-    Put16(body, 0);
-    return Message(command, session_id, tree_id, body);
+    return builder_.Simple(command, session_id, tree_id);
   }
 
   static Header Parse(const Bytes& reply) {
@@ -203,13 +137,10 @@ class SmbSessionTest : public ::testing::Test {
     return header.ok() ? *header : Header{};
   }
 
-  // The security buffer of a SESSION_SETUP response.
   static Bytes SecurityBuffer(const Bytes& reply) {
-    if (reply.size() < kHeaderSize + 8) return {};
-    size_t offset = reply[kHeaderSize + 4] | (reply[kHeaderSize + 5] << 8);
-    size_t length = reply[kHeaderSize + 6] | (reply[kHeaderSize + 7] << 8);
-    if (offset + length > reply.size()) return {};
-    return Bytes(reply.begin() + offset, reply.begin() + offset + length);
+    auto buffer = ResponseSecurityBuffer(reply);
+    EXPECT_TRUE(buffer.ok());
+    return buffer.ok() ? *buffer : Bytes{};
   }
 
   struct LogonResult {
@@ -257,13 +188,13 @@ class SmbSessionTest : public ::testing::Test {
   ssp::FixedRandom server_random_;
   ssp::SecureRandom client_random_;
   FrontContext ctx_;
-  uint64_t next_message_id_ = 0;
+  SmbRequestBuilder builder_;
 };
 
 TEST_F(SmbSessionTest, EveryDialectLogsOnSignsAndConnectsIpc) {
   for (uint16_t dialect : {kDialect202, kDialect210, kDialect300, kDialect302, kDialect311}) {
     SCOPED_TRACE(DialectName(dialect));
-    next_message_id_ = 0;
+    builder_.set_next_message_id(0);
     SmbSession session(ctx_, {}, "127.0.0.1:1", 1);
     auto logon = Logon(session, dialect, "Passw0rd!", kSigningEnabled | kSigningRequired);
     ASSERT_EQ(logon.status, kStatusSuccess);
@@ -373,16 +304,16 @@ TEST_F(SmbSessionTest, ProtocolViolationsCloseTheConnection) {
     EXPECT_TRUE(out.close);  // before NEGOTIATE
   }
   {
-    next_message_id_ = 0;
+    builder_.set_next_message_id(0);
     SmbSession session(ctx_, {}, "c", 1);
     ASSERT_FALSE(session.OnMessage(Negotiate({kDialect300}, kSigningEnabled)).close);
     EXPECT_TRUE(session.OnMessage(Negotiate({kDialect300}, kSigningEnabled)).close);
   }
   {
-    next_message_id_ = 0;
+    builder_.set_next_message_id(0);
     SmbSession session(ctx_, {}, "c", 1);
     ASSERT_FALSE(session.OnMessage(Negotiate({kDialect300}, kSigningEnabled)).close);
-    next_message_id_ = 100000;  // far beyond the granted credits
+    builder_.set_next_message_id(100000);  // far beyond the granted credits
     EXPECT_TRUE(session.OnMessage(Simple(Command::kEcho, 0, 0)).close);
   }
   {
@@ -391,7 +322,7 @@ TEST_F(SmbSessionTest, ProtocolViolationsCloseTheConnection) {
     EXPECT_TRUE(session.OnMessage(FromHex("FF534D4273")).close);
   }
   {
-    next_message_id_ = 0;
+    builder_.set_next_message_id(0);
     SmbSession session(ctx_, {}, "c", 1);
     auto out = session.OnMessage(Negotiate({0x0311}, kSigningEnabled));
     EXPECT_FALSE(out.close);  // our test client sends the contexts
@@ -411,7 +342,7 @@ TEST_F(SmbSessionTest, Smb1NegotiateIsAnsweredWithTheWildcard) {
   auto out = session.OnMessage(smb1);
   ASSERT_FALSE(out.close) << out.reason;
   EXPECT_EQ(out.reply[kHeaderSize + 4] | (out.reply[kHeaderSize + 5] << 8), kDialectWildcard);
-  next_message_id_ = 1;
+  builder_.set_next_message_id(1);
   auto again = session.OnMessage(Negotiate({kDialect210}, kSigningEnabled));
   EXPECT_FALSE(again.close) << again.reason;
   EXPECT_EQ(session.dialect(), kDialect210);
