@@ -3,13 +3,13 @@
 // whole connections driven in process by this project's NTLM client
 // (ssp::ClientContext) inside SPNEGO: every dialect, signing, IPC$, refusals
 // with their NTSTATUS, the log and the recorded transcript.
-#include "harness/net/smb_client.h"
 #include "harness/net/smb_session.h"
 
 #include <gtest/gtest.h>
 
 #include <variant>
 
+#include "harness/net/smb_client.h"
 #include "harness/net/smb_signing.h"
 #include "harness/net/smb_status.h"
 #include "harness/net/smb_wire.h"
