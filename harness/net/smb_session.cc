@@ -89,6 +89,12 @@ bool SmbSession::ConsumeCredits(const Header& header, std::string& reason) {
     used_.erase(used_.begin());
     ++low_;
   }
+  // A MessageId left unused below many used ones would let the set grow.
+  if (used_.size() > options_.max_credits) {
+    reason = "MessageId " + std::to_string(low_) + " never used while " +
+             std::to_string(used_.size()) + " later ones were";
+    return false;
+  }
   return true;
 }
 
@@ -213,6 +219,7 @@ SmbSession::Output SmbSession::HandleSmb1Negotiate(ByteSpan message) {
   negotiated_ = true;
   smb1_wildcard_ = dialect == kDialectWildcard;
   dialect_ = dialect;
+  low_ = 1;  // the SMB1 NEGOTIATE used MessageId 0 (3.3.5.3.1)
   if (dialect == kDialect202) negotiate_request_ = as_smb2;
   out.reply = std::move(reply.bytes);
   return out;

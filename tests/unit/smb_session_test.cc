@@ -317,6 +317,19 @@ TEST_F(SmbSessionTest, ProtocolViolationsCloseTheConnection) {
     EXPECT_TRUE(session.OnMessage(Simple(Command::kEcho, 0, 0)).close);
   }
   {
+    // A MessageId skipped for good: the connection closes before the set of
+    // used ids outgrows the credit limit.
+    builder_.set_next_message_id(0);
+    SmbSession session(ctx_, {}, "c", 1);
+    ASSERT_FALSE(session.OnMessage(Negotiate({kDialect300}, kSigningEnabled)).close);
+    builder_.set_next_message_id(2);
+    bool closed = false;
+    for (int i = 0; i < 2000 && !closed; ++i) {
+      closed = session.OnMessage(Simple(Command::kEcho, 0, 0)).close;
+    }
+    EXPECT_TRUE(closed);
+  }
+  {
     SmbSession session(ctx_, {}, "c", 1);
     EXPECT_TRUE(session.OnMessage(FromHex("FE534D4240")).close);
     EXPECT_TRUE(session.OnMessage(FromHex("FF534D4273")).close);
@@ -346,6 +359,10 @@ TEST_F(SmbSessionTest, Smb1NegotiateIsAnsweredWithTheWildcard) {
   auto again = session.OnMessage(Negotiate({kDialect210}, kSigningEnabled));
   EXPECT_FALSE(again.close) << again.reason;
   EXPECT_EQ(session.dialect(), kDialect210);
+  for (int i = 0; i < 1000; ++i) {  // MessageId 0 counts as used: the window moves on
+    auto echo = session.OnMessage(Simple(Command::kEcho, 0, 0));
+    ASSERT_FALSE(echo.close) << echo.reason;
+  }
 }
 
 }  // namespace
