@@ -241,5 +241,28 @@ TEST_F(SmbClientsTest, LimitsCloseTheConnection) {
   EXPECT_EQ(serve_.Stop(), 0);
 }
 
+TEST_F(SmbClientsTest, UsageErrorsNameTheOption) {
+  const std::string bin = std::string(NTLM_HARNESS_BIN) + " serve --users " +
+                          ShellQuote(users_.string()) + " --smb 127.0.0.1:0 ";
+  auto signing = RunCommand(bin + "--smb-signing maybe", 20, true);
+  EXPECT_EQ(signing.rc, 2);
+  EXPECT_NE(signing.out.find("--smb-signing must be 'enabled' or 'required'"), std::string::npos)
+      << signing.out;
+  auto dialect = RunCommand(bin + "--smb-max-dialect 4.0", 20, true);
+  EXPECT_EQ(dialect.rc, 2);
+  EXPECT_NE(dialect.out.find("--smb-max-dialect must be"), std::string::npos) << dialect.out;
+}
+
+// --smb-max-dialect 2.1: smbclient offering up to 3.1.1 logs on at 2.1 (its
+// debug output names the negotiated dialect).
+TEST_F(SmbClientsTest, MaxDialectCapsTheNegotiation) {
+  REQUIRE_PEER(HaveSmbclient(), "smbclient");
+  StartServe({"--smb-max-dialect", "2.1"});
+  auto result = Smbclient("Passw0rd!", "-m SMB3_11 -d 10");
+  EXPECT_EQ(result.rc, 0) << result.out;
+  EXPECT_NE(result.out.find("negotiated dialect[SMB2_10]"), std::string::npos) << result.out;
+  ASSERT_EQ(serve_.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace ntlm::harness::net::testing
