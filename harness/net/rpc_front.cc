@@ -4,18 +4,25 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <system_error>
 #include <tuple>
 #include <variant>
 
 #include "asio/buffer.hpp"
+#include "asio/co_spawn.hpp"
+#include "asio/detached.hpp"
 #include "asio/experimental/as_tuple.hpp"
 #include "asio/experimental/awaitable_operators.hpp"
 #include "asio/read.hpp"
 #include "asio/steady_timer.hpp"
 #include "asio/use_awaitable.hpp"
 #include "asio/write.hpp"
+#include "harness/net/rpc_rpcecho_interface.h"
 #include "harness/net/rpc_session.h"
 
 namespace ntlm::harness::net {
@@ -32,11 +39,17 @@ std::string FormatAddress(const asio::ip::tcp::endpoint& endpoint) {
   return endpoint.address().is_v6() ? "[" + ip + "]:" + port : ip + ":" + port;
 }
 
-class Connection {
+// One connection. Held by a shared_ptr: a deferred reply (rpcecho
+// TestSleep) runs as its own coroutine on the same executor and keeps the
+// connection alive until it has finished; writes of the reader loop and of
+// deferred replies go through one queue, so PDUs are never interleaved and are
+// sent in the order their sequence numbers were assigned.
+class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(asio::ip::tcp::socket socket, const FrontContext& ctx, uint64_t id)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
+        write_timer_(socket_.get_executor()),
         ctx_(ctx),
         id_(id),
         accepted_at_(Clock::now()) {}
@@ -58,7 +71,8 @@ class Connection {
     options.max_token_bytes = ctx_.limits.max_token_bytes;
     options.assoc_group_id = 0x00010000u | static_cast<uint32_t>(id_ & 0xFFFF);
     options.secondary_address = std::to_string(local.port());
-    rpc::RpcSession session(ctx_, options);
+    session_.emplace(ctx_, options);
+    rpc::RpcSession& session = *session_;
 
     std::string end_reason = "client closed the connection";
     for (;;) {
@@ -81,19 +95,15 @@ class Connection {
         out = session.OnFragment(fragment);
       }
       Log(session);
-      bool sent = true;
-      for (const Bytes& pdu : out.pdus) {
-        if (!co_await WriteAll(pdu, end_reason)) {
-          sent = false;
-          break;
-        }
-      }
-      if (!sent) break;
+      for (rpc::DeferredCall& call : out.deferred) ScheduleReply(std::move(call));
+      if (!co_await Send(std::move(out.pdus), end_reason)) break;
       if (out.close) {
         end_reason = out.reason;
         break;
       }
     }
+    closed_ = true;
+    for (asio::steady_timer* t : reply_timers_) t->cancel();
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     socket_.close(ec);
     if (ctx_.tap) ctx_.tap->OnClose(id_);
@@ -107,9 +117,54 @@ class Connection {
   }
 
  private:
-  // The deadline of the next read: idle, or the handshake's when sooner.
+  // Sends `call`'s response after its delay, unless the connection closed.
+  void ScheduleReply(rpc::DeferredCall call) {
+    asio::co_spawn(
+        socket_.get_executor(),
+        [self = shared_from_this(), call = std::move(call)]() -> asio::awaitable<void> {
+          co_await self->ReplyLater(call);
+        },
+        asio::detached);
+  }
+
+  asio::awaitable<void> ReplyLater(rpc::DeferredCall call) {
+    asio::steady_timer timer(socket_.get_executor());
+    timer.expires_after(std::chrono::seconds(call.delay_seconds));
+    reply_timers_.insert(&timer);
+    co_await timer.async_wait(kUseTuple);
+    reply_timers_.erase(&timer);
+    if (closed_) co_return;
+    std::string reason;
+    if (!co_await Send(session_->Reply(call), reason)) {
+      std::error_code ec;
+      socket_.close(ec);  // the reader loop ends on its failed read
+    }
+  }
+
+  // Queues `pdus` and writes the queue unless a write is in progress (that
+  // writer then sends them). False when a write failed.
+  asio::awaitable<bool> Send(std::vector<Bytes> pdus, std::string& end_reason) {
+    for (Bytes& pdu : pdus) outbox_.push_back(std::move(pdu));
+    if (writing_) co_return !write_failed_;
+    writing_ = true;
+    while (!outbox_.empty() && !write_failed_) {
+      Bytes pdu = std::move(outbox_.front());
+      outbox_.pop_front();
+      if (!co_await WriteAll(pdu, end_reason)) write_failed_ = true;
+    }
+    outbox_.clear();
+    writing_ = false;
+    co_return !write_failed_;
+  }
+
+  // The deadline of the next read: idle, or the handshake's when sooner;
+  // while responses are held back the client may rightly send nothing, so
+  // their longest delay is added.
   Clock::time_point Deadline(const rpc::RpcSession& session) const {
     Clock::time_point deadline = Clock::now() + ctx_.limits.idle_timeout;
+    if (session.deferred_outstanding() > 0) {
+      deadline += std::chrono::seconds(rpc::kMaxRpcEchoSleepSeconds);
+    }
     if (!session.handshake_complete()) {
       deadline = std::min(deadline, accepted_at_ + ctx_.limits.handshake_timeout);
     }
@@ -135,9 +190,9 @@ class Connection {
   }
 
   asio::awaitable<bool> WriteAll(const Bytes& bytes, std::string& end_reason) {
-    timer_.expires_at(Clock::now() + ctx_.limits.idle_timeout);
+    write_timer_.expires_at(Clock::now() + ctx_.limits.idle_timeout);
     auto result = co_await (asio::async_write(socket_, asio::buffer(bytes), kUseTuple) ||
-                            timer_.async_wait(kUseTuple));
+                            write_timer_.async_wait(kUseTuple));
     if (result.index() == 1) {
       end_reason = "write timeout";
       co_return false;
@@ -174,19 +229,26 @@ class Connection {
   }
 
   asio::ip::tcp::socket socket_;
-  asio::steady_timer timer_;
+  asio::steady_timer timer_;        // reads
+  asio::steady_timer write_timer_;  // writes (a deferred reply writes during a read)
   const FrontContext& ctx_;
   uint64_t id_;
   Clock::time_point accepted_at_;
   std::string client_address_;
+  std::optional<rpc::RpcSession> session_;
+  std::deque<Bytes> outbox_;
+  bool writing_ = false;
+  bool write_failed_ = false;
+  bool closed_ = false;
+  std::set<asio::steady_timer*> reply_timers_;
 };
 
 }  // namespace
 
 asio::awaitable<void> ServeRpcConnection(asio::ip::tcp::socket socket, const FrontContext& ctx,
                                          uint64_t connection_id) {
-  Connection connection(std::move(socket), ctx, connection_id);
-  co_await connection.Run();
+  auto connection = std::make_shared<Connection>(std::move(socket), ctx, connection_id);
+  co_await connection->Run();
 }
 
 }  // namespace ntlm::harness::net

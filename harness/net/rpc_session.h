@@ -57,6 +57,28 @@
 
 namespace ntlm::harness::net::rpc {
 
+// The interfaces `serve --rpc` offers (each over NDR 2.0).
+enum class ServedInterface {
+  kHarnessEcho,  // rpc_echo_interface.h
+  kRpcEcho,      // Samba's rpcecho, rpc_rpcecho_interface.h
+};
+// The served interface with this abstract syntax (uuid and major version).
+std::optional<ServedInterface> FindServedInterface(const SyntaxId& abstract_syntax);
+
+// A response held back (rpcecho TestSleep): the front sends
+// RpcSession::Reply(call) after `delay_seconds`.
+struct DeferredCall {
+  uint32_t call_id = 0;
+  uint16_t context_id = 0;
+  Bytes stub;
+  uint32_t delay_seconds = 0;
+};
+
+// Responses held back at once on one association; a further deferred call
+// gets the fault nca_s_server_too_busy.
+inline constexpr size_t kMaxDeferredCalls = 8;
+inline constexpr uint32_t kFaultServerTooBusy = 0x1C010014;  // nca_s_server_too_busy
+
 struct RpcSessionOptions {
   // Lowest auth level a bind may ask for (kAuthLevelNone admits
   // unauthenticated binds).
@@ -101,7 +123,16 @@ class RpcSession {
     std::vector<Bytes> pdus;  // to send, in order
     bool close = false;       // close the connection after sending them
     std::string reason;       // why, when close (or a refused call)
+    // Responses to send later (after each one's delay), through Reply().
+    std::vector<DeferredCall> deferred;
   };
+
+  // The response PDUs of a deferred call, protected with the association's
+  // security at the time of sending (so sequence numbers follow the order
+  // in which responses are sent).
+  std::vector<Bytes> Reply(const DeferredCall& call);
+  // Deferred calls not yet replied to.
+  size_t deferred_outstanding() const { return deferred_outstanding_; }
 
   // The fragment size limit for the next fragment header (before bind: the
   // configured maximum; after: the negotiated max_recv_frag).
@@ -140,7 +171,28 @@ class RpcSession {
     Bytes stub;
   };
 
+  struct BindReplyAuth {
+    std::optional<SecTrailer> trailer;  // the verifier of the bind_ack / alter_context_resp
+    Bytes token;
+  };
+  struct AcceptedContext {
+    uint16_t id = 0;
+    ServedInterface iface = ServedInterface::kHarnessEcho;
+  };
+
   Output HandleBind(const Fragment& fragment, bool alter);
+  std::optional<Output> CheckBindFrame(const Fragment& fragment, const BindBody& body, bool alter);
+  std::vector<ContextResult> NegotiateContexts(const BindBody& body,
+                                               std::vector<AcceptedContext>& accepted) const;
+  // The bind's auth verifier: a refusal, or what the reply carries.
+  std::optional<Output> BindAuthentication(const Fragment& fragment, bool alter,
+                                           BindReplyAuth& reply);
+  std::optional<Output> StartAuthentication(const Fragment& fragment, bool alter,
+                                            BindReplyAuth& reply);
+  Output AcceptBind(uint32_t call_id, bool alter, std::vector<ContextResult> results,
+                    const std::vector<AcceptedContext>& accepted, const BindReplyAuth& reply);
+  Output Refuse(uint32_t call_id, bool alter, uint16_t nak_reason, std::string why);
+  Output Dispatch(uint32_t call_id, uint16_t context_id, uint16_t opnum, ByteSpan stub);
   Output HandleAuth3(const Fragment& fragment);
   Output HandleRequest(const Fragment& fragment, ByteSpan bytes);
   Output BindNak(uint32_t call_id, uint16_t reason, std::string why);
@@ -160,7 +212,7 @@ class RpcSession {
   uint16_t max_xmit_ = kMustRecvFragSize;
   uint16_t max_recv_ = kMustRecvFragSize;
   bool header_sign_ = false;
-  std::vector<uint16_t> contexts_;  // accepted presentation context ids
+  std::vector<AcceptedContext> contexts_;  // accepted presentation contexts
 
   AuthState auth_state_ = AuthState::kNone;
   uint8_t auth_level_ = kAuthLevelNone;
@@ -172,6 +224,7 @@ class RpcSession {
   bool outcome_pending_ = false;
 
   std::optional<PendingCall> pending_;
+  size_t deferred_outstanding_ = 0;
 
   // Transcript.
   std::vector<TranscriptEntry> entries_;
