@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/net/spnego.h"
+#include "harness/net/spnego_mic.h"
 #include "harness/token_input.h"
 #include "ssp/authenticate_message.h"
 #include "ssp/byte_reader.h"
@@ -331,33 +332,14 @@ HttpAuthOutcome HttpAuthSession::FinishExchange(ByteSpan authenticate,
   std::optional<Bytes> server_mic;
   if (scheme_ == Scheme::kNegotiateSpnego) {
     std::optional<ssp::Error> spnego_error;
-    if (client_mech_list_mic) {
-      ssp::SessionSecurity security(result->negotiated_flags, result->exported_session_key, true);
-      if (client_mech_list_mic->size() != ssp::kMessageSignatureSize) {
-        spnego_error =
-            ssp::MakeError(SecStatus::kInvalidToken,
-                           "SPNEGO mechListMIC of " + std::to_string(client_mech_list_mic->size()) +
-                               " bytes (an NTLMSSP signature is 16)");
-      } else if (auto verified = security.Verify(
-                     mech_types_der_,
-                     ssp::SignatureIn(client_mech_list_mic->data(), ssp::kMessageSignatureSize));
-                 !verified.ok()) {
-        spnego_error = ssp::MakeError(
-            verified.status(), "SPNEGO mechListMIC does not verify: " + verified.error().reason);
-      } else {
-        std::array<uint8_t, ssp::kMessageSignatureSize> signature{};
-        if (auto signed_ok = security.Sign(mech_types_der_, signature); !signed_ok.ok()) {
-          spnego_error = signed_ok.error();
-        } else {
-          security.ResetSealingState();
-          server_mic = Bytes(signature.begin(), signature.end());
-          auth.mech_list_mic = "verified";
-        }
-      }
-    } else if (!ntlm_preferred_) {
-      spnego_error = ssp::MakeError(SecStatus::kLogonDenied,
-                                    "SPNEGO: NTLM was not the initiator's first mech and no "
-                                    "mechListMIC came (RFC 4178 5)");
+    ssp::SessionSecurity security(result->negotiated_flags, result->exported_session_key, true);
+    auto answered =
+        AnswerMechListMic(security, mech_types_der_, client_mech_list_mic, ntlm_preferred_);
+    if (!answered.ok()) {
+      spnego_error = answered.error();
+    } else if (*answered) {
+      server_mic = std::move(**answered);
+      auth.mech_list_mic = "verified";
     }
     if (spnego_error) {
       // NTLM itself accepted: the transcript (NTLM only) expects acceptance.

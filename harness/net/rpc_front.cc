@@ -215,6 +215,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (!outcome || !ctx_.log) return;
     AuthLogRecord record;
     record.front = "rpc";
+    record.mechanism = outcome->auth_type == rpc::kAuthTypeSpnego ? "spnego" : "ntlmssp";
     record.client_address = client_address_;
     record.user = outcome->user;
     record.domain = outcome->domain;

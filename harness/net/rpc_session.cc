@@ -6,8 +6,10 @@
 #include <utility>
 
 #include "harness/net/rpc_rpcecho_interface.h"
+#include "harness/net/rpc_spnego_auth.h"
 #include "harness/net/rpc_verification_trailer.h"
 #include "harness/net/rpc_verifier.h"
+#include "harness/net/spnego_mic.h"
 #include "ssp/authenticate_message.h"
 
 namespace ntlm::harness::net::rpc {
@@ -138,6 +140,7 @@ void RpcSession::ReportAuth(bool accepted, SecStatus status, std::string reason)
   outcome_.status = status;
   outcome_.reason = std::move(reason);
   outcome_.auth_level = auth_level_;
+  outcome_.auth_type = auth_type_;
   outcome_pending_ = true;
 }
 
@@ -217,10 +220,24 @@ std::optional<RpcSession::Output> RpcSession::StartAuthentication(const Fragment
   }
   auth_level_ = t.auth_level;
   auth_context_id_ = t.auth_context_id;
+  auth_type_ = t.auth_type;
+  ByteSpan negotiate = f.auth_value;
+  std::optional<SpnegoInitLeg> spnego;
+  if (auth_type_ == kAuthTypeSpnego) {
+    auto leg = UnwrapSpnegoInit(f.auth_value);
+    if (!leg.ok()) {
+      auth_state_ = AuthState::kFailed;
+      ReportAuth(false, leg.status(), leg.error().reason);
+      return Refuse(call_id, alter, kNakInvalidChecksum, leg.error().reason);
+    }
+    spnego = std::move(*leg);
+    spnego_mech_types_ = spnego->mech_types_der;
+    negotiate = spnego->negotiate;
+  }
   ntlm_.emplace(ctx_.identity, ctx_.policy, *ctx_.accounts, *ctx_.clock, *ctx_.random);
   negotiate_time_ = ctx_.clock->Now();
-  entries_.push_back(TokenEntry(EntryDir::kClientToServer, EntryType::kNegotiate, f.auth_value));
-  auto r = ntlm_->AcceptNegotiate(f.auth_value);
+  entries_.push_back(TokenEntry(EntryDir::kClientToServer, EntryType::kNegotiate, negotiate));
+  auto r = ntlm_->AcceptNegotiate(negotiate);
   if (!r.ok()) {
     auth_state_ = AuthState::kFailed;
     rejected_ = true;
@@ -230,10 +247,11 @@ std::optional<RpcSession::Output> RpcSession::StartAuthentication(const Fragment
     return Refuse(call_id, alter, kNakInvalidChecksum,
                   "NEGOTIATE refused: " + ssp::StatusName(r.status()) + ": " + r.error().reason);
   }
-  reply.token = std::move(*r);
-  entries_.push_back(TokenEntry(EntryDir::kServerToClient, EntryType::kChallenge, reply.token));
+  entries_.push_back(TokenEntry(EntryDir::kServerToClient, EntryType::kChallenge, *r));
+  reply.token =
+      spnego ? WrapSpnegoResp(NegState::kAcceptIncomplete, *r, true, std::nullopt) : std::move(*r);
   auth_state_ = AuthState::kAwaitAuthenticate;
-  reply.trailer = SecTrailer{kAuthTypeWinNt, auth_level_, 0, 0, auth_context_id_};
+  reply.trailer = SecTrailer{auth_type_, auth_level_, 0, 0, auth_context_id_};
   return std::nullopt;
 }
 
@@ -253,9 +271,10 @@ std::optional<RpcSession::Output> RpcSession::BindAuthentication(const Fragment&
     return std::nullopt;
   }
   const SecTrailer& t = *f.trailer;
-  if (t.auth_type != kAuthTypeWinNt) {
-    return Refuse(call_id, alter, kNakAuthenticationTypeNotRecognized,
-                  "auth_type " + std::to_string(t.auth_type) + " is not NTLMSSP (10)");
+  if (t.auth_type != kAuthTypeWinNt && t.auth_type != kAuthTypeSpnego) {
+    return Refuse(
+        call_id, alter, kNakAuthenticationTypeNotRecognized,
+        "auth_type " + std::to_string(t.auth_type) + " is neither SPNEGO (9) nor NTLMSSP (10)");
   }
   if (f.auth_value.size() > options_.max_token_bytes) {
     return Refuse(
@@ -263,23 +282,35 @@ std::optional<RpcSession::Output> RpcSession::BindAuthentication(const Fragment&
         "auth_value of " + std::to_string(f.auth_value.size()) + " bytes exceeds the token limit");
   }
   if (auth_state_ == AuthState::kNone) return StartAuthentication(f, alter, reply);
-  if (alter && auth_state_ == AuthState::kAwaitAuthenticate) {
-    if (t.auth_level != auth_level_ || t.auth_context_id != auth_context_id_) {
-      auth_state_ = AuthState::kFailed;
-      ReportAuth(false, SecStatus::kInvalidToken,
-                 "alter_context sec_trailer differs from the bind's (level/context id)");
-      return Fault(call_id, 0, kFaultAccessDenied, outcome_.reason, true);
-    }
-    if (auto st = CompleteAuthentication(f.auth_value); !st.ok()) {
-      return Fault(
-          call_id, 0, kFaultAccessDenied,
-          "AUTHENTICATE refused: " + ssp::StatusName(st.status()) + ": " + st.error().reason, true);
-    }
-    return std::nullopt;
-  }
+  if (alter && auth_state_ == AuthState::kAwaitAuthenticate)
+    return ContinueAuthentication(f, reply);
   return Refuse(call_id, alter, kNakReasonNotSpecified,
                 "an auth verifier on an association whose authentication is already " +
                     std::string(auth_state_ == AuthState::kEstablished ? "complete" : "failed"));
+}
+
+std::optional<RpcSession::Output> RpcSession::ContinueAuthentication(const Fragment& f,
+                                                                     BindReplyAuth& reply) {
+  const SecTrailer& t = *f.trailer;
+  const uint32_t call_id = f.header.call_id;
+  if (t.auth_type != auth_type_ || t.auth_level != auth_level_ ||
+      t.auth_context_id != auth_context_id_) {
+    auth_state_ = AuthState::kFailed;
+    ReportAuth(false, SecStatus::kInvalidToken,
+               "alter_context sec_trailer differs from the bind's (type/level/context id)");
+    return Fault(call_id, 0, kFaultAccessDenied, outcome_.reason, true);
+  }
+  auto mic = FinishAuthentication(f.auth_value);
+  if (!mic.ok()) {
+    return Fault(
+        call_id, 0, kFaultAccessDenied,
+        "AUTHENTICATE refused: " + ssp::StatusName(mic.status()) + ": " + mic.error().reason, true);
+  }
+  if (auth_type_ == kAuthTypeSpnego) {
+    reply.trailer = SecTrailer{auth_type_, auth_level_, 0, 0, auth_context_id_};
+    reply.token = WrapSpnegoResp(NegState::kAcceptCompleted, {}, false, *mic);
+  }
+  return std::nullopt;
 }
 
 RpcSession::Output RpcSession::AcceptBind(uint32_t call_id, bool alter,
@@ -329,6 +360,27 @@ RpcSession::Output RpcSession::HandleBind(const Fragment& f, bool alter) {
   return AcceptBind(call_id, alter, std::move(results), accepted, reply);
 }
 
+ssp::Result<std::optional<Bytes>> RpcSession::FinishAuthentication(ByteSpan auth_value) {
+  if (auth_type_ != kAuthTypeSpnego) {
+    if (auto st = CompleteAuthentication(auth_value); !st.ok()) return st.error();
+    return std::optional<Bytes>();
+  }
+  auto leg = UnwrapSpnegoResp(auth_value);
+  if (!leg.ok()) {
+    auth_state_ = AuthState::kFailed;
+    ReportAuth(false, leg.status(), leg.error().reason);
+    return leg.error();
+  }
+  if (auto st = CompleteAuthentication(leg->ntlm); !st.ok()) return st.error();
+  auto mic = AnswerMechListMic(*security_, spnego_mech_types_, leg->mech_list_mic,
+                               /*ntlm_preferred=*/true);
+  if (!mic.ok()) {
+    auth_state_ = AuthState::kFailed;
+    ReportAuth(false, mic.status(), mic.error().reason);
+  }
+  return mic;
+}
+
 ssp::Status RpcSession::CompleteAuthentication(ByteSpan token) {
   entries_.push_back(TokenEntry(EntryDir::kClientToServer, EntryType::kAuthenticate, token));
   if (auto names = ssp::DecodeAuthenticateMessage(token); names.ok()) {
@@ -363,8 +415,8 @@ RpcSession::Output RpcSession::HandleAuth3(const Fragment& f) {
     out.reason = "auth3 while no NTLM exchange awaits an AUTHENTICATE";
     return out;
   }
-  if (!f.trailer || f.trailer->auth_type != kAuthTypeWinNt ||
-      f.trailer->auth_level != auth_level_ || f.trailer->auth_context_id != auth_context_id_) {
+  if (!f.trailer || f.trailer->auth_type != auth_type_ || f.trailer->auth_level != auth_level_ ||
+      f.trailer->auth_context_id != auth_context_id_) {
     auth_state_ = AuthState::kFailed;
     rejected_ = true;
     reject_status_ = SecStatus::kInvalidToken;
@@ -379,8 +431,9 @@ RpcSession::Output RpcSession::HandleAuth3(const Fragment& f) {
     ReportAuth(false, SecStatus::kInvalidToken, "auth3 auth_value exceeds the token limit");
     return out;
   }
-  // auth3 has no reply: a refusal shows on the next request (fault 5).
-  (void)CompleteAuthentication(f.auth_value);
+  // auth3 has no reply: a refusal shows on the next request (fault 5), and
+  // an acceptor's mechListMIC cannot be sent.
+  (void)FinishAuthentication(f.auth_value);
   return out;
 }
 
@@ -429,8 +482,8 @@ RpcSession::Output RpcSession::HandleRequest(const Fragment& f, ByteSpan bytes) 
                  "auth verifier on an unauthenticated association", true);
   }
   if (auth_state_ == AuthState::kEstablished && auth_level_ >= kAuthLevelPktIntegrity) {
-    if (!f.trailer || f.trailer->auth_type != kAuthTypeWinNt ||
-        f.trailer->auth_level != auth_level_ || f.trailer->auth_context_id != auth_context_id_) {
+    if (!f.trailer || f.trailer->auth_type != auth_type_ || f.trailer->auth_level != auth_level_ ||
+        f.trailer->auth_context_id != auth_context_id_) {
       return Fault(call_id, context_id, kFaultAccessDenied,
                    std::string("request without the association's verifier (auth level ") +
                        AuthLevelName(auth_level_) + ")",
@@ -580,7 +633,7 @@ std::vector<Bytes> RpcSession::BuildResponse(uint32_t call_id, uint16_t context_
       continue;
     }
     const uint8_t zeros[kSignatureSize] = {};
-    const Verifier verifier{SecTrailer{kAuthTypeWinNt, auth_level_, 0, 0, auth_context_id_},
+    const Verifier verifier{SecTrailer{auth_type_, auth_level_, 0, 0, auth_context_id_},
                             ByteSpan(zeros)};
     Bytes fragment = EncodeFragment(h, body, &verifier, stub_offset, kStubPadAlignment);
     const size_t trailer_offset = fragment.size() - kSignatureSize - kSecTrailerSize;

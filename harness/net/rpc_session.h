@@ -112,6 +112,7 @@ struct RpcAuthOutcome {
   std::string workstation;
   uint32_t negotiated_flags = 0;
   uint8_t auth_level = kAuthLevelNone;
+  uint8_t auth_type = kAuthTypeWinNt;
 };
 
 class RpcSession {
@@ -189,6 +190,8 @@ class RpcSession {
                                            BindReplyAuth& reply);
   std::optional<Output> StartAuthentication(const Fragment& fragment, bool alter,
                                             BindReplyAuth& reply);
+  // The AUTHENTICATE leg in an alter_context.
+  std::optional<Output> ContinueAuthentication(const Fragment& fragment, BindReplyAuth& reply);
   Output AcceptBind(uint32_t call_id, bool alter, std::vector<ContextResult> results,
                     const std::vector<AcceptedContext>& accepted, const BindReplyAuth& reply);
   Output Refuse(uint32_t call_id, bool alter, uint16_t nak_reason, std::string why);
@@ -198,6 +201,10 @@ class RpcSession {
   Output BindNak(uint32_t call_id, uint16_t reason, std::string why);
   Output Fault(uint32_t call_id, uint16_t context_id, uint32_t status, std::string why, bool close);
   ssp::Status CompleteAuthentication(ByteSpan token);
+  // The AUTHENTICATE leg's auth_value (an NTLM token, or a SPNEGO
+  // NegTokenResp around one): accepted, and for SPNEGO the acceptor's
+  // mechListMIC (nullopt when none).
+  ssp::Result<std::optional<Bytes>> FinishAuthentication(ByteSpan auth_value);
   void ReportAuth(bool accepted, ssp::SecStatus status, std::string reason);
   std::vector<Bytes> BuildResponse(uint32_t call_id, uint16_t context_id, ByteSpan stub);
   bool RecordingMessages() const;
@@ -216,6 +223,8 @@ class RpcSession {
 
   AuthState auth_state_ = AuthState::kNone;
   uint8_t auth_level_ = kAuthLevelNone;
+  uint8_t auth_type_ = kAuthTypeWinNt;  // or kAuthTypeSpnego
+  Bytes spnego_mech_types_;             // the NegTokenInit's MechTypeList (DER)
   uint32_t auth_context_id_ = 0;
   std::optional<ssp::ServerContext> ntlm_;
   std::optional<ssp::SessionSecurity> security_;

@@ -126,16 +126,26 @@ TEST_F(SmbtortureTest, RpcEchoPassesAtEveryBindingOption) {
   for (const auto& [option, output] : RunTorture(options, kPassword)) {
     EXPECT_EQ(Count(output, "success"), 10) << "[" << option << "]\n" << output;
   }
+  // [ntlm,...] ran NTLMSSP (auth_type 10); [sign] and [seal] SPNEGO (9).
+  const std::string log = serve_.log();
+  EXPECT_NE(log.find("\"mechanism\":\"ntlmssp\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"mechanism\":\"spnego\""), std::string::npos) << log;
+  EXPECT_EQ(log.find("\"verdict\":\"reject\""), std::string::npos) << log;
 }
 
 TEST_F(SmbtortureTest, WrongPasswordFailsEverySubtest) {
   REQUIRE_PEER(Have("smbtorture"), "smbtorture (samba-testsuite)");
   ASSERT_TRUE(StartServe()) << serve_.log();
-  for (const auto& [option, output] : RunTorture({"ntlm,seal", "seal"}, "wrong-password")) {
-    // auth3 has no reply: the bind succeeds and every call is refused.
+  auto runs = RunTorture({"ntlm,seal", "seal"}, "wrong-password");
+  for (const auto& [option, output] : runs) {
     EXPECT_EQ(Count(output, "failure"), 10) << "[" << option << "]\n" << output;
-    EXPECT_NE(output.find("NT_STATUS_ACCESS_DENIED"), std::string::npos) << output;
   }
+  // NTLMSSP's auth3 has no reply: the bind succeeds and every call is refused
+  // (fault access denied). SPNEGO's AUTHENTICATE rides an alter_context, whose
+  // fault ends the bind: Samba reports a logon failure.
+  EXPECT_NE(runs["ntlm,seal"].find("NT_STATUS_ACCESS_DENIED"), std::string::npos)
+      << runs["ntlm,seal"];
+  EXPECT_NE(runs["seal"].find("NT_STATUS_LOGON_FAILURE"), std::string::npos) << runs["seal"];
   EXPECT_NE(serve_.log().find("\"verdict\":\"reject\""), std::string::npos) << serve_.log();
 }
 
