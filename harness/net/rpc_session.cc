@@ -239,11 +239,7 @@ std::optional<RpcSession::Output> RpcSession::StartAuthentication(const Fragment
   entries_.push_back(TokenEntry(EntryDir::kClientToServer, EntryType::kNegotiate, negotiate));
   auto r = ntlm_->AcceptNegotiate(negotiate);
   if (!r.ok()) {
-    auth_state_ = AuthState::kFailed;
-    rejected_ = true;
-    reject_status_ = r.status();
-    reject_at_ = entries_.size() - 1;
-    ReportAuth(false, r.status(), r.error().reason);
+    FailAuthentication(r.error());
     return Refuse(call_id, alter, kNakInvalidChecksum,
                   "NEGOTIATE refused: " + ssp::StatusName(r.status()) + ": " + r.error().reason);
   }
@@ -360,6 +356,14 @@ RpcSession::Output RpcSession::HandleBind(const Fragment& f, bool alter) {
   return AcceptBind(call_id, alter, std::move(results), accepted, reply);
 }
 
+void RpcSession::FailAuthentication(const ssp::Error& error) {
+  auth_state_ = AuthState::kFailed;
+  rejected_ = true;
+  reject_status_ = error.status;
+  reject_at_ = entries_.size() - 1;
+  ReportAuth(false, error.status, error.reason);
+}
+
 ssp::Result<std::optional<Bytes>> RpcSession::FinishAuthentication(ByteSpan auth_value) {
   if (auth_type_ != kAuthTypeSpnego) {
     if (auto st = CompleteAuthentication(auth_value); !st.ok()) return st.error();
@@ -390,11 +394,7 @@ ssp::Status RpcSession::CompleteAuthentication(ByteSpan token) {
   }
   auto r = ntlm_->AcceptAuthenticate(token);
   if (!r.ok()) {
-    auth_state_ = AuthState::kFailed;
-    rejected_ = true;
-    reject_status_ = r.status();
-    reject_at_ = entries_.size() - 1;
-    ReportAuth(false, r.status(), r.error().reason);
+    FailAuthentication(r.error());
     return r.error();
   }
   result_ = std::move(*r);

@@ -201,6 +201,8 @@ class RpcSession {
   Output BindNak(uint32_t call_id, uint16_t reason, std::string why);
   Output Fault(uint32_t call_id, uint16_t context_id, uint32_t status, std::string why, bool close);
   ssp::Status CompleteAuthentication(ByteSpan token);
+  // NTLM refused the token just recorded: the association fails with `error`.
+  void FailAuthentication(const ssp::Error& error);
   // The AUTHENTICATE leg's auth_value (an NTLM token, or a SPNEGO
   // NegTokenResp around one): accepted, and for SPNEGO the acceptor's
   // mechListMIC (nullopt when none).

@@ -34,14 +34,6 @@ bool Have(const std::string& command) {
   return RunCommand("command -v " + command + " >/dev/null 2>&1", 10).rc == 0;
 }
 
-#define REQUIRE_PEER(present, name)                               \
-  do {                                                            \
-    if (!(present)) {                                             \
-      if (InCi()) FAIL() << name << " is required under CI=true"; \
-      GTEST_SKIP() << name << " not available";                   \
-    }                                                             \
-  } while (0)
-
 class SmbtortureTest : public ::testing::Test {
  protected:
   void SetUp() override {
