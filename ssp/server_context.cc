@@ -408,18 +408,19 @@ Result<ServerResult> ServerContext::AcceptAuthenticate(ByteSpan token) {
   if (!anonymous) {
     if (mic_announced) {
       if (!auth.has_mic_field) {
-        return Fail(LogonDenied("MsvAvFlags announces a MIC but the AUTHENTICATE has no MIC field"),
-                    "logon_denied");
+        return Fail(
+            InvalidToken("MsvAvFlags announces a MIC but the AUTHENTICATE has no MIC field"),
+            "invalid_token");
       }
       auto mic = ComputeMic(*exported, negotiate_bytes_, challenge_bytes_, token, auth.mic_offset);
       if (!mic.ok()) return Fail(mic.error(), "invalid_token");
       if (!crypto::ConstantTimeEqual(*mic, auth.mic)) {
-        return Fail(LogonDenied("MIC does not verify"), "logon_denied");
+        return Fail(InvalidToken("MIC does not verify"), "invalid_token");
       }
       result.mic_verified = true;
     } else if (policy_.require_mic) {
-      return Fail(LogonDenied("policy requires a MIC and MsvAvFlags announces none"),
-                  "logon_denied");
+      return Fail(InvalidToken("policy requires a MIC and MsvAvFlags announces none"),
+                  "invalid_token");
     }
     if (v2 && challenge_->target_info) {
       if (!client_info) {

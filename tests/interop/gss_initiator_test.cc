@@ -331,7 +331,7 @@ TEST_F(GssInitiatorToOurServer, MissingMicRefusedWhenRequired) {
   GssInitiatorSession session(policy);
   auto result = session.Run(kIntegConf);
   ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.status(), SecStatus::kLogonDenied) << result.error().reason;
+  EXPECT_EQ(result.status(), SecStatus::kInvalidToken) << result.error().reason;
 }
 
 TEST_F(GssInitiatorToOurServer, WrongPasswordIsLogonDenied) {

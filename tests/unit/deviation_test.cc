@@ -126,7 +126,7 @@ const std::vector<Case>& Cases() {
        [](ClientPolicy& c) {
          c.deviations.push_back(Deviation::StripAuthenticateFlagsStaleMic(kNegotiateSeal));
        },
-       NoChange, SecStatus::kLogonDenied, 2},
+       NoChange, SecStatus::kInvalidToken, 2},
       {"strip_authenticate_seal_stale_mic_min_seal",
        [](ClientPolicy& c) {
          c.deviations.push_back(Deviation::StripAuthenticateFlagsStaleMic(kNegotiateSeal));
@@ -138,18 +138,18 @@ const std::vector<Case>& Cases() {
        SecStatus::kOk, 2},
       {"omit_mic_require_mic",
        [](ClientPolicy& c) { c.deviations.push_back(Deviation::OmitMic()); },
-       [](ServerPolicy& s) { s.require_mic = true; }, SecStatus::kLogonDenied, 2},
+       [](ServerPolicy& s) { s.require_mic = true; }, SecStatus::kInvalidToken, 2},
       {"zero_mic", [](ClientPolicy& c) { c.deviations.push_back(Deviation::ZeroMic()); }, NoChange,
-       SecStatus::kLogonDenied, 2},
+       SecStatus::kInvalidToken, 2},
       {"corrupt_mic", [](ClientPolicy& c) { c.deviations.push_back(Deviation::CorruptMic()); },
-       NoChange, SecStatus::kLogonDenied, 2},
+       NoChange, SecStatus::kInvalidToken, 2},
       {"remove_mic_keep_avflags",
        [](ClientPolicy& c) { c.deviations.push_back(Deviation::RemoveMicKeepAvFlags()); }, NoChange,
-       SecStatus::kLogonDenied, 2},
+       SecStatus::kInvalidToken, 2},
       // --- Relay tooling --------------------------------------------------------
       {"relay_remove_mic",
        [](ClientPolicy& c) { c.deviations.push_back(Deviation::RelayRemoveMic()); }, NoChange,
-       SecStatus::kLogonDenied, 2},
+       SecStatus::kInvalidToken, 2},
       {"relay_remove_mic_min_sign",
        [](ClientPolicy& c) { c.deviations.push_back(Deviation::RelayRemoveMic()); },
        [](ServerPolicy& s) { s.min_server_sec = kMinSecIntegrity; },
@@ -164,7 +164,7 @@ const std::vector<Case>& Cases() {
        NoChange, SecStatus::kOk, 2},
       {"relay_remove_sign_seal",
        [](ClientPolicy& c) { c.deviations.push_back(Deviation::RelayRemoveSignSeal()); }, NoChange,
-       SecStatus::kLogonDenied, 2},
+       SecStatus::kInvalidToken, 2},
       {"relay_remove_sign_seal_min_seal",
        [](ClientPolicy& c) { c.deviations.push_back(Deviation::RelayRemoveSignSeal()); },
        [](ServerPolicy& s) { s.min_server_sec = kMinSecConfidentiality; },
@@ -304,7 +304,7 @@ const std::vector<Case>& Cases() {
          c.deviations.push_back(Deviation::CorruptMic());
          c.deviations.push_back(Deviation::WrongSpn());
        },
-       [](ServerPolicy& s) { s.target_name = kSpn; }, SecStatus::kLogonDenied, 2},
+       [](ServerPolicy& s) { s.target_name = kSpn; }, SecStatus::kInvalidToken, 2},
       {"order_invalid_session_key_before_policy",
        [](ClientPolicy& c) {
          c.deviations.push_back(Deviation::SessionKeyLength(15));

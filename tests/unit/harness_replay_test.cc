@@ -130,7 +130,7 @@ TEST(HarnessReplay, VectorsFolderPasses) {
   for (const auto& f : files) EXPECT_TRUE(names.count(ReadJson(f)["name"])) << f;
   EXPECT_THAT(r.out, HasSubstr("\nPASS gss-seal128-kx-mic: accept SEC_E_OK as CONTOSO\\alice\n"));
   EXPECT_THAT(r.out,
-              HasSubstr("\nPASS gss-seal128-kx-mic-x-micflip: reject SEC_E_LOGON_DENIED at 2\n"));
+              HasSubstr("\nPASS gss-seal128-kx-mic-x-micflip: reject SEC_E_INVALID_TOKEN at 2\n"));
   EXPECT_THAT(r.out, HasSubstr("\nPASS ntlmauth-seal128-kx-mic-x-replay: reject "
                                "SEC_E_OUT_OF_SEQUENCE at 6\n"));
   EXPECT_THAT(r.out, HasSubstr("\nPASS impacket-sign128-kx-x-minsec-20: reject "
@@ -191,7 +191,7 @@ TEST(HarnessReplay, JsonLinesToFile) {
   EXPECT_EQ(r.rc, kExitOk);
   EXPECT_EQ(r.out,
             "PASS gss-seal128-kx-mic: accept SEC_E_OK as CONTOSO\\alice\n"
-            "PASS gss-seal128-kx-mic-x-micflip: reject SEC_E_LOGON_DENIED at 2\n"
+            "PASS gss-seal128-kx-mic-x-micflip: reject SEC_E_INVALID_TOKEN at 2\n"
             "2 passed, 0 failed\n");
   std::ifstream in(report);
   std::stringstream ss;
@@ -250,11 +250,12 @@ std::vector<Alteration> Alterations() {
          d["expect"] = {{"result", "reject"}, {"status", "SEC_E_LOGON_DENIED"}, {"at", 2}};
        },
        "expected reject SEC_E_LOGON_DENIED at 2, got accept SEC_E_OK"},
-      {"reject status", kMicFlip, [](json& d) { d["expect"]["status"] = "SEC_E_INVALID_TOKEN"; },
-       "expected reject SEC_E_INVALID_TOKEN at 2, got reject SEC_E_LOGON_DENIED at 2 (MIC does "
+      {"reject status", kMicFlip, [](json& d) { d["expect"]["status"] = "SEC_E_LOGON_DENIED"; },
+       "expected reject SEC_E_LOGON_DENIED at 2, got reject SEC_E_INVALID_TOKEN at 2 (MIC does "
        "not verify)"},
       {"at", kMicFlip, [](json& d) { d["expect"]["at"] = 1; },
-       "expected reject SEC_E_LOGON_DENIED at 1, got reject SEC_E_LOGON_DENIED at 2 (MIC does not "
+       "expected reject SEC_E_INVALID_TOKEN at 1, got reject SEC_E_INVALID_TOKEN at 2 (MIC does "
+       "not "
        "verify)"},
       {"reject to accept", kReplaySample,
        [](json& d) {

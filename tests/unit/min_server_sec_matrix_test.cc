@@ -48,7 +48,7 @@ struct CapabilitySet {
   //   A  accepted (SEC_E_OK at the AUTHENTICATE, at 2)
   //   N  SEC_E_UNSUPPORTED_FUNCTION at the NEGOTIATE (at 0)
   //   U  SEC_E_UNSUPPORTED_FUNCTION at the AUTHENTICATE (at 2)
-  //   L  SEC_E_LOGON_DENIED at the AUTHENTICATE (the MIC no longer matches)
+  //   M  SEC_E_INVALID_TOKEN at the AUTHENTICATE (the MIC no longer matches)
   const char* expected;
 };
 
@@ -126,7 +126,7 @@ const std::vector<CapabilitySet>& Sets() {
       {"full_auth_strips_seal_stale_mic",
        kBase | kNegotiateSign | kNegotiateSeal | kNegotiateEss | kNegotiate128 | kNegotiate56 |
            kNegotiateKeyExch,
-       3, 0, kNegotiateSeal, "LLUULLUULLUULLUU"},
+       3, 0, kNegotiateSeal, "MMUUMMUUMMUUMMUU"},
   };
   return sets;
 }
@@ -206,9 +206,9 @@ TEST_P(MinServerSecMatrix, StopsWhereExpected) {
           << StatusName(verdict.status()) << ": " << verdict.error().reason;
       EXPECT_NE(verdict.error().reason.find("AUTHENTICATE"), std::string::npos);
       break;
-    case 'L':
-      ASSERT_FALSE(verdict.ok()) << "accepted; expected SEC_E_LOGON_DENIED at 2";
-      EXPECT_EQ(verdict.status(), SecStatus::kLogonDenied)
+    case 'M':
+      ASSERT_FALSE(verdict.ok()) << "accepted; expected SEC_E_INVALID_TOKEN at 2";
+      EXPECT_EQ(verdict.status(), SecStatus::kInvalidToken)
           << StatusName(verdict.status()) << ": " << verdict.error().reason;
       break;
     default:
