@@ -41,6 +41,9 @@ struct ProbeOptions {
   std::optional<std::string> catalogue_dir;
   std::optional<std::string> json_path;
   double timeout_s = 10;
+  // DCE/RPC: the interface called (net/rpc_probe_interface.h): "harness"
+  // (the default, `serve --rpc`'s own echo) or "rpcecho" (Samba's).
+  std::string interface_name = "harness";
 };
 
 // What one variation got from the server.
