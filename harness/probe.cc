@@ -14,9 +14,11 @@
 #include "harness/min_server_sec.h"
 #include "harness/net/http_ntlm_client.h"
 #include "harness/net/rpc_probe_exchange.h"
+#include "harness/probe_verdict.h"
 #include "ssp/environment.h"
 #include "ssp/flags.h"
 #include "ssp/hex.h"
+#include "ssp/negotiate_message.h"
 
 namespace ntlm::harness {
 namespace {
@@ -276,16 +278,10 @@ std::vector<PolicyColumn> ConsistentColumns(const std::vector<ProbeObservation>&
         const PolicyColumn column{min, level, epa};
         bool ok = true;
         for (const auto& o : observations) {
-          if (o.skipped || !o.error.empty()) continue;
-          const Outcome e = ExpectedOutcome(*o.variation, column);
-          if (e.accept != o.accepted) {
+          if (!ColumnExplains(column, o)) {
             ok = false;
-          } else if (!e.accept && o.refused_at) {
-            ok = e.at == *o.refused_at;  // DCE/RPC tells every message apart
-          } else if (!e.accept && (e.at == Stage::kNegotiate) != !o.challenged) {
-            ok = false;  // refused at the other message
+            break;
           }
-          if (!ok) break;
         }
         if (ok) consistent.push_back(column);
       }
@@ -362,6 +358,12 @@ PlayedCatalogue PlayCatalogue(const ProbeOptions& options, const Catalogue& cata
     clock.Set(Now());
     ssp::ClientContext client(std::move(*creds), VariationClientPolicy(*base, v), clock, random);
     auto negotiate = client.CreateNegotiate();
+    if (negotiate.ok()) {
+      if (auto sent = ssp::DecodeNegotiateMessage(*negotiate); sent.ok()) {
+        o.negotiate_flags = sent->flags;
+        o.negotiate_has_version = sent->has_version;
+      }
+    }
     if (!negotiate.ok()) {
       o.skipped = true;
       o.skip_reason = "client: " + negotiate.error().reason;
@@ -418,8 +420,30 @@ void PrintObservations(const ProbeOptions& options,
   }
 }
 
+std::string NamesOf(const std::vector<const ProbeObservation*>& members) {
+  std::string names;
+  for (const auto* o : members) names += (names.empty() ? "" : ", ") + o->variation->name;
+  return names;
+}
+
+// The closest policy and what it leaves unexplained.
+void PrintVerdict(const ProbeVerdict& v, std::ostream& out) {
+  out << "Closest: NtlmMinServerSec " << ssp::Hex32(v.closest.min_server_sec) << " ("
+      << ssp::MinSecNames(v.closest.min_server_sec) << ") with LmCompatibilityLevel "
+      << v.closest.lm_compat_level << ", EPA " << EpaSettingName(v.closest.epa) << ": explains "
+      << v.explained << " of " << v.compared << " answers.\n";
+  if (!v.checks_not_made.empty()) {
+    out << "Checks Windows makes that the server does not (accepted, Windows refuses): "
+        << NamesOf(v.checks_not_made) << "\n";
+  }
+  for (const auto& g : v.unexplained_refusals) {
+    out << "Refused, no policy explains it (" << g.shared << "): " << NamesOf(g.members) << "\n";
+  }
+}
+
 // The policies consistent with every answer.
-void PrintConsistency(const std::vector<PolicyColumn>& columns, std::ostream& out) {
+void PrintConsistency(const std::vector<ProbeObservation>& observations,
+                      const std::vector<PolicyColumn>& columns, std::ostream& out) {
   std::map<uint32_t, std::set<int>> levels;  // EPA off
   std::set<std::string> epa_seen;
   for (const auto& c : columns) {
@@ -431,6 +455,7 @@ void PrintConsistency(const std::vector<PolicyColumn>& columns, std::ostream& ou
     out << "No NtlmMinServerSec / LmCompatibilityLevel / EPA combination explains every answer: "
            "the server differs from the catalogue's reading of MS-NLMP (or its policy is not one "
            "of these).\n";
+    PrintVerdict(ClosestPolicy(observations), out);
   } else {
     out << "Consistent with (EPA off):\n";
     for (const auto& [min, lv] : levels) {
@@ -442,6 +467,28 @@ void PrintConsistency(const std::vector<PolicyColumn>& columns, std::ostream& ou
     for (const auto& e : epa_seen) epa += (epa.empty() ? "" : ", ") + e;
     out << "EPA settings that also explain the answers: " << epa << "\n";
   }
+}
+
+// The closest policy (no policy explains every answer) as JSON.
+nlohmann::ordered_json VerdictJson(const ProbeVerdict& v) {
+  auto names = [](const std::vector<const ProbeObservation*>& members) {
+    nlohmann::ordered_json a = nlohmann::ordered_json::array();
+    for (const auto* o : members) a.push_back(o->variation->name);
+    return a;
+  };
+  nlohmann::ordered_json closest;
+  closest["min_server_sec"] = ssp::Hex32(v.closest.min_server_sec);
+  closest["lm_compat_level"] = v.closest.lm_compat_level;
+  closest["epa"] = EpaSettingName(v.closest.epa);
+  closest["explained"] = v.explained;
+  closest["compared"] = v.compared;
+  closest["checks_not_made"] = names(v.checks_not_made);
+  closest["unexplained_refusals"] = nlohmann::ordered_json::array();
+  for (const auto& g : v.unexplained_refusals) {
+    closest["unexplained_refusals"].push_back(
+        {{"shared", g.shared}, {"variations", names(g.members)}});
+  }
+  return closest;
 }
 
 // The observations and consistent policies as JSON; false when the file
@@ -487,6 +534,7 @@ bool WriteProbeJson(const ProbeOptions& options, bool rpc,
                                {"lm_compat_level", c.lm_compat_level},
                                {"epa", EpaSettingName(c.epa)}});
   }
+  if (columns.empty()) j["closest"] = VerdictJson(ClosestPolicy(observations));
   std::ofstream f(*options.json_path, std::ios::trunc);
   f << j.dump(2) << "\n";
   if (!f) {
@@ -535,7 +583,7 @@ int RunProbeCommand(const ProbeOptions& options, std::ostream& out, std::ostream
 
   PrintObservations(options, observations, out);
   const auto columns = ConsistentColumns(observations);
-  PrintConsistency(columns, out);
+  PrintConsistency(observations, columns, out);
   if (options.json_path &&
       !WriteProbeJson(options, rpc_target.has_value(), observations, columns, err)) {
     return kExitUsage;

@@ -64,6 +64,9 @@ struct ProbeObservation {
   std::string answer;
   std::string note;
   std::string auth_level;  // the level the bind asked for ("pkt_privacy")
+  // The NEGOTIATE sent (what refusals are grouped by).
+  uint32_t negotiate_flags = 0;
+  bool negotiate_has_version = false;
 };
 
 // The policies (EPA off, LmCompatibilityLevel 0..5, EPA settings) under

@@ -20,6 +20,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "http_serve_process.h"
@@ -147,6 +148,27 @@ TEST_F(ProbeApacheTest, GssNtlmsspBehaviourIsWhatProbeReports) {
   }
   EXPECT_EQ(got["modern.wrong-password"], "reject@authenticate") << r.out;
   EXPECT_TRUE(report["consistent"].empty()) << r.out;
+  // The verdict: the closest policy, the checks the server does not make
+  // (no clock, no target-info echo), and the NEGOTIATE refusals grouped by
+  // what they share (no VERSION).
+  const auto& closest = report["closest"];
+  ASSERT_TRUE(closest.is_object()) << r.out;
+  std::set<std::string> not_made;
+  for (const auto& n : closest["checks_not_made"]) not_made.insert(n.get<std::string>());
+  for (const char* v :
+       {"modern.stale-timestamp", "modern.future-timestamp", "modern.alter-target-info"}) {
+    EXPECT_TRUE(not_made.count(v)) << v << "\n" << r.out;
+  }
+  ASSERT_FALSE(closest["unexplained_refusals"].empty()) << r.out;
+  const auto& group = closest["unexplained_refusals"][0];
+  EXPECT_EQ(group["shared"], "NEGOTIATE without VERSION (shorter than 40 bytes)") << r.out;
+  std::set<std::string> members;
+  for (const auto& n : group["variations"]) members.insert(n.get<std::string>());
+  for (const char* v : {"no-version", "ntlmv2-legacy", "http-no-signseal"}) {
+    EXPECT_TRUE(members.count(v)) << v << "\n" << r.out;
+  }
+  EXPECT_NE(r.out.find("Closest: NtlmMinServerSec"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Checks Windows makes that the server does not"), std::string::npos);
 }
 
 }  // namespace
