@@ -33,14 +33,6 @@ namespace {
     EXPECT_EQ(text_.rfind(prefix, 0), 0u) << "got:\n" << text_; \
   } while (0)
 
-#define REQUIRE_PEER(available, what)                             \
-  do {                                                            \
-    if (!(available)) {                                           \
-      if (InCi()) FAIL() << what << " is required under CI=true"; \
-      GTEST_SKIP() << what << " not available";                   \
-    }                                                             \
-  } while (0)
-
 bool HaveCurl() { return RunCommand("command -v curl").rc == 0; }
 bool HavePythonModule(const std::string& module) {
   return RunCommand("/usr/bin/python3 -c " + ShellQuote("import " + module)).rc == 0;
