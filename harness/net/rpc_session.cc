@@ -221,19 +221,31 @@ std::optional<RpcSession::Output> RpcSession::StartAuthentication(const Fragment
   auth_level_ = t.auth_level;
   auth_context_id_ = t.auth_context_id;
   auth_type_ = t.auth_type;
-  ByteSpan negotiate = f.auth_value;
-  std::optional<SpnegoInitLeg> spnego;
-  if (auth_type_ == kAuthTypeSpnego) {
-    auto leg = UnwrapSpnegoInit(f.auth_value);
-    if (!leg.ok()) {
-      auth_state_ = AuthState::kFailed;
-      ReportAuth(false, leg.status(), leg.error().reason);
-      return Refuse(call_id, alter, kNakInvalidChecksum, leg.error().reason);
-    }
-    spnego = std::move(*leg);
-    spnego_mech_types_ = spnego->mech_types_der;
-    negotiate = spnego->negotiate;
+  reply.trailer = SecTrailer{auth_type_, auth_level_, 0, 0, auth_context_id_};
+  if (auth_type_ != kAuthTypeSpnego)
+    return AcceptNtlmNegotiate(f.auth_value, call_id, alter, reply);
+  auto leg = UnwrapSpnegoInit(f.auth_value);
+  if (!leg.ok()) {
+    auth_state_ = AuthState::kFailed;
+    ReportAuth(false, leg.status(), leg.error().reason);
+    return Refuse(call_id, alter, kNakInvalidChecksum, leg.error().reason);
   }
+  spnego_mech_types_ = leg->mech_types_der;
+  spnego_ntlm_preferred_ = leg->ntlm_preferred;
+  if (leg->negotiate) return AcceptNtlmNegotiate(*leg->negotiate, call_id, alter, reply);
+  // NTLM selected without its NEGOTIATE (not the first mech, or no
+  // optimistic token): ask for it, and for a mechListMIC when NTLM was not
+  // the initiator's choice (RFC 4178 5).
+  auth_state_ = AuthState::kAwaitNegotiate;
+  reply.token =
+      WrapSpnegoResp(leg->ntlm_preferred ? NegState::kAcceptIncomplete : NegState::kRequestMic, {},
+                     true, std::nullopt);
+  return std::nullopt;
+}
+
+std::optional<RpcSession::Output> RpcSession::AcceptNtlmNegotiate(ByteSpan negotiate,
+                                                                  uint32_t call_id, bool alter,
+                                                                  BindReplyAuth& reply) {
   ntlm_.emplace(ctx_.identity, ctx_.policy, *ctx_.accounts, *ctx_.clock, *ctx_.random);
   negotiate_time_ = ctx_.clock->Now();
   entries_.push_back(TokenEntry(EntryDir::kClientToServer, EntryType::kNegotiate, negotiate));
@@ -244,11 +256,33 @@ std::optional<RpcSession::Output> RpcSession::StartAuthentication(const Fragment
                   "NEGOTIATE refused: " + ssp::StatusName(r.status()) + ": " + r.error().reason);
   }
   entries_.push_back(TokenEntry(EntryDir::kServerToClient, EntryType::kChallenge, *r));
-  reply.token =
-      spnego ? WrapSpnegoResp(NegState::kAcceptIncomplete, *r, true, std::nullopt) : std::move(*r);
+  // supportedMech goes in the acceptor's first NegTokenResp only.
+  const bool first = auth_state_ == AuthState::kNone;
+  reply.token = auth_type_ == kAuthTypeSpnego
+                    ? WrapSpnegoResp(NegState::kAcceptIncomplete, *r, first, std::nullopt)
+                    : std::move(*r);
   auth_state_ = AuthState::kAwaitAuthenticate;
-  reply.trailer = SecTrailer{auth_type_, auth_level_, 0, 0, auth_context_id_};
   return std::nullopt;
+}
+
+std::optional<RpcSession::Output> RpcSession::ContinueNegotiate(const Fragment& f,
+                                                                BindReplyAuth& reply) {
+  const SecTrailer& t = *f.trailer;
+  if (t.auth_type != auth_type_ || t.auth_level != auth_level_ ||
+      t.auth_context_id != auth_context_id_) {
+    auth_state_ = AuthState::kFailed;
+    ReportAuth(false, SecStatus::kInvalidToken,
+               "alter_context sec_trailer differs from the bind's (type/level/context id)");
+    return Fault(f.header.call_id, 0, kFaultAccessDenied, outcome_.reason, true);
+  }
+  auto leg = UnwrapSpnegoResp(f.auth_value);
+  if (!leg.ok()) {
+    auth_state_ = AuthState::kFailed;
+    ReportAuth(false, leg.status(), leg.error().reason);
+    return Fault(f.header.call_id, 0, kFaultAccessDenied, leg.error().reason, true);
+  }
+  reply.trailer = SecTrailer{auth_type_, auth_level_, 0, 0, auth_context_id_};
+  return AcceptNtlmNegotiate(leg->ntlm, f.header.call_id, true, reply);
 }
 
 std::optional<RpcSession::Output> RpcSession::BindAuthentication(const Fragment& f, bool alter,
@@ -278,6 +312,7 @@ std::optional<RpcSession::Output> RpcSession::BindAuthentication(const Fragment&
         "auth_value of " + std::to_string(f.auth_value.size()) + " bytes exceeds the token limit");
   }
   if (auth_state_ == AuthState::kNone) return StartAuthentication(f, alter, reply);
+  if (alter && auth_state_ == AuthState::kAwaitNegotiate) return ContinueNegotiate(f, reply);
   if (alter && auth_state_ == AuthState::kAwaitAuthenticate)
     return ContinueAuthentication(f, reply);
   return Refuse(call_id, alter, kNakReasonNotSpecified,
@@ -376,8 +411,8 @@ ssp::Result<std::optional<Bytes>> RpcSession::FinishAuthentication(ByteSpan auth
     return leg.error();
   }
   if (auto st = CompleteAuthentication(leg->ntlm); !st.ok()) return st.error();
-  auto mic = AnswerMechListMic(*security_, spnego_mech_types_, leg->mech_list_mic,
-                               /*ntlm_preferred=*/true);
+  auto mic =
+      AnswerMechListMic(*security_, spnego_mech_types_, leg->mech_list_mic, spnego_ntlm_preferred_);
   if (!mic.ok()) {
     auth_state_ = AuthState::kFailed;
     ReportAuth(false, mic.status(), mic.error().reason);
@@ -470,7 +505,8 @@ RpcSession::Output RpcSession::HandleRequest(const Fragment& f, ByteSpan bytes) 
   // Security of the association and of this fragment.
   Bytes plain_fragment;  // the fragment with its stub decrypted (pkt_privacy)
   ByteSpan stub = header->stub;
-  if (auth_state_ == AuthState::kFailed || auth_state_ == AuthState::kAwaitAuthenticate) {
+  if (auth_state_ == AuthState::kFailed || auth_state_ == AuthState::kAwaitAuthenticate ||
+      auth_state_ == AuthState::kAwaitNegotiate) {
     return Fault(call_id, context_id, kFaultAccessDenied,
                  auth_state_ == AuthState::kFailed
                      ? "the association's authentication failed: " + outcome_.reason

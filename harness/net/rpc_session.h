@@ -164,7 +164,7 @@ class RpcSession {
   uint8_t auth_level() const { return auth_level_; }
 
  private:
-  enum class AuthState { kNone, kAwaitAuthenticate, kEstablished, kFailed };
+  enum class AuthState { kNone, kAwaitNegotiate, kAwaitAuthenticate, kEstablished, kFailed };
   struct PendingCall {
     uint32_t call_id = 0;
     uint16_t context_id = 0;
@@ -190,6 +190,11 @@ class RpcSession {
                                            BindReplyAuth& reply);
   std::optional<Output> StartAuthentication(const Fragment& fragment, bool alter,
                                             BindReplyAuth& reply);
+  // The NTLM NEGOTIATE (bare, or from SPNEGO): the CHALLENGE in `reply`.
+  std::optional<Output> AcceptNtlmNegotiate(ByteSpan negotiate, uint32_t call_id, bool alter,
+                                            BindReplyAuth& reply);
+  // SPNEGO: the NEGOTIATE in an alter_context, after NTLM was selected.
+  std::optional<Output> ContinueNegotiate(const Fragment& fragment, BindReplyAuth& reply);
   // The AUTHENTICATE leg in an alter_context.
   std::optional<Output> ContinueAuthentication(const Fragment& fragment, BindReplyAuth& reply);
   Output AcceptBind(uint32_t call_id, bool alter, std::vector<ContextResult> results,
@@ -227,6 +232,7 @@ class RpcSession {
   uint8_t auth_level_ = kAuthLevelNone;
   uint8_t auth_type_ = kAuthTypeWinNt;  // or kAuthTypeSpnego
   Bytes spnego_mech_types_;             // the NegTokenInit's MechTypeList (DER)
+  bool spnego_ntlm_preferred_ = true;   // NTLM was the initiator's first mech
   uint32_t auth_context_id_ = 0;
   std::optional<ssp::ServerContext> ntlm_;
   std::optional<ssp::SessionSecurity> security_;

@@ -1,6 +1,7 @@
 // rpc_spnego_auth.cc: SPNEGO on DCE/RPC (see rpc_spnego_auth.h).
 #include "harness/net/rpc_spnego_auth.h"
 
+#include <algorithm>
 #include <string>
 #include <variant>
 
@@ -16,21 +17,22 @@ ssp::Result<SpnegoInitLeg> UnwrapSpnegoInit(ByteSpan token) {
     return ssp::MakeError(SecStatus::kInvalidToken,
                           "SPNEGO: the bind carries a NegTokenResp, a NegTokenInit was expected");
   }
-  if (init->mech_types.empty() || !IsNtlmMech(init->mech_types.front())) {
+  const auto ntlm = std::find_if(init->mech_types.begin(), init->mech_types.end(),
+                                 [](const Bytes& oid) { return IsNtlmMech(oid); });
+  if (ntlm == init->mech_types.end()) {
     std::string offered;
     for (const auto& oid : init->mech_types) {
       offered += (offered.empty() ? "" : ", ") + OidToString(oid);
     }
     return ssp::MakeError(SecStatus::kInvalidToken,
-                          "SPNEGO: NTLM (1.3.6.1.4.1.311.2.2.10) is not the first of the "
-                          "mechTypes (" +
+                          "SPNEGO: NTLM (1.3.6.1.4.1.311.2.2.10) is not among the mechTypes (" +
                               offered + "); only NTLM is served");
   }
-  if (!init->mech_token) {
-    return ssp::MakeError(SecStatus::kInvalidToken,
-                          "SPNEGO: the NegTokenInit carries no mechToken (NTLM NEGOTIATE)");
-  }
-  return SpnegoInitLeg{*init->mech_token, init->mech_types_der};
+  SpnegoInitLeg leg;
+  leg.mech_types_der = init->mech_types_der;
+  leg.ntlm_preferred = ntlm == init->mech_types.begin();
+  if (leg.ntlm_preferred && init->mech_token) leg.negotiate = *init->mech_token;
+  return leg;
 }
 
 ssp::Result<SpnegoRespLeg> UnwrapSpnegoResp(ByteSpan token) {

@@ -8,10 +8,12 @@
 //                              responseToken = CHALLENGE})
 //   alter_context(NegTokenResp{responseToken = AUTHENTICATE, mechListMIC})
 //     -> alter_context_resp(NegTokenResp{accept-completed, mechListMIC})
-// (or auth3 with that NegTokenResp, which has no reply). NTLM must be the
-// initiator's first mech and the NegTokenInit must carry its NEGOTIATE
-// (an optimistic token); otherwise the bind is refused with a reason saying
-// so (selecting NTLM in a further leg is not served).
+// (or auth3 with that NegTokenResp, which has no reply). When NTLM is not the
+// initiator's first mech, or its NEGOTIATE is not in the NegTokenInit, the
+// bind_ack selects NTLM (supportedMech, negState request-mic or
+// accept-incomplete, no token), the next alter_context carries the
+// NEGOTIATE and its alter_context_resp the CHALLENGE, and the mechListMIC
+// is then required. A NegTokenInit without NTLM among its mechs is refused.
 #pragma once
 
 #include <optional>
@@ -23,8 +25,11 @@
 namespace ntlm::harness::net::rpc {
 
 struct SpnegoInitLeg {
-  Bytes negotiate;       // the NTLM NEGOTIATE (mechToken)
+  // The NTLM NEGOTIATE (mechToken) when NTLM is the first mech and the
+  // token came; otherwise the acceptor selects NTLM and asks for it.
+  std::optional<Bytes> negotiate;
   Bytes mech_types_der;  // what the mechListMICs cover
+  bool ntlm_preferred = true;
 };
 // The bind's NegTokenInit.
 ssp::Result<SpnegoInitLeg> UnwrapSpnegoInit(ByteSpan token);

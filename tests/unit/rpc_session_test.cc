@@ -77,12 +77,19 @@ class TestClient {
 
   // A bind whose verifier is a SPNEGO NegTokenInit (auth_type 9) around the
   // NEGOTIATE, NTLM the only mech.
-  Bytes SpnegoBind(uint8_t level) {
+  // With `kerberos_first`, NTLM comes second and no mechToken is sent.
+  Bytes SpnegoBind(uint8_t level, bool kerberos_first = false) {
     level_ = level;
     auth_type_ = kAuthTypeSpnego;
     NegTokenInit init;
     init.mech_types = {Bytes(kNtlmMechOid.begin(), kNtlmMechOid.end())};
-    init.mech_token = *ntlm_.CreateNegotiate();
+    if (kerberos_first) {
+      // 1.2.840.113554.1.2.2 (Kerberos 5)
+      init.mech_types.insert(init.mech_types.begin(),
+                             Bytes{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02});
+    } else {
+      init.mech_token = *ntlm_.CreateNegotiate();
+    }
     mech_types_der_ = EncodeMechTypeList(init.mech_types);
     BindBody body{4280, 4280, 0, {{0, EchoInterfaceSyntax(), {NdrTransferSyntax()}}}};
     CommonHeader h;
@@ -95,7 +102,30 @@ class TestClient {
 
   // The alter_context with NegTokenResp{AUTHENTICATE, mechListMIC} answering
   // the bind_ack's NegTokenResp{CHALLENGE}; `corrupt_mic` flips a MIC bit.
-  Bytes SpnegoAuthenticate(const Bytes& bind_ack, bool corrupt_mic) {
+  // The alter_context carrying NegTokenResp{NEGOTIATE} after the bind_ack
+  // selected NTLM without a token (request-mic).
+  Bytes SpnegoNegotiate(const Bytes& bind_ack) {
+    auto f = ParseFragment(bind_ack, 65535);
+    EXPECT_TRUE(f.ok());
+    auto token = DecodeNegotiationToken(f->auth_value);
+    EXPECT_TRUE(token.ok());
+    const auto& resp = std::get<NegTokenResp>(*token);
+    EXPECT_EQ(resp.neg_state, NegState::kRequestMic);
+    EXPECT_TRUE(resp.supported_mech && IsNtlmMech(*resp.supported_mech));
+    EXPECT_FALSE(resp.response_token);
+    NegTokenResp out;
+    out.response_token = *ntlm_.CreateNegotiate();
+    const Bytes value = EncodeNegTokenResp(out);
+    CommonHeader h;
+    h.type = static_cast<uint8_t>(PduType::kAlterContext);
+    h.call_id = 2;
+    BindBody body{4280, 4280, 0, {{0, EchoInterfaceSyntax(), {NdrTransferSyntax()}}}};
+    Verifier v{SecTrailer{kAuthTypeSpnego, level_, 0, 0, 79231}, value};
+    return EncodeFragment(h, EncodeBindBody(body), &v, 0, 4);
+  }
+
+  // `first`: the reply is the acceptor's first NegTokenResp (supportedMech).
+  Bytes SpnegoAuthenticate(const Bytes& bind_ack, bool corrupt_mic, bool first = true) {
     auto f = ParseFragment(bind_ack, 65535);
     EXPECT_TRUE(f.ok());
     EXPECT_EQ(f->trailer->auth_type, kAuthTypeSpnego);
@@ -103,7 +133,7 @@ class TestClient {
     EXPECT_TRUE(token.ok());
     const auto& resp = std::get<NegTokenResp>(*token);
     EXPECT_EQ(resp.neg_state, NegState::kAcceptIncomplete);
-    EXPECT_TRUE(resp.supported_mech && IsNtlmMech(*resp.supported_mech));
+    EXPECT_EQ(resp.supported_mech.has_value(), first);
     auto authenticate = ntlm_.ProcessChallenge(*resp.response_token);
     EXPECT_TRUE(authenticate.ok()) << authenticate.error().reason;
     auto security = ntlm_.CreateSessionSecurity();
@@ -527,6 +557,25 @@ TEST_F(RpcSessionTest, SpnegoFourLegsWithMechListMicThenSealedCalls) {
   for (const Bytes& fragment : client.Request(3, kEchoOpnum, stub, 1000)) {
     out = session.OnFragment(fragment);
   }
+  Bytes answer;
+  ASSERT_TRUE(client.ReadResponse(out.pdus, answer));
+  EXPECT_EQ(answer, stub);
+}
+
+TEST_F(RpcSessionTest, SpnegoSelectsNtlmWhenItIsNotTheFirstMech) {
+  auto session = MakeSession();
+  auto client = MakeClient();
+  auto ack = session.OnFragment(client.SpnegoBind(kAuthLevelPktIntegrity, true));
+  ASSERT_EQ(TypeOf(ack.pdus.at(0)), PduType::kBindAck) << ack.reason;
+  auto challenge = session.OnFragment(client.SpnegoNegotiate(ack.pdus.at(0)));
+  ASSERT_EQ(TypeOf(challenge.pdus.at(0)), PduType::kAlterContextResp) << challenge.reason;
+  auto resp =
+      session.OnFragment(client.SpnegoAuthenticate(challenge.pdus.at(0), false, /*first=*/false));
+  ASSERT_EQ(TypeOf(resp.pdus.at(0)), PduType::kAlterContextResp) << resp.reason;
+  ASSERT_TRUE(client.SpnegoComplete(resp.pdus.at(0)));
+  EXPECT_TRUE(session.authenticated());
+  const Bytes stub = EncodeByteArray(Bytes(100, 0x42));
+  auto out = session.OnFragment(client.Request(3, kEchoOpnum, stub, 1000).at(0));
   Bytes answer;
   ASSERT_TRUE(client.ReadResponse(out.pdus, answer));
   EXPECT_EQ(answer, stub);
