@@ -10,35 +10,17 @@
 // (NTLM_MD5_STEPS' hook), so the core executes both at once.
 //
 // Everything is bit-exact with OpenSSL's RC4 and MD5
-// (tests/unit/stitched_seal_test.cc). Nothing allocates. Rc4State wipes
-// itself on destruction.
+// (tests/unit/stitched_seal_test.cc). Nothing allocates. The RC4 state is
+// crypto/rc4_state.h.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
 #include "crypto/md5_block.h"
+#include "crypto/rc4_state.h"
 
 namespace ntlm::crypto {
-
-// Rc4State is one RC4 key stream held inline (1 KiB S-box of 32-bit cells:
-// no partial-register merges on the load/store chain).
-struct Rc4State {
-  uint32_t x = 0;
-  uint32_t y = 0;
-  uint32_t s[256] = {};
-
-  Rc4State() = default;
-  Rc4State(const Rc4State&) = default;
-  Rc4State& operator=(const Rc4State&) = default;
-  ~Rc4State();
-
-  // RC4 key schedule; key_len 1..256 (longer keys use the first 256 bytes).
-  void SetKey(const uint8_t* key, size_t key_len);
-  // out = in XOR keystream (n bytes; out may equal in exactly).
-  void Apply(const uint8_t* in, uint8_t* out, size_t n);
-  void Wipe();
-};
 
 // Md5BlockRc4 absorbs the 64-byte `block` into h while producing
 // out[0..n) = RC4(in[0..n)), n <= 64, one RC4 byte per MD5 step. The block's

@@ -20,6 +20,7 @@
 #include "ssp/keys.h"
 #include "ssp/negotiate_message.h"
 #include "ssp/ntlmv2_response.h"
+#include "ssp/response_verifier.h"
 #include "ssp/server_context.h"
 #include "ssp/unicode.h"
 
@@ -179,10 +180,30 @@ Node DecodeNegotiate(const ssp::NegotiateMessage& m) {
   root.Add("NTLM Message Type", "ntlmssp.messagetype", 1);
   AddFlags(root, m.flags);
   if (m.short_form) root.Add("Form", "form", "16-byte short form (no domain/workstation fields)");
-  root.Add("Calling workstation domain", "ntlmssp.negotiate.domain", m.domain);
-  root.Add("Calling workstation name", "ntlmssp.negotiate.callingworkstation", m.workstation);
+  // A malformed DomainName/Workstation field is shown as not read, with why:
+  // servers ignore it (docs/windows-fidelity.md).
+  auto field_text = [&](std::string_view field, const std::string& text) -> std::string {
+    for (const auto& reason : m.ignored_fields) {
+      if (reason.find(field) != std::string::npos)
+        return "not read (a server ignores it): " + reason;
+    }
+    return text;
+  };
+  root.Add("Calling workstation domain", "ntlmssp.negotiate.domain",
+           field_text("DomainNameFields", m.domain));
+  root.Add("Calling workstation name", "ntlmssp.negotiate.callingworkstation",
+           field_text("WorkstationFields", m.workstation));
   AddVersion(root, m.has_version, m.version);
   return root;
+}
+
+// Flags what a server ignores in a NEGOTIATE (never a failure: Windows
+// answers such a NEGOTIATE with a CHALLENGE).
+void FlagIgnoredNegotiateFields(const ssp::NegotiateMessage& m, Checks& checks) {
+  for (size_t i = 0; i < m.ignored_fields.size(); ++i) {
+    checks.Info("Malformed field " + std::to_string(i + 1),
+                m.ignored_fields[i] + "; ignored, as Windows and Samba servers do");
+  }
 }
 
 Node DecodeChallenge(const ssp::ChallengeMessage& m) {
@@ -203,6 +224,44 @@ Node DecodeChallenge(const ssp::ChallengeMessage& m) {
   return root;
 }
 
+// The check's label: what the server verified ("NTProofStr" for NTLMv2).
+std::string ResponseCheckName(ssp::ResponseKind kind, std::string_view verified) {
+  switch (kind) {
+    case ssp::ResponseKind::kNtlmV2:
+      return "NTProofStr";
+    case ssp::ResponseKind::kNtlmV1:
+      return "NTLMv1 response";
+    case ssp::ResponseKind::kNtlmV1Ess:
+      return "NTLMv1 response (with ESS)";
+    case ssp::ResponseKind::kLm:
+      return verified.empty() ? std::string("LM response (LMv2 or LM)")
+                              : std::string(verified) + " response";
+    case ssp::ResponseKind::kAnonymous:
+      break;
+  }
+  return "responses";
+}
+
+// An LMv2 response sent next to an NTLMv2 one: the server does not need it;
+// decode says whether it is right (24 zero bytes, as Windows sends, are not
+// checked).
+void CheckLmV2Alongside(const ssp::AuthenticateMessage& m, const crypto::Key16& nt_hash,
+                        const std::string& user, const std::string& domain,
+                        const ssp::Challenge8& sc, Checks& checks) {
+  const Bytes& lm = m.lm_challenge_response;
+  if (lm.size() != 24 || std::all_of(lm.begin(), lm.end(), [](uint8_t b) { return b == 0; })) {
+    return;
+  }
+  auto key = ssp::NtOwfV2(nt_hash, user, domain);
+  ssp::Challenge8 cc;
+  std::copy_n(lm.begin() + 16, 8, cc.begin());
+  if (key.ok() && crypto::ConstantTimeEqual(ssp::LmV2Response(*key, sc, cc), lm)) {
+    checks.Ok("LMv2 response", "");
+  } else {
+    checks.Fail("LMv2 response", "does not verify");
+  }
+}
+
 void VerifyAuthenticate(const ssp::AuthenticateMessage& m, ByteSpan token, const Context& ctx,
                         Checks& checks) {
   if (!ctx.nt_hash) return;
@@ -219,76 +278,31 @@ void VerifyAuthenticate(const ssp::AuthenticateMessage& m, ByteSpan token, const
   std::copy(challenge->server_challenge.begin(), challenge->server_challenge.end(), sc.begin());
   const std::string user = ctx.user.value_or(m.user);
   const std::string domain = ctx.domain.value_or(m.domain);
-  crypto::Key16 session_base_key;
-  bool verified = false;
-  bool v2_family = false;
-  std::optional<ssp::ParsedNtlmV2Response> v2;
-
-  if (ssp::IsNtlmV2Response(m.nt_challenge_response)) {
-    auto parsed = ssp::DecodeNtlmV2Response(m.nt_challenge_response);
-    if (!parsed.ok()) {
-      checks.Fail("NTLMv2 response", parsed.error().reason);
-      return;
-    }
-    v2 = std::move(*parsed);
-    v2_family = true;
-    std::vector<std::string> domains{domain};
-    if (!domain.empty()) domains.emplace_back();
-    for (const auto& d : domains) {
-      auto key = ssp::NtOwfV2(*ctx.nt_hash, user, d);
-      if (!key.ok()) continue;
-      auto proof = ssp::NtProofStr(*key, sc, ssp::NtlmV2Blob(m.nt_challenge_response));
-      if (crypto::ConstantTimeEqual(proof, v2->nt_proof_str)) {
-        checks.Ok("NTProofStr", "user '" + user + "', domain '" + d + "'");
-        session_base_key = ssp::NtlmV2SessionBaseKey(*key, v2->nt_proof_str);
-        verified = true;
-        break;
-      }
-    }
-    if (!verified) {
-      checks.Fail("NTProofStr", "does not verify with the given password/hash for '" + domain +
-                                    "\\" + user + "' (wrong password, user or domain)");
-    }
-    if (m.lm_challenge_response.size() == 24 &&
-        std::any_of(m.lm_challenge_response.begin(), m.lm_challenge_response.end(),
-                    [](uint8_t b) { return b != 0; })) {
-      auto key = ssp::NtOwfV2(*ctx.nt_hash, user, domain);
-      ssp::Challenge8 cc;
-      std::copy_n(m.lm_challenge_response.begin() + 16, 8, cc.begin());
-      if (key.ok() &&
-          crypto::ConstantTimeEqual(ssp::LmV2Response(*key, sc, cc), m.lm_challenge_response)) {
-        checks.Ok("LMv2 response", "");
-      } else {
-        checks.Fail("LMv2 response", "does not verify");
-      }
-    }
-  } else if (m.nt_challenge_response.size() == 24) {
-    const bool ess = (m.flags & ssp::kNegotiateEss) != 0;
-    std::array<uint8_t, 24> expected;
-    if (ess && m.lm_challenge_response.size() >= 8) {
-      ssp::Challenge8 cc;
-      std::copy_n(m.lm_challenge_response.begin(), 8, cc.begin());
-      expected = ssp::NtlmV1EssResponse(*ctx.nt_hash, sc, cc);
-    } else {
-      expected = ssp::NtlmV1Response(*ctx.nt_hash, sc);
-    }
-    verified = crypto::ConstantTimeEqual(expected, m.nt_challenge_response);
-    const char* what = ess ? "NTLMv1 response (with ESS)" : "NTLMv1 response";
-    if (verified) {
-      checks.Ok(what, "");
-      session_base_key = ssp::NtlmV1SessionBaseKey(*ctx.nt_hash);
-    } else {
-      checks.Fail(what, "does not verify with the given password/hash");
-    }
-  } else {
-    checks.Info("responses", "no NT response to verify (" +
-                                 std::to_string(m.nt_challenge_response.size()) + " bytes)");
+  // The server's own verifier (ssp/response_verifier.h): the same
+  // classification, domain variants and response kinds.
+  auto classified = ssp::ClassifyResponses(m);
+  if (!classified.ok()) {
+    checks.Fail("responses", classified.error().reason);
     return;
   }
-  if (!verified) return;
+  if (classified->anonymous) {
+    checks.Info("responses", "anonymous (empty user and NT response): nothing to verify");
+    return;
+  }
+  const std::optional<ssp::ParsedNtlmV2Response>& v2 = classified->v2;
+  auto verified = ssp::VerifyResponse(m, *classified, user, domain, *ctx.nt_hash, ctx.lm_hash, sc);
+  const std::string what = ResponseCheckName(classified->kind, verified ? verified->response : "");
+  if (!verified) {
+    checks.Fail(what, "does not verify with the given password/hash for '" + domain + "\\" + user +
+                          "' (wrong password, user or domain; domains tried: as sent, " +
+                          "upper-cased, empty)");
+    return;
+  }
+  checks.Ok(what, "user '" + user + "', domain '" + verified->domain + "'");
+  if (v2) CheckLmV2Alongside(m, *ctx.nt_hash, user, verified->domain, sc, checks);
 
-  auto kxkey = ssp::KeyExchangeKey(m.flags, v2_family, session_base_key, m.lm_challenge_response,
-                                   ctx.lm_hash.value_or(crypto::Key16{}), sc);
+  auto kxkey = ssp::KeyExchangeKey(m.flags, verified->ntlmv2_family, verified->session_base_key,
+                                   m.lm_challenge_response, verified->lm_owf, sc);
   if (!kxkey.ok()) {
     checks.Fail("KeyExchangeKey", kxkey.error().reason);
     return;
@@ -358,6 +372,29 @@ void VerifyAuthenticate(const ssp::AuthenticateMessage& m, ByteSpan token, const
   }
 }
 
+// EncryptedRandomSessionKey, and whether a Windows server uses it: only with
+// KEY_EXCH and SIGN or SEAL (MS-NLMP 3.2.5.1.2); without SIGN/SEAL Windows
+// exports KeyExchangeKey, while gss-ntlmssp and Samba decrypt the key anyway.
+std::string SessionKeyText(const ssp::AuthenticateMessage& m) {
+  const Bytes& key = m.encrypted_random_session_key;
+  for (const auto& reason : m.ignored_fields) {
+    if (reason.find("EncryptedRandomSessionKeyFields") != std::string::npos) {
+      return "not read (a server ignores it): " + reason;
+    }
+  }
+  if (key.empty()) return "empty";
+  std::string text = ssp::HexBytes(key);
+  if ((m.flags & ssp::kNegotiateKeyExch) == 0) {
+    return text + " (ignored: KEY_EXCH not set)";
+  }
+  if ((m.flags & (ssp::kNegotiateSign | ssp::kNegotiateSeal)) == 0) {
+    return text +
+           " (ignored by Windows: KEY_EXCH without SIGN or SEAL, the session key is "
+           "KeyExchangeKey, MS-NLMP 3.2.5.1.2; gss-ntlmssp and Samba decrypt it anyway)";
+  }
+  return text;
+}
+
 Node DecodeAuthenticate(const ssp::AuthenticateMessage& m) {
   Node root{"NTLMSSP AUTHENTICATE_MESSAGE", "message", nullptr, {}};
   root.Add("NTLM Message Type", "ntlmssp.messagetype", 3);
@@ -396,9 +433,7 @@ Node DecodeAuthenticate(const ssp::AuthenticateMessage& m) {
   root.Add("Domain name", "ntlmssp.auth.domain", m.domain);
   root.Add("User name", "ntlmssp.auth.username", m.user);
   root.Add("Host name", "ntlmssp.auth.hostname", m.workstation);
-  root.Add("Session Key", "ntlmssp.auth.sesskey",
-           m.encrypted_random_session_key.empty() ? std::string("empty")
-                                                  : ssp::HexBytes(m.encrypted_random_session_key));
+  root.Add("Session Key", "ntlmssp.auth.sesskey", SessionKeyText(m));
   AddFlags(root, m.flags);
   AddVersion(root, m.has_version, m.version);
   if (m.has_mic_field) {
@@ -465,6 +500,7 @@ int DecodeOne(ByteSpan token, const std::string& form, const Context& ctx, bool 
         return kExitUsage;
       }
       root = DecodeNegotiate(*m);
+      FlagIgnoredNegotiateFields(*m, checks);
       break;
     }
     case ssp::MessageType::kChallenge: {

@@ -38,17 +38,29 @@ Result<AuthenticateMessage> DecodeAuthenticateMessage(ByteSpan token) {
   if (!flags.ok()) return flags.error();
   msg.flags = *flags;
 
-  const uint64_t payload_start = LowestPayloadOffset(fields, token.size());
+  // A session-key field that no server reads (key exchange not in effect)
+  // and that is malformed neither places the header nor fails the decode.
+  SecurityBuffer placed[kFieldCount];
+  std::copy(std::begin(fields), std::end(fields), std::begin(placed));
+  const bool key_unread =
+      !KeyExchangeInEffect(msg.flags) &&
+      !ValidateSecurityBuffer(fields[kSessionKey], kAuthenticateHeaderSize, token.size(), kName, {})
+           .ok();
+  if (key_unread) placed[kSessionKey] = SecurityBuffer{};
+  const uint64_t payload_start = LowestPayloadOffset(placed, token.size());
   size_t header = kAuthenticateHeaderSize;
   if (payload_start >= kAuthenticateHeaderWithMicSize) {
     header = kAuthenticateHeaderWithMicSize;
   } else if (payload_start >= kAuthenticateHeaderWithVersionSize) {
     header = kAuthenticateHeaderWithVersionSize;
   }
+  std::vector<bool> unread(kFieldCount, false);
   for (size_t i = 0; i < kFieldCount; ++i) {
     if (Status s = ValidateSecurityBuffer(fields[i], header, token.size(), kName, kFieldNames[i]);
         !s.ok()) {
-      return s.error();
+      if (i != kSessionKey || KeyExchangeInEffect(msg.flags)) return s.error();
+      msg.ignored_fields.push_back(s.error().reason + " (not read: key exchange not in effect)");
+      unread[i] = true;
     }
   }
   if (header >= kAuthenticateHeaderWithVersionSize) {
@@ -82,9 +94,11 @@ Result<AuthenticateMessage> DecodeAuthenticateMessage(ByteSpan token) {
   }
   msg.lm_challenge_response = ToBytes(SecurityBufferBytes(token, fields[kLm]));
   msg.nt_challenge_response = ToBytes(SecurityBufferBytes(token, fields[kNt]));
-  msg.encrypted_random_session_key = ToBytes(SecurityBufferBytes(token, fields[kSessionKey]));
+  if (!unread[kSessionKey]) {
+    msg.encrypted_random_session_key = ToBytes(SecurityBufferBytes(token, fields[kSessionKey]));
+  }
   msg.layout = PayloadLayout{header, std::vector<SecurityBuffer>(fields, fields + kFieldCount),
-                             ToBytes(token.subspan(header))};
+                             ToBytes(token.subspan(header)), std::move(unread)};
   return msg;
 }
 

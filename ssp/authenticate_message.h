@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "crypto/bytes.h"
 #include "ssp/byte_writer.h"
@@ -57,6 +58,11 @@ struct AuthenticateMessage {
   /// kAuthenticateMicOffset (72) when has_mic_field, else 0.
   size_t mic_offset = 0;
   std::array<uint8_t, kMicSize> mic{};
+  /// Set by Decode: why a field was not read. Only the
+  /// EncryptedRandomSessionKey field can be ignored: when the flags do not put
+  /// key exchange in effect (KeyExchangeInEffect) no server reads it, so a
+  /// malformed one does not fail the decode; it is left empty and listed.
+  std::vector<std::string> ignored_fields;
   /// Set by Decode (fields in declaration order: Lm, Nt, Domain, User,
   /// Workstation, EncryptedRandomSessionKey) so Encode reproduces the token
   /// byte for byte while field sizes and the header form are unchanged.

@@ -117,8 +117,13 @@ bool EncodeWithLayout(const PayloadLayout& layout, const Bytes& header,
     return false;
   }
   const uint64_t total = layout.header_length + layout.payload.size();
+  auto unread = [&](size_t i) { return i < layout.unread.size() && layout.unread[i]; };
   for (size_t i = 0; i < layout.fields.size(); ++i) {
     const SecurityBuffer& f = layout.fields[i];
+    if (unread(i)) {
+      if (!field_data[i].empty() || slot_positions[i] + 8 > header.size()) return false;
+      continue;
+    }
     if (field_data[i].size() != f.length) return false;
     if (slot_positions[i] + 8 > header.size()) return false;
     if (f.length == 0) continue;
@@ -128,6 +133,7 @@ bool EncodeWithLayout(const PayloadLayout& layout, const Bytes& header,
   result.insert(result.end(), layout.payload.begin(), layout.payload.end());
   for (size_t i = 0; i < layout.fields.size(); ++i) {
     PutBuffer(result, slot_positions[i], layout.fields[i]);
+    if (unread(i)) continue;
     const ByteSpan data = field_data[i];
     std::copy(data.begin(), data.end(),
               result.begin() + static_cast<std::ptrdiff_t>(layout.fields[i].offset));

@@ -32,6 +32,11 @@ struct PayloadLayout {
   size_t header_length = 0;
   std::vector<SecurityBuffer> fields;
   Bytes payload;
+  /// Per field (or empty: none): the decoder did not read this field because
+  /// the message's reader ignores it when it is malformed (NEGOTIATE's
+  /// DomainName/Workstation). Its header is reproduced as recorded and its
+  /// bytes are left as they are in `payload`.
+  std::vector<bool> unread;
 };
 
 /// Sequential little-endian writer with security-buffer slots.
@@ -89,7 +94,8 @@ Bytes EncodeWireString(std::string_view utf8, bool unicode);
 /// `field_data[i]`. Returns false (writing nothing) when the layout cannot be
 /// honoured: field count differs, a field's data size differs from the
 /// recorded length, header size differs from layout.header_length, or a field
-/// lies outside the payload.
+/// lies outside the payload. An `unread` field must come with empty data; its
+/// recorded header is written unchanged and nothing is copied for it.
 bool EncodeWithLayout(const PayloadLayout& layout, const Bytes& header,
                       const std::vector<size_t>& slot_positions,
                       const std::vector<ByteSpan>& field_data, Bytes& out);

@@ -64,7 +64,8 @@ Result<ChallengeMessage> DecodeChallengeMessage(ByteSpan token) {
   msg.layout =
       PayloadLayout{header,
                     {fields[0], fields[1]},
-                    Bytes(token.begin() + static_cast<std::ptrdiff_t>(header), token.end())};
+                    Bytes(token.begin() + static_cast<std::ptrdiff_t>(header), token.end()),
+                    {}};
   return msg;
 }
 

@@ -37,23 +37,6 @@ void StoreU32(Bytes& b, size_t at, uint32_t v) {
   for (size_t i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
-bool ParseHexKey(std::string_view hex, crypto::Key16& out) {
-  if (hex.size() != 32) return false;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < 16; ++i) {
-    const int hi = nibble(hex[2 * i]);
-    const int lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  return true;
-}
-
 // The deviations of one kind in the policy, in order.
 const Deviation* FindDeviation(const std::vector<Deviation>& list, DeviationKind kind) {
   const Deviation* found = nullptr;
@@ -95,6 +78,352 @@ struct SessionKeyChoice {
   Bytes encrypted;  // EncryptedRandomSessionKey on the wire (empty: none)
 };
 
+// The NTLMv2 blob's AV pairs and time (3.1.5.2.1): the server's target info
+// with MsvAvFlags, MsvAvTargetName and MsvAvChannelBindings added, and the
+// deviations that change them applied.
+struct ClientBlob {
+  AvPairList av;
+  uint64_t timestamp = 0;
+  bool mic_field = false;    // a MIC field will be written
+  bool mic_correct = false;  // and computed (a MIC deviation may spoil it later)
+};
+
+Result<ClientBlob> BuildClientBlob(const ChallengeMessage& challenge, const ClientPolicy& policy,
+                                   uint64_t now, std::vector<std::string>& notes) {
+  const std::vector<Deviation>& devs = policy.deviations;
+  const bool has_timestamp = challenge.target_info && challenge.target_info->Timestamp();
+  AvPairList av = challenge.target_info ? *challenge.target_info : AvPairList{};
+  // Time: the server's MsvAvTimestamp, else the client clock (3.1.5.2.1).
+  uint64_t timestamp = has_timestamp ? *av.Timestamp() : now;
+  // MIC decision (3.1.5.2.1) and the MIC deviations.
+  const bool want_mic = policy.send_mic && has_timestamp;
+  bool announce = want_mic;
+  bool mic_field = want_mic;
+  bool mic_correct = want_mic;
+  if (FindDeviation(devs, DeviationKind::kOmitMic)) {
+    announce = mic_field = mic_correct = false;
+    notes.push_back("deviation omit-mic");
+  }
+  if (FindDeviation(devs, DeviationKind::kZeroMic) ||
+      FindDeviation(devs, DeviationKind::kCorruptMic) ||
+      FindDeviation(devs, DeviationKind::kRemoveMicKeepAvFlags)) {
+    announce = true;
+    mic_field = true;
+    mic_correct = true;  // computed, then spoiled below
+  }
+  if (announce) av.SetFlags(av.Flags().value_or(0) | kAvFlagMicPresent);
+  // ClientSuppliedTargetName and channel bindings (3.1.5.1.2).
+  std::optional<std::string> spn = policy.target_name;
+  if (const Deviation* d = FindDeviation(devs, DeviationKind::kWrongSpn)) {
+    spn = d->text;
+    notes.push_back("deviation wrong-spn: '" + d->text + "'");
+  }
+  if (spn) {
+    if (Status st = av.SetString(AvId::kTargetName, *spn); !st.ok()) return st.error();
+  }
+  std::optional<std::array<uint8_t, 16>> cb = policy.channel_bindings_md5;
+  if (FindDeviation(devs, DeviationKind::kWrongChannelBindings)) {
+    if (cb) {
+      (*cb)[0] ^= 0xFF;
+    } else {
+      static constexpr uint8_t kWrong[] = {'w', 'r', 'o', 'n', 'g'};
+      cb = ChannelBindingsHash(kWrong);
+    }
+    notes.push_back("deviation wrong-channel-bindings");
+  }
+  if (FindDeviation(devs, DeviationKind::kZeroChannelBindings)) {
+    cb = std::array<uint8_t, 16>{};
+    notes.push_back("deviation zero-channel-bindings");
+  }
+  if (cb) av.SetChannelBindings(*cb);
+  // Target-info deviations.
+  for (const Deviation& d : devs) {
+    if (d.kind == DeviationKind::kAlterTargetInfo) {
+      auto it = std::find_if(av.pairs.begin(), av.pairs.end(),
+                             [&](const AvPair& p) { return p.id == d.av_id; });
+      if (it == av.pairs.end() || it->value.empty()) {
+        return InvalidParameter("deviation alter-target-info: the blob has no non-empty " +
+                                AvIdName(d.av_id));
+      }
+      it->value[0] ^= 0x01;
+      notes.push_back("deviation alter-target-info: " + AvIdName(d.av_id));
+    } else if (d.kind == DeviationKind::kDropTargetInfoPair) {
+      if (av.Remove(static_cast<AvId>(d.av_id)) == 0) {
+        return InvalidParameter("deviation drop-target-info-pair: the blob has no " +
+                                AvIdName(d.av_id));
+      }
+      notes.push_back("deviation drop-target-info-pair: " + AvIdName(d.av_id));
+    } else if (d.kind == DeviationKind::kShiftTimestamp) {
+      const int64_t delta = d.seconds * static_cast<int64_t>(kFileTimeTicksPerSecond);
+      timestamp = static_cast<uint64_t>(static_cast<int64_t>(timestamp) + delta);
+      notes.push_back("deviation shift-timestamp: " + std::to_string(d.seconds) + " s");
+    }
+  }
+  return ClientBlob{std::move(av), timestamp, mic_field, mic_correct};
+}
+
+// The deviations applied to the finished AUTHENTICATE, after its MIC: what a
+// man in the middle does (remove the MIC, strip flags). Each one clears
+// `mic_sent`, since the MIC no longer covers the message.
+Status ApplyPostMicDeviations(const std::vector<Deviation>& devs, Bytes& out, bool& mic_sent,
+                              std::vector<std::string>& notes) {
+  auto reencode = [&](auto&& edit) -> Status {
+    auto again = DecodeAuthenticateMessage(out);
+    if (!again.ok()) return again.error();
+    AuthenticateMessage m = std::move(*again);
+    m.layout.reset();
+    edit(m);
+    out = EncodeAuthenticateMessage(m);
+    return Status::Ok();
+  };
+  if (FindDeviation(devs, DeviationKind::kRemoveMicKeepAvFlags)) {
+    Status st = reencode([](AuthenticateMessage& m) {
+      m.has_mic_field = false;
+      m.mic_offset = 0;
+    });
+    if (!st.ok()) return st;
+    mic_sent = false;
+    notes.push_back("deviation remove-mic-keep-avflags");
+  }
+  if (const uint32_t strip = StrippedFlags(devs, DeviationKind::kStripAuthenticateFlagsStaleMic);
+      strip != 0) {
+    StoreU32(out, kAuthenticateFlagsOffset, LoadU32(out, kAuthenticateFlagsOffset) & ~strip);
+    mic_sent = false;
+    notes.push_back("deviation strip-authenticate-flags-stale-mic: cleared " + FlagNames(strip));
+  }
+  if (FindDeviation(devs, DeviationKind::kRelayRemoveMic)) {
+    Status st = reencode([](AuthenticateMessage& m) {
+      m.flags &= ~(kNegotiateSign | kNegotiateAlwaysSign | kNegotiateKeyExch | kNegotiateVersion);
+      m.has_version = false;
+      m.has_mic_field = false;
+      m.mic_offset = 0;
+    });
+    if (!st.ok()) return st;
+    mic_sent = false;
+    notes.push_back("deviation relay-remove-mic");
+  }
+  if (FindDeviation(devs, DeviationKind::kRelayRemoveSignSeal)) {
+    const uint32_t strip =
+        kNegotiateSign | kNegotiateSeal | kNegotiateAlwaysSign | kNegotiateKeyExch;
+    StoreU32(out, kAuthenticateFlagsOffset, LoadU32(out, kAuthenticateFlagsOffset) & ~strip);
+    mic_sent = false;
+    notes.push_back("deviation relay-remove-sign-seal");
+  }
+  return Status::Ok();
+}
+
+// ExportedSessionKey and the EncryptedRandomSessionKey to send (3.1.5.1.2),
+// then the session-key-length deviation.
+Result<SessionKeyChoice> ChooseSessionKey(uint32_t flags, const crypto::Key16& kxkey,
+                                          const ClientPolicy& policy, RandomSource& random,
+                                          std::vector<std::string>& notes) {
+  SessionKeyChoice keys;
+  const bool sign_or_seal = Has(flags, kNegotiateSign | kNegotiateSeal);
+  if (Has(flags, kNegotiateKeyExch) &&
+      (sign_or_seal || policy.key_exch_without_sign_seal == KeyExchWithoutSignSeal::kRandomKey)) {
+    crypto::Key16 random_key;
+    if (!random.Fill(random_key.span())) {
+      return MakeError(SecStatus::kInternalError, "no randomness for the session key");
+    }
+    const crypto::Key16 enc = EncryptRandomSessionKey(kxkey, random_key);
+    keys.encrypted.assign(enc.data(), enc.data() + 16);
+    // With kRandomKey and no SIGN/SEAL the client keys on KEY_EXCH alone
+    // (3.1.5.1.2 literally).
+    keys.exported = random_key;
+  } else if (Has(flags, kNegotiateKeyExch)) {
+    // kSendKeyExchangeKey: RC4K(KXKEY, KXKEY) decrypts to KXKEY, so servers
+    // that key on KEY_EXCH alone and servers that also need SIGN/SEAL agree.
+    const crypto::Key16 enc = EncryptRandomSessionKey(kxkey, kxkey);
+    keys.encrypted.assign(enc.data(), enc.data() + 16);
+    keys.exported = kxkey;
+  } else {
+    keys.exported = kxkey;
+  }
+  if (const Deviation* d = FindDeviation(policy.deviations, DeviationKind::kSessionKeyLength)) {
+    Bytes resized = keys.encrypted;
+    resized.resize(d->length, 0xEE);
+    keys.encrypted = std::move(resized);
+    notes.push_back("deviation session-key-length: " + std::to_string(d->length) + " bytes");
+  }
+  return keys;
+}
+
+// The hashes the responses are computed with, changed by the wrong-password
+// and other-user-hash deviations.
+Status ApplyCredentialDeviations(const std::vector<Deviation>& devs, crypto::Key16& nt_hash,
+                                 std::optional<crypto::Key16>& lm_hash,
+                                 std::vector<std::string>& notes) {
+  if (const Deviation* d = FindDeviation(devs, DeviationKind::kWrongPassword)) {
+    auto nt = NtOwfV1(d->text);
+    if (!nt.ok()) return nt.error();
+    nt_hash = *nt;
+    lm_hash.reset();
+    if (auto lm = LmOwfV1(d->text); lm.ok()) lm_hash = *lm;
+    notes.push_back("deviation wrong-password");
+  }
+  if (const Deviation* d = FindDeviation(devs, DeviationKind::kOtherUserHash)) {
+    if (d->nt_hash) {
+      nt_hash = *d->nt_hash;
+      lm_hash.reset();
+    } else {
+      auto nt = NtOwfV1(d->text);
+      if (!nt.ok()) return nt.error();
+      nt_hash = *nt;
+      lm_hash.reset();
+      if (auto lm = LmOwfV1(d->text); lm.ok()) lm_hash = *lm;
+    }
+    notes.push_back("deviation other-user-hash");
+  }
+  return Status::Ok();
+}
+
+// The LM/NT responses, SessionBaseKey and MIC decision of one AUTHENTICATE.
+struct ClientResponses {
+  Bytes lm;
+  Bytes nt;
+  crypto::Key16 session_base_key;
+  ResponseKind kind = ResponseKind::kNtlmV2;
+  bool mic_field = false;
+  bool mic_correct = false;
+};
+
+// NTLMv2 (3.3.2): NTProofStr over the blob, LMv2 or Z(24).
+Result<ClientResponses> NtlmV2Responses(const ChallengeMessage& challenge,
+                                        const ClientPolicy& policy,
+                                        const ClientCredentials& credentials,
+                                        const crypto::Key16& nt_hash, const Challenge8& sc,
+                                        const Challenge8& cc, uint64_t now,
+                                        std::vector<std::string>& notes) {
+  NTLM_ASSIGN_OR_RETURN(ClientBlob blob, BuildClientBlob(challenge, policy, now, notes));
+  NTLM_ASSIGN_OR_RETURN(crypto::Key16 response_key,
+                        NtOwfV2(nt_hash, credentials.user, credentials.domain));
+  ClientResponses out;
+  out.kind = ResponseKind::kNtlmV2;
+  out.mic_field = blob.mic_field;
+  out.mic_correct = blob.mic_correct;
+  const Bytes temp = NtlmV2Temp(blob.timestamp, cc, EncodeAvPairs(blob.av));
+  out.nt = ComputeNtlmV2Response(response_key, sc, temp);
+  std::array<uint8_t, 16> proof;
+  std::copy_n(out.nt.begin(), 16, proof.begin());
+  out.session_base_key = NtlmV2SessionBaseKey(response_key, proof);
+  // LMv2, or Z(24) when the server sent a timestamp (3.1.5.1.2).
+  if (challenge.target_info && challenge.target_info->Timestamp()) {
+    out.lm.assign(24, 0);
+  } else {
+    const auto lmv2 = LmV2Response(response_key, sc, cc);
+    out.lm.assign(lmv2.begin(), lmv2.end());
+  }
+  return out;
+}
+
+// NTLMv1 (3.3.1), with ESS (LM = CC || Z(16)) or without (LM response, or
+// the NT response again from level 2 on: NoLMResponseNTLMv1, 3.1.1.1).
+ClientResponses NtlmV1Responses(uint32_t flags, int lm_compat_level, const crypto::Key16& nt_hash,
+                                const std::optional<crypto::Key16>& lm_hash, const Challenge8& sc,
+                                const Challenge8& cc) {
+  ClientResponses out;
+  if (Has(flags, kNegotiateEss)) {
+    const auto nt = NtlmV1EssResponse(nt_hash, sc, cc);
+    const auto lm = LmV1EssResponse(cc);
+    out.nt.assign(nt.begin(), nt.end());
+    out.lm.assign(lm.begin(), lm.end());
+    out.kind = ResponseKind::kNtlmV1Ess;
+  } else {
+    const auto nt = NtlmV1Response(nt_hash, sc);
+    out.nt.assign(nt.begin(), nt.end());
+    if (lm_compat_level >= 2 || !lm_hash) {
+      out.lm = out.nt;
+    } else {
+      const auto lm = LmV1Response(*lm_hash, sc);
+      out.lm.assign(lm.begin(), lm.end());
+    }
+    out.kind = ResponseKind::kNtlmV1;
+  }
+  out.session_base_key = NtlmV1SessionBaseKey(nt_hash);
+  return out;
+}
+
+// The MIC written into `out` at offset 72, then the zero-mic / corrupt-mic
+// deviations. Returns whether a correct MIC went out.
+Result<bool> WriteMic(const crypto::Key16& exported, ByteSpan negotiate, ByteSpan challenge,
+                      const std::vector<Deviation>& devs, Bytes& out,
+                      std::vector<std::string>& notes) {
+  NTLM_ASSIGN_OR_RETURN(auto mic,
+                        ComputeMic(exported, negotiate, challenge, out, kAuthenticateMicOffset));
+  std::copy(mic.begin(), mic.end(), out.begin() + kAuthenticateMicOffset);
+  bool sent = true;
+  if (FindDeviation(devs, DeviationKind::kZeroMic)) {
+    std::fill_n(out.begin() + kAuthenticateMicOffset, kMicSize, uint8_t{0});
+    sent = false;
+    notes.push_back("deviation zero-mic");
+  }
+  if (FindDeviation(devs, DeviationKind::kCorruptMic)) {
+    out[kAuthenticateMicOffset] ^= 0x80;
+    sent = false;
+    notes.push_back("deviation corrupt-mic");
+  }
+  return sent;
+}
+
+// KeyExchangeKey (3.4.5.1). The anonymous logon's SessionBaseKey is Z(16);
+// with ESS the client still runs the ESS rule over it (HMAC_MD5(Z(16),
+// ServerChallenge || LM response)), as it always has.
+Result<crypto::Key16> ClientKeyExchangeKey(bool anonymous, uint32_t flags, bool ntlmv2,
+                                           const crypto::Key16& session_base_key,
+                                           const Bytes& lm_response, const crypto::Key16& lm_owf,
+                                           const Challenge8& sc) {
+  if (!anonymous) {
+    return KeyExchangeKey(flags, ntlmv2, session_base_key, lm_response, lm_owf, sc);
+  }
+  if (!Has(flags, kNegotiateEss)) return session_base_key;
+  crypto::Key16 kxkey;
+  crypto::HmacMd5Stream hmac(session_base_key.data(), session_base_key.size());
+  hmac.Update(sc.data(), sc.size());
+  hmac.Update(lm_response.data(), lm_response.size());
+  hmac.Final(kxkey.data());
+  return kxkey;
+}
+
+// The AUTHENTICATE's flags: NtlmMinClientSec on the server's choice, then on
+// ours (3.1.5.1.2), then the strip-authenticate-flags deviation (keys and MIC
+// follow the stripped flags).
+Result<uint32_t> ChooseFlags(uint32_t challenge_flags, const ClientPolicy& policy, bool anonymous,
+                             std::vector<std::string>& notes) {
+  const std::vector<Deviation>& devs = policy.deviations;
+  const uint32_t min_sec = policy.min_client_sec & kMinSecKnownBits;
+  if (MissingMinSecBits(min_sec, challenge_flags) != 0) {
+    return MakeError(
+        SecStatus::kUnsupportedFunction,
+        "CHALLENGE: NtlmMinClientSec not met: " + DescribeMinSecFailure(min_sec, challenge_flags));
+  }
+  uint32_t flags = ClientContext::SelectFlags(challenge_flags, policy, anonymous);
+  if (MissingMinSecBits(min_sec, flags) != 0) {
+    return MakeError(
+        SecStatus::kUnsupportedFunction,
+        "selected flags (lm_compat_level " + std::to_string(policy.lm_compat_level) +
+            ") do not meet NtlmMinClientSec: " + DescribeMinSecFailure(min_sec, flags));
+  }
+  // Deviation: select fewer flags, consistently (keys and MIC follow).
+  if (const uint32_t strip = StrippedFlags(devs, DeviationKind::kStripAuthenticateFlags);
+      strip != 0) {
+    flags &= ~strip;
+    notes.push_back("deviation strip-authenticate-flags: cleared " + FlagNames(strip));
+  }
+  return flags;
+}
+
+// Deviations that edit the NTLMv2 blob need an NTLMv2 response.
+Status CheckNtlmV2OnlyDeviations(const std::vector<Deviation>& devs, bool ntlmv2) {
+  if (ntlmv2) return Status::Ok();
+  for (const Deviation& d : devs) {
+    if (IsNtlmV2OnlyDeviation(d.kind)) {
+      return InvalidParameter("deviation " + std::string(DeviationName(d.kind)) +
+                              " needs an NTLMv2 response (lm_compat_level >= 3)");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 // --- Credentials ------------------------------------------------------------
@@ -130,7 +459,7 @@ Result<ClientCredentials> ClientCredentials::FromNtHashHex(std::string_view user
                                                            std::string_view nt_hash_hex,
                                                            std::string_view workstation) {
   crypto::Key16 hash;
-  if (!ParseHexKey(nt_hash_hex, hash)) {
+  if (!ParseKey16Hex(nt_hash_hex, hash)) {
     return InvalidParameter("NT hash for '" + std::string(user) + "' must be 32 hex digits");
   }
   return FromNtHash(user, domain, hash, workstation);
@@ -284,59 +613,18 @@ Result<Bytes> ClientContext::ProcessChallenge(ByteSpan token) {
   const bool anonymous = credentials_.anonymous;
   const bool ntlmv2 = !anonymous && policy_.lm_compat_level >= 3;
 
-  // 1. NtlmMinClientSec on the server's choice, then on ours (3.1.5.1.2).
-  const uint32_t min_sec = policy_.min_client_sec & kMinSecKnownBits;
-  if (MissingMinSecBits(min_sec, challenge.flags) != 0) {
-    return Fail(MakeError(
-        SecStatus::kUnsupportedFunction,
-        "CHALLENGE: NtlmMinClientSec not met: " + DescribeMinSecFailure(min_sec, challenge.flags)));
-  }
-  uint32_t flags = SelectFlags(challenge.flags, policy_, anonymous);
-  if (MissingMinSecBits(min_sec, flags) != 0) {
-    return Fail(
-        MakeError(SecStatus::kUnsupportedFunction,
-                  "selected flags (lm_compat_level " + std::to_string(policy_.lm_compat_level) +
-                      ") do not meet NtlmMinClientSec: " + DescribeMinSecFailure(min_sec, flags)));
-  }
-  // Deviation: select fewer flags, consistently (keys and MIC follow).
-  if (const uint32_t strip = StrippedFlags(devs, DeviationKind::kStripAuthenticateFlags);
-      strip != 0) {
-    flags &= ~strip;
-    notes_.push_back("deviation strip-authenticate-flags: cleared " + FlagNames(strip));
-  }
+  // 1. The flags, checked against NtlmMinClientSec (3.1.5.1.2).
+  auto chosen_flags = ChooseFlags(challenge.flags, policy_, anonymous, notes_);
+  if (!chosen_flags.ok()) return Fail(chosen_flags.error());
+  uint32_t flags = *chosen_flags;
 
   // 2. The keys the responses are computed with (possibly deviating).
   crypto::Key16 nt_hash = credentials_.nt_hash;
   std::optional<crypto::Key16> lm_hash = credentials_.lm_hash;
-  if (const Deviation* d = FindDeviation(devs, DeviationKind::kWrongPassword)) {
-    auto nt = NtOwfV1(d->text);
-    if (!nt.ok()) return Fail(nt.error());
-    nt_hash = *nt;
-    lm_hash.reset();
-    if (auto lm = LmOwfV1(d->text); lm.ok()) lm_hash = *lm;
-    notes_.push_back("deviation wrong-password");
+  if (Status st = ApplyCredentialDeviations(devs, nt_hash, lm_hash, notes_); !st.ok()) {
+    return Fail(st.error());
   }
-  if (const Deviation* d = FindDeviation(devs, DeviationKind::kOtherUserHash)) {
-    if (d->nt_hash) {
-      nt_hash = *d->nt_hash;
-      lm_hash.reset();
-    } else {
-      auto nt = NtOwfV1(d->text);
-      if (!nt.ok()) return Fail(nt.error());
-      nt_hash = *nt;
-      lm_hash.reset();
-      if (auto lm = LmOwfV1(d->text); lm.ok()) lm_hash = *lm;
-    }
-    notes_.push_back("deviation other-user-hash");
-  }
-  if (!ntlmv2) {
-    for (const Deviation& d : devs) {
-      if (IsNtlmV2OnlyDeviation(d.kind)) {
-        return Fail(InvalidParameter("deviation " + std::string(DeviationName(d.kind)) +
-                                     " needs an NTLMv2 response (lm_compat_level >= 3)"));
-      }
-    }
-  }
+  if (Status st = CheckNtlmV2OnlyDeviations(devs, ntlmv2); !st.ok()) return Fail(st.error());
   // LM_KEY and the LM session key need LMOWFv1 (3.4.5.1).
   if (!anonymous && !lm_hash && Has(flags, kNegotiateLmKey | kRequestNonNtSessionKey)) {
     notes_.push_back("no LM hash: LM_KEY / REQUEST_NON_NT_SESSION_KEY not selected");
@@ -351,168 +639,36 @@ Result<Bytes> ClientContext::ProcessChallenge(ByteSpan token) {
   }
 
   // 3. Responses and SessionBaseKey (3.3.1, 3.3.2).
-  Bytes lm_response;
-  Bytes nt_response;
-  crypto::Key16 session_base_key;
-  crypto::Key16 lm_owf;
-  if (lm_hash) lm_owf = *lm_hash;
-  bool mic_field = false;
-  bool mic_correct = false;
-  const bool has_timestamp = challenge.target_info && challenge.target_info->Timestamp();
+  ClientResponses responses;
   if (anonymous) {
     // 3.1.5.1.2: anonymous sends an empty NT response and LM = Z(1);
     // SessionBaseKey is Z(16).
-    lm_response = Bytes{0};
-    response_kind_ = ResponseKind::kAnonymous;
+    responses.lm = Bytes{0};
+    responses.kind = ResponseKind::kAnonymous;
   } else if (ntlmv2) {
-    AvPairList av = challenge.target_info ? *challenge.target_info : AvPairList{};
-    // Time: the server's MsvAvTimestamp, else the client clock (3.1.5.2.1).
-    uint64_t timestamp = has_timestamp ? *av.Timestamp() : clock_.Now();
-    // MIC decision (3.1.5.2.1) and the MIC deviations.
-    const bool want_mic = policy_.send_mic && has_timestamp;
-    bool announce = want_mic;
-    mic_field = want_mic;
-    mic_correct = want_mic;
-    if (FindDeviation(devs, DeviationKind::kOmitMic)) {
-      announce = mic_field = mic_correct = false;
-      notes_.push_back("deviation omit-mic");
-    }
-    if (FindDeviation(devs, DeviationKind::kZeroMic) ||
-        FindDeviation(devs, DeviationKind::kCorruptMic) ||
-        FindDeviation(devs, DeviationKind::kRemoveMicKeepAvFlags)) {
-      announce = true;
-      mic_field = true;
-      mic_correct = true;  // computed, then spoiled below
-    }
-    if (announce) av.SetFlags(av.Flags().value_or(0) | kAvFlagMicPresent);
-    // ClientSuppliedTargetName and channel bindings (3.1.5.1.2).
-    std::optional<std::string> spn = policy_.target_name;
-    if (const Deviation* d = FindDeviation(devs, DeviationKind::kWrongSpn)) {
-      spn = d->text;
-      notes_.push_back("deviation wrong-spn: '" + d->text + "'");
-    }
-    if (spn) {
-      if (Status st = av.SetString(AvId::kTargetName, *spn); !st.ok()) return Fail(st.error());
-    }
-    std::optional<std::array<uint8_t, 16>> cb = policy_.channel_bindings_md5;
-    if (FindDeviation(devs, DeviationKind::kWrongChannelBindings)) {
-      if (cb) {
-        (*cb)[0] ^= 0xFF;
-      } else {
-        static constexpr uint8_t kWrong[] = {'w', 'r', 'o', 'n', 'g'};
-        cb = ChannelBindingsHash(kWrong);
-      }
-      notes_.push_back("deviation wrong-channel-bindings");
-    }
-    if (FindDeviation(devs, DeviationKind::kZeroChannelBindings)) {
-      cb = std::array<uint8_t, 16>{};
-      notes_.push_back("deviation zero-channel-bindings");
-    }
-    if (cb) av.SetChannelBindings(*cb);
-    // Target-info deviations.
-    for (const Deviation& d : devs) {
-      if (d.kind == DeviationKind::kAlterTargetInfo) {
-        auto it = std::find_if(av.pairs.begin(), av.pairs.end(),
-                               [&](const AvPair& p) { return p.id == d.av_id; });
-        if (it == av.pairs.end() || it->value.empty()) {
-          return Fail(InvalidParameter("deviation alter-target-info: the blob has no non-empty " +
-                                       AvIdName(d.av_id)));
-        }
-        it->value[0] ^= 0x01;
-        notes_.push_back("deviation alter-target-info: " + AvIdName(d.av_id));
-      } else if (d.kind == DeviationKind::kDropTargetInfoPair) {
-        if (av.Remove(static_cast<AvId>(d.av_id)) == 0) {
-          return Fail(InvalidParameter("deviation drop-target-info-pair: the blob has no " +
-                                       AvIdName(d.av_id)));
-        }
-        notes_.push_back("deviation drop-target-info-pair: " + AvIdName(d.av_id));
-      } else if (d.kind == DeviationKind::kShiftTimestamp) {
-        const int64_t delta = d.seconds * static_cast<int64_t>(kFileTimeTicksPerSecond);
-        timestamp = static_cast<uint64_t>(static_cast<int64_t>(timestamp) + delta);
-        notes_.push_back("deviation shift-timestamp: " + std::to_string(d.seconds) + " s");
-      }
-    }
-    auto response_key = NtOwfV2(nt_hash, credentials_.user, credentials_.domain);
-    if (!response_key.ok()) return Fail(response_key.error());
-    const Bytes temp = NtlmV2Temp(timestamp, cc, EncodeAvPairs(av));
-    nt_response = ComputeNtlmV2Response(*response_key, sc, temp);
-    std::array<uint8_t, 16> proof;
-    std::copy_n(nt_response.begin(), 16, proof.begin());
-    session_base_key = NtlmV2SessionBaseKey(*response_key, proof);
-    // LMv2, or Z(24) when the server sent a timestamp (3.1.5.1.2).
-    if (has_timestamp) {
-      lm_response.assign(24, 0);
-    } else {
-      const auto lmv2 = LmV2Response(*response_key, sc, cc);
-      lm_response.assign(lmv2.begin(), lmv2.end());
-    }
-    response_kind_ = ResponseKind::kNtlmV2;
+    auto v2 =
+        NtlmV2Responses(challenge, policy_, credentials_, nt_hash, sc, cc, clock_.Now(), notes_);
+    if (!v2.ok()) return Fail(v2.error());
+    responses = std::move(*v2);
   } else {
-    if (Has(flags, kNegotiateEss)) {
-      // NTLMv1 with ESS: LM = CC || Z(16) (3.3.1).
-      const auto nt = NtlmV1EssResponse(nt_hash, sc, cc);
-      const auto lm = LmV1EssResponse(cc);
-      nt_response.assign(nt.begin(), nt.end());
-      lm_response.assign(lm.begin(), lm.end());
-      response_kind_ = ResponseKind::kNtlmV1Ess;
-    } else {
-      const auto nt = NtlmV1Response(nt_hash, sc);
-      nt_response.assign(nt.begin(), nt.end());
-      if (policy_.lm_compat_level >= 2 || !lm_hash) {
-        lm_response = nt_response;  // NoLMResponseNTLMv1 (3.1.1.1)
-      } else {
-        const auto lm = LmV1Response(*lm_hash, sc);
-        lm_response.assign(lm.begin(), lm.end());
-      }
-      response_kind_ = ResponseKind::kNtlmV1;
-    }
-    session_base_key = NtlmV1SessionBaseKey(nt_hash);
+    responses = NtlmV1Responses(flags, policy_.lm_compat_level, nt_hash, lm_hash, sc, cc);
   }
+  response_kind_ = responses.kind;
+  Bytes& lm_response = responses.lm;
+  Bytes& nt_response = responses.nt;
+  const crypto::Key16& session_base_key = responses.session_base_key;
+  const bool mic_field = responses.mic_field;
+  const bool mic_correct = responses.mic_correct;
+  crypto::Key16 lm_owf;
+  if (lm_hash) lm_owf = *lm_hash;
 
   // 4. KXKEY and the ExportedSessionKey (3.4.5.1, 3.1.5.1.2).
-  crypto::Key16 kxkey;
-  if (anonymous) {
-    if (Has(flags, kNegotiateEss)) {
-      crypto::HmacMd5Stream hmac(session_base_key.data(), session_base_key.size());
-      hmac.Update(sc.data(), sc.size());
-      hmac.Update(lm_response.data(), lm_response.size());
-      hmac.Final(kxkey.data());
-    } else {
-      kxkey = session_base_key;
-    }
-  } else {
-    auto k = KeyExchangeKey(flags, ntlmv2, session_base_key, lm_response, lm_owf, sc);
-    if (!k.ok()) return Fail(k.error());
-    kxkey = *k;
-  }
-  SessionKeyChoice keys;
-  const bool sign_or_seal = Has(flags, kNegotiateSign | kNegotiateSeal);
-  if (Has(flags, kNegotiateKeyExch) &&
-      (sign_or_seal || policy_.key_exch_without_sign_seal == KeyExchWithoutSignSeal::kRandomKey)) {
-    crypto::Key16 random_key;
-    if (!random_.Fill(random_key.span())) {
-      return Fail(MakeError(SecStatus::kInternalError, "no randomness for the session key"));
-    }
-    const crypto::Key16 enc = EncryptRandomSessionKey(kxkey, random_key);
-    keys.encrypted.assign(enc.data(), enc.data() + 16);
-    // With kRandomKey and no SIGN/SEAL the client keys on KEY_EXCH alone
-    // (3.1.5.1.2 literally).
-    keys.exported = random_key;
-  } else if (Has(flags, kNegotiateKeyExch)) {
-    // kSendKeyExchangeKey: RC4K(KXKEY, KXKEY) decrypts to KXKEY, so servers
-    // that key on KEY_EXCH alone and servers that also need SIGN/SEAL agree.
-    const crypto::Key16 enc = EncryptRandomSessionKey(kxkey, kxkey);
-    keys.encrypted.assign(enc.data(), enc.data() + 16);
-    keys.exported = kxkey;
-  } else {
-    keys.exported = kxkey;
-  }
-  if (const Deviation* d = FindDeviation(devs, DeviationKind::kSessionKeyLength)) {
-    Bytes resized = keys.encrypted;
-    resized.resize(d->length, 0xEE);
-    keys.encrypted = std::move(resized);
-    notes_.push_back("deviation session-key-length: " + std::to_string(d->length) + " bytes");
-  }
+  auto kxkey =
+      ClientKeyExchangeKey(anonymous, flags, ntlmv2, session_base_key, lm_response, lm_owf, sc);
+  if (!kxkey.ok()) return Fail(kxkey.error());
+  auto chosen = ChooseSessionKey(flags, *kxkey, policy_, random_, notes_);
+  if (!chosen.ok()) return Fail(chosen.error());
+  const SessionKeyChoice& keys = *chosen;
 
   // 5. The AUTHENTICATE_MESSAGE (2.2.1.3).
   AuthenticateMessage auth;
@@ -534,65 +690,14 @@ Result<Bytes> ClientContext::ProcessChallenge(ByteSpan token) {
   // 6. The MIC over NEGOTIATE || CHALLENGE || AUTHENTICATE (3.1.5.2.1).
   mic_sent_ = false;
   if (mic_field && mic_correct) {
-    auto mic =
-        ComputeMic(keys.exported, negotiate_bytes_, challenge_bytes_, out, kAuthenticateMicOffset);
-    if (!mic.ok()) return Fail(mic.error());
-    std::copy(mic->begin(), mic->end(), out.begin() + kAuthenticateMicOffset);
-    mic_sent_ = true;
-    if (FindDeviation(devs, DeviationKind::kZeroMic)) {
-      std::fill_n(out.begin() + kAuthenticateMicOffset, kMicSize, uint8_t{0});
-      mic_sent_ = false;
-      notes_.push_back("deviation zero-mic");
-    }
-    if (FindDeviation(devs, DeviationKind::kCorruptMic)) {
-      out[kAuthenticateMicOffset] ^= 0x80;
-      mic_sent_ = false;
-      notes_.push_back("deviation corrupt-mic");
-    }
+    auto sent = WriteMic(keys.exported, negotiate_bytes_, challenge_bytes_, devs, out, notes_);
+    if (!sent.ok()) return Fail(sent.error());
+    mic_sent_ = *sent;
   }
 
   // 7. Edits after the MIC: what a man in the middle does.
-  auto reencode = [&](auto&& edit) -> Status {
-    auto again = DecodeAuthenticateMessage(out);
-    if (!again.ok()) return again.error();
-    AuthenticateMessage m = std::move(*again);
-    m.layout.reset();
-    edit(m);
-    out = EncodeAuthenticateMessage(m);
-    return Status::Ok();
-  };
-  if (FindDeviation(devs, DeviationKind::kRemoveMicKeepAvFlags)) {
-    Status st = reencode([](AuthenticateMessage& m) {
-      m.has_mic_field = false;
-      m.mic_offset = 0;
-    });
-    if (!st.ok()) return Fail(st.error());
-    mic_sent_ = false;
-    notes_.push_back("deviation remove-mic-keep-avflags");
-  }
-  if (const uint32_t strip = StrippedFlags(devs, DeviationKind::kStripAuthenticateFlagsStaleMic);
-      strip != 0) {
-    StoreU32(out, kAuthenticateFlagsOffset, LoadU32(out, kAuthenticateFlagsOffset) & ~strip);
-    mic_sent_ = false;
-    notes_.push_back("deviation strip-authenticate-flags-stale-mic: cleared " + FlagNames(strip));
-  }
-  if (FindDeviation(devs, DeviationKind::kRelayRemoveMic)) {
-    Status st = reencode([](AuthenticateMessage& m) {
-      m.flags &= ~(kNegotiateSign | kNegotiateAlwaysSign | kNegotiateKeyExch | kNegotiateVersion);
-      m.has_version = false;
-      m.has_mic_field = false;
-      m.mic_offset = 0;
-    });
-    if (!st.ok()) return Fail(st.error());
-    mic_sent_ = false;
-    notes_.push_back("deviation relay-remove-mic");
-  }
-  if (FindDeviation(devs, DeviationKind::kRelayRemoveSignSeal)) {
-    const uint32_t strip =
-        kNegotiateSign | kNegotiateSeal | kNegotiateAlwaysSign | kNegotiateKeyExch;
-    StoreU32(out, kAuthenticateFlagsOffset, LoadU32(out, kAuthenticateFlagsOffset) & ~strip);
-    mic_sent_ = false;
-    notes_.push_back("deviation relay-remove-sign-seal");
+  if (Status st = ApplyPostMicDeviations(devs, out, mic_sent_, notes_); !st.ok()) {
+    return Fail(st.error());
   }
   negotiated_flags_ = LoadU32(out, kAuthenticateFlagsOffset);
   if (const Deviation* d = FindDeviation(devs, DeviationKind::kTruncateAuthenticate)) {

@@ -9,7 +9,9 @@
 
 #include "ssp/av_pairs.h"
 #include "ssp/flags.h"
+#include "ssp/hex.h"
 #include "ssp/keys.h"
+#include "ssp/unicode.h"
 
 namespace ntlm::ssp {
 namespace {
@@ -72,13 +74,6 @@ const DeviationInfo& InfoOf(DeviationKind kind) {
   return kTable[0];  // unreachable: every kind is in the table
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 Error BadParam(std::string reason) {
   return MakeError(SecStatus::kInvalidParameter, "deviation: " + std::move(reason));
 }
@@ -90,29 +85,11 @@ bool ParseInt(std::string_view text, T& out) {
   return ec == std::errc() && ptr == text.data() + text.size() && !text.empty();
 }
 
-bool ParseHexKey(std::string_view hex, crypto::Key16& out) {
-  if (hex.size() != 32) return false;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < 16; ++i) {
-    int hi = nibble(hex[2 * i]);
-    int lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  return true;
-}
-
 std::optional<uint16_t> ParseAvId(std::string_view text) {
   uint16_t id = 0;
   if (ParseInt(text, id)) return id;
-  const std::string wanted = Lower(text);
   for (uint16_t i = 0; i <= 10; ++i) {
-    if (Lower(AvIdName(i)) == wanted) return i;
+    if (EqualsIgnoreAsciiCase(AvIdName(i), text)) return i;
   }
   return std::nullopt;
 }
@@ -195,9 +172,8 @@ std::string_view DeviationName(DeviationKind kind) { return InfoOf(kind).name; }
 std::string_view DeviationDescription(DeviationKind kind) { return InfoOf(kind).description; }
 
 std::optional<DeviationKind> DeviationKindFromName(std::string_view name) {
-  const std::string wanted = Lower(name);
   for (const DeviationInfo& info : kTable) {
-    if (info.name == wanted) return info.kind;
+    if (EqualsIgnoreAsciiCase(info.name, name)) return info.kind;
   }
   return std::nullopt;
 }
@@ -266,7 +242,7 @@ Result<Deviation> ParseDeviation(std::string_view text) {
       break;
     case DeviationParam::kPasswordOrHash: {
       crypto::Key16 hash;
-      if (ParseHexKey(param, hash)) {
+      if (ParseKey16Hex(param, hash)) {
         d.nt_hash = hash;
       } else {
         d.text = std::string(param);

@@ -3,27 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "ssp/hex.h"
 #include "ssp/keys.h"
 #include "ssp/unicode.h"
 
 namespace ntlm::ssp {
 namespace {
-
-bool IsHexDigit(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-
-int HexNibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return c - 'A' + 10;
-}
-
-bool ParseHash(std::string_view hex, crypto::Key16& out) {
-  if (hex.size() != 32 || !std::all_of(hex.begin(), hex.end(), IsHexDigit)) return false;
-  for (size_t i = 0; i < 16; ++i) {
-    out[i] = static_cast<uint8_t>(HexNibble(hex[2 * i]) << 4 | HexNibble(hex[2 * i + 1]));
-  }
-  return true;
-}
 
 std::vector<std::string_view> SplitColon(std::string_view line) {
   std::vector<std::string_view> parts;
@@ -75,7 +60,7 @@ Result<Account> AccountFromNtHash(std::string_view domain, std::string_view user
   Account account;
   account.domain = std::string(domain);
   account.user = std::string(user);
-  if (!ParseHash(nt_hash_hex, account.nt_hash)) {
+  if (!ParseKey16Hex(nt_hash_hex, account.nt_hash)) {
     return MakeError(SecStatus::kInvalidParameter,
                      "NT hash for '" + std::string(user) + "' must be 32 hex digits");
   }
@@ -123,7 +108,7 @@ Result<InMemoryCredentialStore> ParseUserFile(std::string_view text) {
       auto account = AccountFromNtHash("", fields[0], fields[3]);
       if (!account.ok()) return LineError(line_no, "NT hash field is not 32 hex digits");
       crypto::Key16 lm;
-      if (ParseHash(fields[2], lm)) account->lm_hash = lm;
+      if (ParseKey16Hex(fields[2], lm)) account->lm_hash = lm;
       store.Add(std::move(*account));
     } else {
       if (fields.size() < 3) {

@@ -68,6 +68,13 @@ std::optional<uint32_t> ParseFlagName(std::string_view name);
 /// whitespace ("SIGN|SEAL|128", "0xe2088235"). nullopt if any part is unknown.
 std::optional<uint32_t> ParseFlagList(std::string_view text);
 
+/// Whether the EncryptedRandomSessionKey is used: KEY_EXCH together with SIGN
+/// or SEAL ([MS-NLMP] 3.2.5.1.2, 2.2.2.5 V). Without SIGN/SEAL Windows
+/// exports KeyExchangeKey and never reads the field (docs/windows-fidelity.md).
+inline bool KeyExchangeInEffect(uint32_t flags) {
+  return (flags & kNegotiateKeyExch) != 0 && (flags & (kNegotiateSign | kNegotiateSeal)) != 0;
+}
+
 // --- NtlmMinServerSec / NtlmMinClientSec bits ([MS-NLMP] 3.1.1.1, 3.2.5.1.1)
 // Same values as the NEGOTIATE flags they require.
 inline constexpr uint32_t kMinSecIntegrity = 0x00000010;        // requires SIGN

@@ -3,8 +3,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "crypto/bytes.h"
+#include "crypto/secret.h"
 
 namespace ntlm::ssp {
 
@@ -12,5 +14,10 @@ namespace ntlm::ssp {
 std::string Hex32(uint32_t value);
 // Lower-case hex of `bytes`, no separators.
 std::string HexBytes(ByteSpan bytes);
+
+// THE parser of a 16-byte key or hash given as 32 hex digits (either case),
+// for NT/LM hashes in user files, credentials and deviations. False (and
+// `out` untouched) for anything else.
+bool ParseKey16Hex(std::string_view hex, crypto::Key16& out);
 
 }  // namespace ntlm::ssp

@@ -279,9 +279,7 @@ Key16 DecryptRandomSessionKey(const Key16& key_exchange_key,
 
 Result<Key16> ExportedSessionKey(uint32_t flags, const Key16& key_exchange_key,
                                  ByteSpan encrypted_random_session_key) {
-  const bool key_exch =
-      Has(flags, kNegotiateKeyExch) && (Has(flags, kNegotiateSign) || Has(flags, kNegotiateSeal));
-  if (!key_exch) return key_exchange_key;
+  if (!KeyExchangeInEffect(flags)) return key_exchange_key;
   if (encrypted_random_session_key.size() != 16) {
     return Error{SecStatus::kInvalidToken,
                  "AUTHENTICATE: EncryptedRandomSessionKey is " +

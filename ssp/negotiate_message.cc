@@ -7,6 +7,7 @@
 namespace ntlm::ssp {
 namespace {
 constexpr std::string_view kName = "NEGOTIATE";
+Bytes ToBytes(ByteSpan span) { return Bytes(span.begin(), span.end()); }
 }  // namespace
 
 Result<NegotiateMessage> DecodeNegotiateMessage(ByteSpan token) {
@@ -20,28 +21,42 @@ Result<NegotiateMessage> DecodeNegotiateMessage(ByteSpan token) {
   if (!flags.ok()) return flags.error();
   msg.flags = *flags;
 
-  if (token.size() == kNegotiateShortHeaderSize) {
+  if (token.size() < kNegotiateHeaderSize) {
     msg.short_form = true;
-    msg.layout = PayloadLayout{kNegotiateShortHeaderSize, {}, {}};
+    if (token.size() > kNegotiateShortHeaderSize) {
+      msg.ignored_fields.push_back(
+          std::string(kName) + ": DomainNameFields/WorkstationFields at offset 0x10: truncated (" +
+          std::to_string(token.size()) + "-byte token, the 32-byte header is incomplete)");
+    }
+    msg.layout = PayloadLayout{kNegotiateShortHeaderSize, {}, ToBytes(token.subspan(16)), {}};
     return msg;
   }
 
-  auto domain_fields = ReadSecurityBuffer(reader, "DomainNameFields");
-  if (!domain_fields.ok()) return domain_fields.error();
-  auto workstation_fields = ReadSecurityBuffer(reader, "WorkstationFields");
-  if (!workstation_fields.ok()) return workstation_fields.error();
-
-  const SecurityBuffer fields[2] = {*domain_fields, *workstation_fields};
-  const uint64_t payload_start = LowestPayloadOffset(fields, token.size());
+  // Cannot fail: the token holds the 32-byte header.
+  const SecurityBuffer fields[2] = {ReadSecurityBuffer(reader, "DomainNameFields").value(),
+                                    ReadSecurityBuffer(reader, "WorkstationFields").value()};
+  // The header form follows the fields whose bytes lie inside the token
+  // (Heimdal's DomainName at 0x18 says the payload starts before 40: no
+  // Version); a field past the end says nothing about it.
+  SecurityBuffer placed[2];
+  for (size_t i = 0; i < 2; ++i) {
+    if (uint64_t{fields[i].offset} + fields[i].length <= token.size()) placed[i] = fields[i];
+  }
+  const uint64_t payload_start = LowestPayloadOffset(placed, token.size());
   const size_t header = payload_start >= kNegotiateHeaderWithVersionSize
                             ? kNegotiateHeaderWithVersionSize
                             : kNegotiateHeaderSize;
   static constexpr std::string_view kFieldNames[2] = {"DomainNameFields", "WorkstationFields"};
+  std::string* const text[2] = {&msg.domain, &msg.workstation};
+  std::vector<bool> unread(2, false);
   for (size_t i = 0; i < 2; ++i) {
     if (Status s = ValidateSecurityBuffer(fields[i], header, token.size(), kName, kFieldNames[i]);
         !s.ok()) {
-      return s.error();
+      msg.ignored_fields.push_back(s.error().reason);
+      unread[i] = true;
+      continue;
     }
+    *text[i] = OemToUtf8(SecurityBufferBytes(token, fields[i]));  // Always OEM (2.2.1.1).
   }
   if (header == kNegotiateHeaderWithVersionSize) {
     auto version = ReadVersion(reader);
@@ -49,13 +64,8 @@ Result<NegotiateMessage> DecodeNegotiateMessage(ByteSpan token) {
     msg.has_version = true;
     msg.version = *version;
   }
-  // Always OEM (2.2.1.1): never fails.
-  msg.domain = OemToUtf8(SecurityBufferBytes(token, fields[0]));
-  msg.workstation = OemToUtf8(SecurityBufferBytes(token, fields[1]));
-  msg.layout =
-      PayloadLayout{header,
-                    {fields[0], fields[1]},
-                    Bytes(token.begin() + static_cast<std::ptrdiff_t>(header), token.end())};
+  msg.layout = PayloadLayout{
+      header, {fields[0], fields[1]}, ToBytes(token.subspan(header)), std::move(unread)};
   return msg;
 }
 
@@ -66,7 +76,13 @@ Bytes EncodeNegotiateMessage(const NegotiateMessage& message) {
   w.WriteBytes(kNtlmSignature);
   w.WriteU32(static_cast<uint32_t>(MessageType::kNegotiate));
   w.WriteU32(message.flags);
-  if (short_form) return w.Finish();
+  if (short_form) {
+    // Trailing bytes of a decoded short form are kept (Encode(Decode(t)) == t).
+    if (message.layout && message.layout->header_length == kNegotiateShortHeaderSize) {
+      w.WriteBytes(message.layout->payload);
+    }
+    return w.Finish();
+  }
 
   const ByteWriter::Slot domain_slot = w.ReserveSecurityBuffer();
   const ByteWriter::Slot workstation_slot = w.ReserveSecurityBuffer();

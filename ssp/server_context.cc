@@ -11,6 +11,7 @@
 #include "ssp/keys.h"
 #include "ssp/negotiate_message.h"
 #include "ssp/ntlmv2_response.h"
+#include "ssp/response_verifier.h"
 #include "ssp/unicode.h"
 
 namespace ntlm::ssp {
@@ -18,11 +19,27 @@ namespace {
 
 bool Has(uint32_t flags, uint32_t bit) { return (flags & bit) != 0; }
 
-Error InvalidToken(std::string reason) {
-  return MakeError(SecStatus::kInvalidToken, std::move(reason));
+Error OutOfOrder(std::string reason) {
+  return MakeError(SecStatus::kInvalidToken, Refusal::kOutOfOrder, std::move(reason));
 }
-Error LogonDenied(std::string reason) {
-  return MakeError(SecStatus::kLogonDenied, std::move(reason));
+
+// The log event kind of a refusal.
+const char* EventKind(const Error& error) {
+  if (error.refusal == Refusal::kOutOfOrder) return "protocol_error";
+  switch (error.status) {
+    case SecStatus::kInvalidToken:
+      return "invalid_token";
+    case SecStatus::kUnsupportedFunction:
+      return "policy_refused";
+    case SecStatus::kLogonDenied:
+      return "logon_denied";
+    case SecStatus::kTimeSkew:
+      return "time_skew";
+    case SecStatus::kBadBindings:
+      return "bad_bindings";
+    default:
+      return "internal_error";
+  }
 }
 
 // Server challenge and timestamp live in the CHALLENGE we sent or adopted.
@@ -32,25 +49,7 @@ Challenge8 ServerChallengeOf(const ChallengeMessage& challenge) {
   return sc;
 }
 
-// Anonymous per 3.2.5.1.2: empty user, empty NT response, and an LM
-// response that is empty or a single zero byte.
-bool IsAnonymous(const AuthenticateMessage& auth) {
-  if (!auth.user.empty() || !auth.nt_challenge_response.empty()) return false;
-  const auto& lm = auth.lm_challenge_response;
-  return lm.empty() || (lm.size() == 1 && lm[0] == 0);
-}
-
 uint64_t AbsDiff(uint64_t a, uint64_t b) { return a > b ? a - b : b - a; }
-
-// The NTOWFv2 domain variants to try: as sent, then empty (3.2.5.1.2: the
-// server SHOULD accept a response computed with a NIL UserDom).
-std::vector<std::string> DomainVariants(const std::string& domain) {
-  std::vector<std::string> variants{domain};
-  std::string upper = ToUpperUtf8(domain);
-  if (upper != domain) variants.push_back(upper);
-  if (!domain.empty()) variants.emplace_back();
-  return variants;
-}
 
 }  // namespace
 
@@ -94,9 +93,14 @@ ServerContext::ServerContext(ServerIdentity identity, ServerPolicy policy,
       clock_(clock),
       random_(random) {}
 
-Error ServerContext::Fail(Error error, const char* kind) {
+Error ServerContext::Fail(Error error) {
+  // A codec's parse error is a malformed token; anything else unnamed, internal.
+  if (error.refusal == Refusal::kNone) {
+    error.refusal =
+        error.status == SecStatus::kInvalidToken ? Refusal::kMalformedToken : Refusal::kInternal;
+  }
   state_ = ServerState::kFailed;
-  events_.push_back(LogEvent{kind, StatusName(error.status) + ": " + error.reason});
+  events_.push_back(LogEvent{EventKind(error), StatusName(error.status) + ": " + error.reason});
   return error;
 }
 
@@ -110,7 +114,6 @@ uint32_t ServerContext::NegotiateResponseFlags(uint32_t client, const ServerPoli
   }
   if (Has(client, kRequestTarget)) flags |= kRequestTarget;
   flags |= client & (kNegotiateSign | kNegotiateSeal | kNegotiateAlwaysSign);
-  const bool sign_or_seal = Has(client, kNegotiateSign | kNegotiateSeal);
   if (Has(client, kNegotiateEss)) {
     // ESS and LM_KEY are mutually exclusive; ESS wins (2.2.2.5 G, P).
     flags |= kNegotiateEss;
@@ -133,7 +136,7 @@ uint32_t ServerContext::NegotiateResponseFlags(uint32_t client, const ServerPoli
   // KEY_EXCH likewise only with SIGN or SEAL (2.2.2.5 V): without them the
   // EncryptedRandomSessionKey is not used (3.2.5.1.2), and peers disagree on
   // what the key then is, so the server does not grant it.
-  if (sign_or_seal && Has(client, kNegotiateKeyExch) && policy.offer_key_exchange) {
+  if (KeyExchangeInEffect(client) && policy.offer_key_exchange) {
     flags |= kNegotiateKeyExch;
   }
   return flags;
@@ -141,19 +144,20 @@ uint32_t ServerContext::NegotiateResponseFlags(uint32_t client, const ServerPoli
 
 Result<Bytes> ServerContext::AcceptNegotiate(ByteSpan token) {
   if (state_ != ServerState::kAwaitNegotiate) {
-    return Fail(InvalidToken(std::string("NEGOTIATE received in state ") + ServerStateName(state_)),
-                "protocol_error");
+    return Fail(OutOfOrder(std::string("NEGOTIATE received in state ") + ServerStateName(state_)));
   }
   auto negotiate = DecodeNegotiateMessage(token);
-  if (!negotiate.ok()) return Fail(negotiate.error(), "invalid_token");
+  if (!negotiate.ok()) return Fail(negotiate.error());
   events_.push_back(LogEvent{"negotiate", "client flags " + Hex32(negotiate->flags) + " (" +
                                               FlagNames(negotiate->flags) + ")"});
+  for (const auto& reason : negotiate->ignored_fields) {
+    events_.push_back(LogEvent{"negotiate", "ignored: " + reason});
+  }
 
   const uint32_t flags = NegotiateResponseFlags(negotiate->flags, policy_);
   if (uint32_t missing = MissingMinSecBits(policy_.min_server_sec, flags); missing != 0) {
-    return Fail(MakeError(SecStatus::kUnsupportedFunction,
-                          "NEGOTIATE: " + DescribeMinSecFailure(policy_.min_server_sec, flags)),
-                "policy_refused");
+    return Fail(MakeError(SecStatus::kUnsupportedFunction, Refusal::kMinServerSec,
+                          "NEGOTIATE: " + DescribeMinSecFailure(policy_.min_server_sec, flags)));
   }
 
   ChallengeMessage challenge;
@@ -161,8 +165,7 @@ Result<Bytes> ServerContext::AcceptNegotiate(ByteSpan token) {
   challenge.target_name =
       identity_.domain_member ? identity_.nb_domain_name : identity_.nb_computer_name;
   if (!random_.Fill(MutableByteSpan(challenge.server_challenge))) {
-    return Fail(MakeError(SecStatus::kInternalError, "no randomness for the server challenge"),
-                "internal_error");
+    return Fail(MakeError(SecStatus::kInternalError, "no randomness for the server challenge"));
   }
   AvPairList info;
   auto add = [&](AvId id, const std::string& value) -> Status {
@@ -178,7 +181,7 @@ Result<Bytes> ServerContext::AcceptNegotiate(ByteSpan token) {
   }
   if (st.ok()) st = add(AvId::kDnsComputerName, identity_.dns_computer_name);
   if (st.ok() && identity_.domain_member) st = add(AvId::kDnsTreeName, identity_.dns_tree_name);
-  if (!st.ok()) return Fail(st.error(), "internal_error");
+  if (!st.ok()) return Fail(MakeError(SecStatus::kInternalError, st.error().reason));
   info.SetTimestamp(clock_.Now());
   info.pairs.push_back(AvPair{static_cast<uint16_t>(AvId::kEol), {}});
   challenge.target_info = std::move(info);
@@ -196,11 +199,10 @@ Result<Bytes> ServerContext::AcceptNegotiate(ByteSpan token) {
 
 Status ServerContext::AdoptChallenge(ByteSpan token) {
   if (state_ != ServerState::kAwaitAuthenticate) {
-    return Fail(InvalidToken(std::string("CHALLENGE adopted in state ") + ServerStateName(state_)),
-                "protocol_error");
+    return Fail(OutOfOrder(std::string("CHALLENGE adopted in state ") + ServerStateName(state_)));
   }
   auto challenge = DecodeChallengeMessage(token);
-  if (!challenge.ok()) return Fail(challenge.error(), "invalid_token");
+  if (!challenge.ok()) return Fail(challenge.error());
   challenge_bytes_.assign(token.begin(), token.end());
   challenge_ = std::move(*challenge);
   events_.push_back(
@@ -208,273 +210,220 @@ Status ServerContext::AdoptChallenge(ByteSpan token) {
   return Status::Ok();
 }
 
-Result<ServerResult> ServerContext::AcceptAuthenticate(ByteSpan token) {
-  if (state_ != ServerState::kAwaitAuthenticate || !challenge_) {
-    return Fail(
-        InvalidToken(std::string("AUTHENTICATE received in state ") + ServerStateName(state_)),
-        "protocol_error");
-  }
-  // 1. Parse.
-  auto decoded = DecodeAuthenticateMessage(token);
-  if (!decoded.ok()) return Fail(decoded.error(), "invalid_token");
-  const AuthenticateMessage& auth = *decoded;
-  const uint32_t flags = auth.flags;
-  const bool anonymous = IsAnonymous(auth);
-  std::optional<ParsedNtlmV2Response> v2;
-  ResponseKind kind = ResponseKind::kNtlmV2;
-  if (anonymous) {
-    kind = ResponseKind::kAnonymous;
-  } else {
-    switch (ClassifyNtResponse(auth.nt_challenge_response)) {
-      case NtResponseKind::kEmpty:
-        if (auth.lm_challenge_response.size() != 24) {
-          return Fail(InvalidToken("AUTHENTICATE: no NT response and an LM response of " +
-                                   std::to_string(auth.lm_challenge_response.size()) +
-                                   " bytes (expected 24)"),
-                      "invalid_token");
-        }
-        kind = ResponseKind::kLm;
-        break;
-      case NtResponseKind::kNtlmV1:
-        kind = Has(flags, kNegotiateEss) ? ResponseKind::kNtlmV1Ess : ResponseKind::kNtlmV1;
-        if (kind == ResponseKind::kNtlmV1Ess && auth.lm_challenge_response.size() < 8) {
-          return Fail(InvalidToken("AUTHENTICATE: NTLMv1 with ESS needs the client challenge in "
-                                   "the LM response, which has " +
-                                   std::to_string(auth.lm_challenge_response.size()) + " bytes"),
-                      "invalid_token");
-        }
-        break;
-      case NtResponseKind::kNtlmV2: {
-        auto parsed = DecodeNtlmV2Response(auth.nt_challenge_response);
-        if (!parsed.ok()) return Fail(parsed.error(), "invalid_token");
-        v2 = std::move(*parsed);
-        break;
-      }
-      case NtResponseKind::kInvalidLength:
-        return Fail(InvalidToken("AUTHENTICATE: NtChallengeResponse of " +
-                                 std::to_string(auth.nt_challenge_response.size()) +
-                                 " bytes (expected 0, 24 or more than 24)"),
-                    "invalid_token");
-    }
-  }
-  const bool key_exchange_used =
-      Has(flags, kNegotiateKeyExch) && Has(flags, kNegotiateSign | kNegotiateSeal);
-  if (key_exchange_used && auth.encrypted_random_session_key.size() != 16) {
-    return Fail(InvalidToken("AUTHENTICATE: EncryptedRandomSessionKey is " +
-                             std::to_string(auth.encrypted_random_session_key.size()) +
-                             " bytes, expected 16 with KEY_EXCH and SIGN/SEAL"),
-                "invalid_token");
-  }
-
-  // 2. NtlmMinServerSec against the AUTHENTICATE's flags (anonymous too).
-  if (uint32_t missing = MissingMinSecBits(policy_.min_server_sec, flags); missing != 0) {
-    return Fail(MakeError(SecStatus::kUnsupportedFunction,
-                          "AUTHENTICATE: " + DescribeMinSecFailure(policy_.min_server_sec, flags)),
-                "policy_refused");
-  }
-
-  const Challenge8 sc = ServerChallengeOf(*challenge_);
+// The state one AUTHENTICATE carries through the stages.
+struct ServerContext::AuthState {
+  ByteSpan token;
+  AuthenticateMessage auth;
+  ClassifiedResponses responses;
+  Challenge8 server_challenge{};
+  VerifiedResponse verified;  // zero keys for the anonymous logon
+  crypto::Key16 exported;
+  // The client's AV pairs (a pointer into `responses`, not a copy).
+  const AvPairList* client_info = nullptr;
   ServerResult result;
-  result.user = auth.user;
-  result.domain = auth.domain;
-  result.workstation = auth.workstation;
-  result.negotiated_flags = flags;
-  result.anonymous = anonymous;
-  crypto::Key16 session_base_key;
-  crypto::Key16 lm_owf;
-  bool ntlmv2_family = v2.has_value();  // NTLMv2 or LMv2: KXKEY = SessionBaseKey
+};
 
-  if (anonymous) {
-    if (!policy_.allow_anonymous) {
-      return Fail(LogonDenied("anonymous logon refused by policy"), "logon_denied");
-    }
-    // SessionBaseKey is Z(16) for the anonymous user (3.2.5.1.2).
-  } else {
-    // 3. LmCompatibilityLevel.
-    if (!LmCompatAllows(policy_.lm_compat_level, kind)) {
-      return Fail(LogonDenied(std::string(ResponseKindName(kind)) + " response refused at " +
-                              "lm_compat_level " + std::to_string(policy_.lm_compat_level)),
-                  "logon_denied");
-    }
-    // 4. Account and response.
-    auto candidates = credentials_.Candidates(auth.user, auth.domain);
-    if (candidates.empty()) {
-      return Fail(LogonDenied("unknown account " + auth.domain + "\\" + auth.user), "logon_denied");
-    }
-    bool verified = false;
-    for (const Account* account : candidates) {
-      if (verified) break;
-      switch (kind) {
-        case ResponseKind::kNtlmV2: {
-          for (const auto& domain : DomainVariants(auth.domain)) {
-            auto key = NtOwfV2(account->nt_hash, auth.user, domain);
-            if (!key.ok()) continue;
-            ByteSpan blob = NtlmV2Blob(auth.nt_challenge_response);
-            auto proof = NtProofStr(*key, sc, blob);
-            if (crypto::ConstantTimeEqual(proof, v2->nt_proof_str)) {
-              session_base_key = NtlmV2SessionBaseKey(*key, v2->nt_proof_str);
-              verified = true;
-              break;
-            }
-          }
-          break;
-        }
-        case ResponseKind::kNtlmV1:
-        case ResponseKind::kNtlmV1Ess: {
-          std::array<uint8_t, 24> expected;
-          if (kind == ResponseKind::kNtlmV1Ess) {
-            Challenge8 cc;
-            std::copy_n(auth.lm_challenge_response.begin(), 8, cc.begin());
-            expected = NtlmV1EssResponse(account->nt_hash, sc, cc);
-          } else {
-            expected = NtlmV1Response(account->nt_hash, sc);
-          }
-          if (crypto::ConstantTimeEqual(expected, auth.nt_challenge_response)) {
-            session_base_key = NtlmV1SessionBaseKey(account->nt_hash);
-            if (account->lm_hash) lm_owf = *account->lm_hash;
-            verified = true;
-          }
-          break;
-        }
-        case ResponseKind::kLm: {
-          // LMv2 alone (no NT response) first; it is NTLMv2-family.
-          for (const auto& domain : DomainVariants(auth.domain)) {
-            auto key = NtOwfV2(account->nt_hash, auth.user, domain);
-            if (!key.ok()) continue;
-            Challenge8 cc;
-            std::copy_n(auth.lm_challenge_response.begin() + 16, 8, cc.begin());
-            if (crypto::ConstantTimeEqual(LmV2Response(*key, sc, cc), auth.lm_challenge_response)) {
-              // SessionBaseKey for LMv2 = HMAC_MD5(ResponseKeyLM, LMv2 proof).
-              std::array<uint8_t, 16> proof;
-              std::copy_n(auth.lm_challenge_response.begin(), 16, proof.begin());
-              session_base_key = NtlmV2SessionBaseKey(*key, proof);
-              ntlmv2_family = true;
-              verified = true;
-              break;
-            }
-          }
-          if (!verified && account->lm_hash && policy_.lm_compat_level <= 3 &&
-              crypto::ConstantTimeEqual(LmV1Response(*account->lm_hash, sc),
-                                        auth.lm_challenge_response)) {
-            lm_owf = *account->lm_hash;
-            // LM authentication: the session key comes from the LM hash.
-            session_base_key = NtlmV1SessionBaseKey(account->nt_hash);
-            verified = true;
-          }
-          break;
-        }
-        case ResponseKind::kAnonymous:
-          break;
-      }
-    }
-    if (!verified) {
-      const char* what = kind == ResponseKind::kNtlmV2 ? "NTProofStr" : "response";
-      return Fail(LogonDenied(std::string(ResponseKindName(kind)) + " " + what +
-                              " does not verify for " + auth.domain + "\\" + auth.user),
-                  "logon_denied");
-    }
-  }
-
-  // 5. NTLMv2 timestamp against the server clock.
-  if (v2 && policy_.max_clock_skew_seconds) {
-    const uint64_t skew = *policy_.max_clock_skew_seconds * kFileTimeTicksPerSecond;
-    const uint64_t now = clock_.Now();
-    if (AbsDiff(v2->client.timestamp, now) > skew) {
-      return Fail(MakeError(SecStatus::kTimeSkew,
-                            "NTLMv2 timestamp is " +
-                                std::to_string(AbsDiff(v2->client.timestamp, now) /
-                                               kFileTimeTicksPerSecond) +
-                                " s from the server clock (allowed " +
-                                std::to_string(*policy_.max_clock_skew_seconds) + " s)"),
-                  "time_skew");
-    }
-  }
-
-  // Session key (3.4.5.1, 3.2.5.1.2).
-  // The anonymous logon has a zero SessionBaseKey and no response to feed
-  // the NTLMv1 KXKEY rules: its KeyExchangeKey is Z(16).
-  auto kxkey = anonymous ? Result<crypto::Key16>(crypto::Key16{})
-                         : KeyExchangeKey(flags, ntlmv2_family, session_base_key,
-                                          auth.lm_challenge_response, lm_owf, sc);
-  if (!kxkey.ok()) return Fail(kxkey.error(), "invalid_token");
-  auto exported = ExportedSessionKey(flags, *kxkey, auth.encrypted_random_session_key);
-  if (!exported.ok()) return Fail(exported.error(), "invalid_token");
-
-  // 6. MIC and the echo of our target info.
-  // A pointer, not a copy of the client's AV pairs.
-  const AvPairList* client_info = v2 && v2->client.av_pairs ? &*v2->client.av_pairs : nullptr;
-  const bool mic_announced =
-      client_info && client_info->Flags() && (*client_info->Flags() & kAvFlagMicPresent) != 0;
-  if (!anonymous) {
-    if (mic_announced) {
-      if (!auth.has_mic_field) {
-        return Fail(
-            InvalidToken("MsvAvFlags announces a MIC but the AUTHENTICATE has no MIC field"),
-            "invalid_token");
-      }
-      auto mic = ComputeMic(*exported, negotiate_bytes_, challenge_bytes_, token, auth.mic_offset);
-      if (!mic.ok()) return Fail(mic.error(), "invalid_token");
-      if (!crypto::ConstantTimeEqual(*mic, auth.mic)) {
-        return Fail(InvalidToken("MIC does not verify"), "invalid_token");
-      }
-      result.mic_verified = true;
-    } else if (policy_.require_mic) {
-      return Fail(InvalidToken("policy requires a MIC and MsvAvFlags announces none"),
-                  "invalid_token");
-    }
-    if (v2 && challenge_->target_info) {
-      if (!client_info) {
-        return Fail(LogonDenied("NTLMv2 response carries no AV pairs; the server's target info "
-                                "was not echoed"),
-                    "logon_denied");
-      }
-      if (auto mismatch = TargetInfoEchoMismatch(*challenge_->target_info, *client_info)) {
-        return Fail(LogonDenied("server target info not echoed unchanged: " + *mismatch),
-                    "logon_denied");
-      }
-    }
-  }
-
-  // 7. Extended protection: target name and channel bindings.
-  if (client_info && client_info->Has(AvId::kTargetName)) {
-    auto spn = client_info->GetString(AvId::kTargetName);
-    if (spn.ok()) result.client_target_name = *spn;
-  }
-  if (policy_.target_name && !anonymous) {
-    if (!result.client_target_name ||
-        !EqualsIgnoreCase(*result.client_target_name, *policy_.target_name)) {
-      return Fail(MakeError(SecStatus::kBadBindings,
-                            "MsvAvTargetName " +
-                                (result.client_target_name ? "'" + *result.client_target_name + "'"
-                                                           : std::string("absent")) +
-                                ", expected '" + *policy_.target_name + "'"),
-                  "bad_bindings");
-    }
-  }
-  if (policy_.channel_bindings_md5 && !anonymous &&
-      policy_.channel_binding_mode != ChannelBindingMode::kNever) {
-    std::optional<std::array<uint8_t, 16>> cb;
-    if (client_info) cb = client_info->ChannelBindings();
-    const bool absent = !cb.has_value();
-    const bool tolerated =
-        absent && policy_.channel_binding_mode == ChannelBindingMode::kWhenSupported;
-    if (!tolerated && (absent || *cb != *policy_.channel_bindings_md5)) {
-      return Fail(MakeError(SecStatus::kBadBindings,
-                            absent ? std::string("MsvAvChannelBindings absent")
-                                   : "MsvAvChannelBindings " + HexBytes(*cb) + " differs"),
-                  "bad_bindings");
-    }
-  }
-
-  result.kind = kind;
-  result.exported_session_key = std::move(*exported);
+Result<ServerResult> ServerContext::AcceptAuthenticate(ByteSpan token) {
+  AuthState s;
+  s.token = token;
+  Status status = DoClassify(s);
+  if (status.ok()) status = DoPolicy(s);
+  if (status.ok()) status = DoVerifyResponse(s);
+  if (status.ok()) status = DoClock(s);
+  if (status.ok()) status = DoKeys(s);
+  if (status.ok()) status = DoMicAndEcho(s);
+  if (status.ok()) status = DoExtendedProtection(s);
+  if (!status.ok()) return Fail(status.error());
+  const ServerResult& result = s.result;
   events_.push_back(LogEvent{"logon", "user " + result.QualifiedUser() + " workstation '" +
                                           result.workstation + "' response " +
-                                          ResponseKindName(kind) + " flags " + Hex32(flags) +
+                                          ResponseKindName(result.kind) + " flags " +
+                                          Hex32(result.negotiated_flags) +
                                           (result.mic_verified ? " mic verified" : " no mic")});
   state_ = ServerState::kAuthenticated;
-  result_ = result;
-  return result;
+  result_ = s.result;
+  return std::move(s.result);
+}
+
+// Stage 1, classify: order, parse, what the responses are, key length.
+Status ServerContext::DoClassify(AuthState& s) {
+  if (state_ != ServerState::kAwaitAuthenticate || !challenge_) {
+    return OutOfOrder(std::string("AUTHENTICATE received in state ") + ServerStateName(state_));
+  }
+  NTLM_ASSIGN_OR_RETURN(s.auth, DecodeAuthenticateMessage(s.token));
+  NTLM_ASSIGN_OR_RETURN(s.responses, ClassifyResponses(s.auth));
+  if (KeyExchangeInEffect(s.auth.flags) && s.auth.encrypted_random_session_key.size() != 16) {
+    return MakeError(SecStatus::kInvalidToken, Refusal::kMalformedToken,
+                     "AUTHENTICATE: EncryptedRandomSessionKey is " +
+                         std::to_string(s.auth.encrypted_random_session_key.size()) +
+                         " bytes, expected 16 with KEY_EXCH and SIGN/SEAL");
+  }
+  s.server_challenge = ServerChallengeOf(*challenge_);
+  if (s.responses.v2 && s.responses.v2->client.av_pairs) {
+    s.client_info = &*s.responses.v2->client.av_pairs;
+  }
+  ServerResult& r = s.result;
+  r.user = s.auth.user;
+  r.domain = s.auth.domain;
+  r.workstation = s.auth.workstation;
+  r.negotiated_flags = s.auth.flags;
+  r.anonymous = s.responses.anonymous;
+  r.kind = s.responses.kind;
+  return Status::Ok();
+}
+
+// Stage 2, policy: NtlmMinServerSec (anonymous too), anonymous allowed,
+// LmCompatibilityLevel.
+Status ServerContext::DoPolicy(AuthState& s) {
+  const uint32_t flags = s.auth.flags;
+  if (MissingMinSecBits(policy_.min_server_sec, flags) != 0) {
+    return MakeError(SecStatus::kUnsupportedFunction, Refusal::kMinServerSec,
+                     "AUTHENTICATE: " + DescribeMinSecFailure(policy_.min_server_sec, flags));
+  }
+  if (s.responses.anonymous) {
+    if (policy_.allow_anonymous) return Status::Ok();
+    return MakeError(SecStatus::kLogonDenied, Refusal::kAnonymousRefused,
+                     "anonymous logon refused by policy");
+  }
+  // An LM field alone may hold LMv2 (NTLMv2 family, allowed at every level)
+  // or LM: which one is known only once it verifies (DoVerifyResponse).
+  if (s.responses.kind != ResponseKind::kLm &&
+      !LmCompatAllows(policy_.lm_compat_level, s.responses.kind)) {
+    return LmCompatRefusal(s.responses.kind);
+  }
+  return Status::Ok();
+}
+
+Error ServerContext::LmCompatRefusal(ResponseKind kind) const {
+  return MakeError(SecStatus::kLogonDenied, Refusal::kLmCompatLevel,
+                   std::string(ResponseKindName(kind)) + " response refused at " +
+                       "lm_compat_level " + std::to_string(policy_.lm_compat_level));
+}
+
+// Stage 3, verify response: the account and its response (one verifier,
+// shared with `decode`). The anonymous logon has nothing to verify: its
+// SessionBaseKey is Z(16) (3.2.5.1.2).
+Status ServerContext::DoVerifyResponse(AuthState& s) {
+  if (s.responses.anonymous) return Status::Ok();
+  const AuthenticateMessage& auth = s.auth;
+  auto candidates = credentials_.Candidates(auth.user, auth.domain);
+  if (candidates.empty()) {
+    return MakeError(SecStatus::kLogonDenied, Refusal::kUnknownAccount,
+                     "unknown account " + auth.domain + "\\" + auth.user);
+  }
+  for (const Account* account : candidates) {
+    auto verified = VerifyResponse(auth, s.responses, auth.user, auth.domain, account->nt_hash,
+                                   account->lm_hash, s.server_challenge);
+    if (verified) {
+      // LmCompatibilityLevel 4 and 5: domain controllers refuse LM (and 5
+      // NTLMv1) but accept NTLMv2, of which LMv2 is a part.
+      const bool lm_v1 = s.responses.kind == ResponseKind::kLm && !verified->ntlmv2_family;
+      if (lm_v1 && !LmCompatAllows(policy_.lm_compat_level, ResponseKind::kLm)) {
+        return LmCompatRefusal(ResponseKind::kLm);
+      }
+      s.verified = std::move(*verified);
+      return Status::Ok();
+    }
+  }
+  const char* what = s.responses.kind == ResponseKind::kNtlmV2 ? "NTProofStr" : "response";
+  return MakeError(SecStatus::kLogonDenied, Refusal::kResponseMismatch,
+                   std::string(ResponseKindName(s.responses.kind)) + " " + what +
+                       " does not verify for " + auth.domain + "\\" + auth.user);
+}
+
+// Stage 4, clock: the NTLMv2 timestamp against the server clock.
+Status ServerContext::DoClock(AuthState& s) {
+  if (!s.responses.v2 || !policy_.max_clock_skew_seconds) return Status::Ok();
+  const uint64_t skew = *policy_.max_clock_skew_seconds * kFileTimeTicksPerSecond;
+  const uint64_t now = clock_.Now();
+  const uint64_t distance = AbsDiff(s.responses.v2->client.timestamp, now);
+  if (distance <= skew) return Status::Ok();
+  return MakeError(SecStatus::kTimeSkew, Refusal::kTimeSkew,
+                   "NTLMv2 timestamp is " + std::to_string(distance / kFileTimeTicksPerSecond) +
+                       " s from the server clock (allowed " +
+                       std::to_string(*policy_.max_clock_skew_seconds) + " s)");
+}
+
+// Stage 5, keys: KeyExchangeKey and ExportedSessionKey (3.4.5.1, 3.2.5.1.2).
+// The anonymous logon has a zero SessionBaseKey and no response to feed the
+// NTLMv1 KXKEY rules: its KeyExchangeKey is Z(16).
+Status ServerContext::DoKeys(AuthState& s) {
+  crypto::Key16 kxkey;
+  if (!s.responses.anonymous) {
+    NTLM_ASSIGN_OR_RETURN(
+        kxkey, KeyExchangeKey(s.auth.flags, s.verified.ntlmv2_family, s.verified.session_base_key,
+                              s.auth.lm_challenge_response, s.verified.lm_owf, s.server_challenge));
+  }
+  NTLM_ASSIGN_OR_RETURN(
+      s.exported, ExportedSessionKey(s.auth.flags, kxkey, s.auth.encrypted_random_session_key));
+  s.result.exported_session_key = s.exported;
+  return Status::Ok();
+}
+
+// Stage 6, MIC and the echo of the server's target info.
+Status ServerContext::DoMicAndEcho(AuthState& s) {
+  if (s.responses.anonymous) return Status::Ok();
+  const AuthenticateMessage& auth = s.auth;
+  const bool mic_announced =
+      s.client_info && s.client_info->Flags() && (*s.client_info->Flags() & kAvFlagMicPresent) != 0;
+  if (mic_announced) {
+    if (!auth.has_mic_field) {
+      return MakeError(SecStatus::kInvalidToken, Refusal::kMicMissing,
+                       "MsvAvFlags announces a MIC but the AUTHENTICATE has no MIC field");
+    }
+    NTLM_ASSIGN_OR_RETURN(auto mic, ComputeMic(s.exported, negotiate_bytes_, challenge_bytes_,
+                                               s.token, auth.mic_offset));
+    if (!crypto::ConstantTimeEqual(mic, auth.mic)) {
+      return MakeError(SecStatus::kInvalidToken, Refusal::kMicMismatch, "MIC does not verify");
+    }
+    s.result.mic_verified = true;
+  } else if (policy_.require_mic) {
+    return MakeError(SecStatus::kInvalidToken, Refusal::kMicRequired,
+                     "policy requires a MIC and MsvAvFlags announces none");
+  }
+  if (!s.responses.v2 || !challenge_->target_info) return Status::Ok();
+  if (!s.client_info) {
+    return MakeError(SecStatus::kLogonDenied, Refusal::kTargetInfoNotEchoed,
+                     "NTLMv2 response carries no AV pairs; the server's target info was not "
+                     "echoed");
+  }
+  if (auto mismatch = TargetInfoEchoMismatch(*challenge_->target_info, *s.client_info)) {
+    return MakeError(SecStatus::kLogonDenied, Refusal::kTargetInfoNotEchoed,
+                     "server target info not echoed unchanged: " + *mismatch);
+  }
+  return Status::Ok();
+}
+
+// Stage 7, extended protection: MsvAvTargetName and MsvAvChannelBindings.
+Status ServerContext::DoExtendedProtection(AuthState& s) {
+  ServerResult& r = s.result;
+  if (s.client_info && s.client_info->Has(AvId::kTargetName)) {
+    if (auto spn = s.client_info->GetString(AvId::kTargetName); spn.ok()) {
+      r.client_target_name = *spn;
+    }
+  }
+  if (s.responses.anonymous) return Status::Ok();
+  if (policy_.target_name &&
+      (!r.client_target_name || !EqualsIgnoreCase(*r.client_target_name, *policy_.target_name))) {
+    return MakeError(
+        SecStatus::kBadBindings, Refusal::kTargetNameMismatch,
+        "MsvAvTargetName " +
+            (r.client_target_name ? "'" + *r.client_target_name + "'" : std::string("absent")) +
+            ", expected '" + *policy_.target_name + "'");
+  }
+  if (!policy_.channel_bindings_md5 || policy_.channel_binding_mode == ChannelBindingMode::kNever) {
+    return Status::Ok();
+  }
+  std::optional<std::array<uint8_t, 16>> cb;
+  if (s.client_info) cb = s.client_info->ChannelBindings();
+  const bool absent = !cb.has_value();
+  if (absent && policy_.channel_binding_mode == ChannelBindingMode::kWhenSupported) {
+    return Status::Ok();
+  }
+  if (!absent && *cb == *policy_.channel_bindings_md5) return Status::Ok();
+  return MakeError(SecStatus::kBadBindings, Refusal::kChannelBindingsMismatch,
+                   absent ? std::string("MsvAvChannelBindings absent")
+                          : "MsvAvChannelBindings " + HexBytes(*cb) + " differs");
 }
 
 Result<ServerContext::StepOutput> ServerContext::Step(ByteSpan token) {
@@ -492,12 +441,11 @@ Result<ServerContext::StepOutput> ServerContext::Step(ByteSpan token) {
   }
   std::string got = type == 0 ? "a token that is not NTLMSSP" : MessageTypeName(type);
   return Fail(
-      InvalidToken("expected " +
-                   std::string(state_ == ServerState::kAwaitNegotiate      ? "NEGOTIATE"
-                               : state_ == ServerState::kAwaitAuthenticate ? "AUTHENTICATE"
-                                                                           : "no further token") +
-                   ", got " + got + " in state " + ServerStateName(state_)),
-      "protocol_error");
+      OutOfOrder("expected " +
+                 std::string(state_ == ServerState::kAwaitNegotiate      ? "NEGOTIATE"
+                             : state_ == ServerState::kAwaitAuthenticate ? "AUTHENTICATE"
+                                                                         : "no further token") +
+                 ", got " + got + " in state " + ServerStateName(state_)));
 }
 
 }  // namespace ntlm::ssp

@@ -11,9 +11,16 @@
 //   3 LM or NTLMv1 refused by lm_compat_level         SEC_E_LOGON_DENIED
 //   4 unknown account or response does not verify     SEC_E_LOGON_DENIED
 //   5 NTLMv2 timestamp outside the allowed skew       SEC_E_TIME_SKEW
-//   6 MIC wrong, or required and absent; server target info not echoed
-//                                                     SEC_E_LOGON_DENIED
+//   6 MIC wrong, announced but absent, or required and absent
+//                                                     SEC_E_INVALID_TOKEN
+//     server target info not echoed                   SEC_E_LOGON_DENIED
 //   7 MsvAvTargetName / MsvAvChannelBindings differ   SEC_E_BAD_BINDINGS
+// Every refusal carries its Refusal value (status.h) next to the status.
+//
+// AcceptAuthenticate runs named stages, one function each, in this order
+// (in the spirit of BoringSSL's one do_* function per handshake state):
+// DoClassify, DoPolicy, DoVerifyResponse, DoClock, DoKeys, DoMicAndEcho,
+// DoExtendedProtection.
 #pragma once
 
 #include <cstdint>
@@ -118,8 +125,16 @@ class ServerContext {
   static uint32_t NegotiateResponseFlags(uint32_t client_flags, const ServerPolicy& policy);
 
  private:
-  Error Fail(Error error, const char* kind);
-  Status CheckAuthenticateOrder();
+  struct AuthState;
+  Error Fail(Error error);
+  Status DoClassify(AuthState& s);
+  Status DoPolicy(AuthState& s);
+  Status DoVerifyResponse(AuthState& s);
+  Status DoClock(AuthState& s);
+  Status DoKeys(AuthState& s);
+  Status DoMicAndEcho(AuthState& s);
+  Status DoExtendedProtection(AuthState& s);
+  Error LmCompatRefusal(ResponseKind kind) const;
 
   ServerIdentity identity_;
   ServerPolicy policy_;

@@ -78,7 +78,12 @@ enum class ResponseKind {
 const char* ResponseKindName(ResponseKind kind);
 
 // Whether `lm_compat_level` lets the server accept `kind` (0..3 all, 4 no
-// LM, 5 neither LM nor NTLMv1). Anonymous is judged by allow_anonymous.
+// LM, 5 neither LM nor NTLMv1), as Microsoft documents LmCompatibilityLevel
+// for domain controllers ("Network security: LAN Manager authentication
+// level": 4 refuses LM, 5 refuses LM and NTLM, accepting only NTLMv2).
+// kLm here is an LM (v1) response; an LM field that verifies as LMv2 is
+// NTLMv2 and allowed at every level (the acceptor decides after verifying).
+// Anonymous is judged by allow_anonymous.
 bool LmCompatAllows(int lm_compat_level, ResponseKind kind);
 
 }  // namespace ntlm::ssp

@@ -37,6 +37,46 @@ std::string StatusName(SecStatus status) {
   return buf;
 }
 
+const char* RefusalName(Refusal refusal) {
+  switch (refusal) {
+    case Refusal::kNone:
+      return "none";
+    case Refusal::kMalformedToken:
+      return "malformed-token";
+    case Refusal::kOutOfOrder:
+      return "out-of-order";
+    case Refusal::kMalformedResponse:
+      return "malformed-response";
+    case Refusal::kMinServerSec:
+      return "min-server-sec";
+    case Refusal::kAnonymousRefused:
+      return "anonymous-refused";
+    case Refusal::kLmCompatLevel:
+      return "lm-compat-level";
+    case Refusal::kUnknownAccount:
+      return "unknown-account";
+    case Refusal::kResponseMismatch:
+      return "response-mismatch";
+    case Refusal::kTimeSkew:
+      return "time-skew";
+    case Refusal::kMicMissing:
+      return "mic-missing";
+    case Refusal::kMicMismatch:
+      return "mic-mismatch";
+    case Refusal::kMicRequired:
+      return "mic-required";
+    case Refusal::kTargetInfoNotEchoed:
+      return "target-info-not-echoed";
+    case Refusal::kTargetNameMismatch:
+      return "target-name-mismatch";
+    case Refusal::kChannelBindingsMismatch:
+      return "channel-bindings-mismatch";
+    case Refusal::kInternal:
+      return "internal";
+  }
+  return "unknown";
+}
+
 std::optional<SecStatus> StatusFromName(std::string_view name) {
   for (const auto& n : kNames) {
     if (n.name == name) return n.status;

@@ -36,13 +36,43 @@ std::string StatusName(SecStatus status);
 // Accepts the SEC_E_/SEC_I_ names above; nullopt for anything else.
 std::optional<SecStatus> StatusFromName(std::string_view name);
 
+/// Why a handshake was refused, next to the SecStatus that carries it, so
+/// tests and tools assert the reason, not a substring of the text. One value
+/// per refusal of the acceptor (docs/windows-fidelity.md lists them).
+enum class Refusal : uint8_t {
+  kNone = 0,                 // not a refusal (or not classified)
+  kMalformedToken,           // a token that does not parse (codecs)
+  kOutOfOrder,               // a message of the wrong type or in the wrong state
+  kMalformedResponse,        // LM/NT responses that cannot be verified at all
+  kMinServerSec,             // NtlmMinServerSec not met
+  kAnonymousRefused,         // anonymous logon while the policy refuses it
+  kLmCompatLevel,            // LM / NTLMv1 refused by LmCompatibilityLevel
+  kUnknownAccount,           // no such account
+  kResponseMismatch,         // the response does not verify (wrong password)
+  kTimeSkew,                 // NTLMv2 timestamp too far from the server clock
+  kMicMissing,               // MIC announced in MsvAvFlags, no MIC field
+  kMicMismatch,              // MIC announced and wrong
+  kMicRequired,              // the policy requires a MIC, none announced
+  kTargetInfoNotEchoed,      // the server's AV pairs did not come back unchanged
+  kTargetNameMismatch,       // MsvAvTargetName differs from the expected SPN
+  kChannelBindingsMismatch,  // MsvAvChannelBindings differs or is absent
+  kInternal,                 // no randomness, or a bug
+};
+
+/// "malformed-token", "mic-mismatch", ... ("none" for kNone).
+const char* RefusalName(Refusal refusal);
+
 struct Error {
   SecStatus status = SecStatus::kInternalError;
   std::string reason;
+  Refusal refusal = Refusal::kNone;
 };
 
 inline Error MakeError(SecStatus status, std::string reason) {
   return Error{status, std::move(reason)};
+}
+inline Error MakeError(SecStatus status, Refusal refusal, std::string reason) {
+  return Error{status, std::move(reason), refusal};
 }
 
 // Minimal expected-like type (std::expected is C++23).
@@ -84,3 +114,21 @@ class [[nodiscard]] Status {
 };
 
 }  // namespace ntlm::ssp
+
+// Early returns on error, for functions returning Result<T> or Status:
+//   NTLM_RETURN_IF_ERROR(status_expr);
+//   NTLM_ASSIGN_OR_RETURN(lhs, result_expr);   // lhs: a variable or a declaration
+#define NTLM_STATUS_CONCAT_INNER(a, b) a##b
+#define NTLM_STATUS_CONCAT(a, b) NTLM_STATUS_CONCAT_INNER(a, b)
+#define NTLM_RETURN_IF_ERROR(expr)                        \
+  do {                                                    \
+    if (auto ntlm_status_ = (expr); !ntlm_status_.ok()) { \
+      return ntlm_status_.error();                        \
+    }                                                     \
+  } while (0)
+#define NTLM_ASSIGN_OR_RETURN(lhs, expr) \
+  NTLM_ASSIGN_OR_RETURN_IMPL(NTLM_STATUS_CONCAT(ntlm_result_, __LINE__), lhs, expr)
+#define NTLM_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                               \
+  if (!tmp.ok()) return tmp.error();               \
+  lhs = std::move(tmp).value()

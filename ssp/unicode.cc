@@ -1,9 +1,9 @@
 // unicode.cc: UTF-8 <-> UTF-16LE, OEM (Latin-1), and simple upper-casing.
 #include "ssp/unicode.h"
 
-#include <locale>
+#include <algorithm>
+#include <iterator>
 #include <optional>
-#include <stdexcept>
 #include <vector>
 
 namespace ntlm::ssp {
@@ -89,19 +89,16 @@ bool IsAscii(std::string_view s) {
 
 char AsciiUpper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - ('a' - 'A')) : c; }
 
-// The C.UTF-8 wide ctype facet, or nullptr when the locale is not installed
-// (then upper-casing falls back to ASCII). Constructed once.
-const std::ctype<wchar_t>* WideCtype() {
-  static const std::ctype<wchar_t>* facet = []() -> const std::ctype<wchar_t>* {
-    try {
-      static const std::locale locale("C.UTF-8");
-      return &std::use_facet<std::ctype<wchar_t>>(locale);
-    } catch (const std::exception&) {
-      return nullptr;
-    }
-  }();
-  return facet;
-}
+// Windows-style upper-casing of one BMP code point, independent of any
+// locale: the table of scripts/gen-upcase-table.py (Unicode simple upper-case
+// mappings, one code point to one).
+struct UpcasePair {
+  char16_t from;
+  char16_t to;
+};
+constexpr UpcasePair kUpcaseTable[] = {
+#include "ssp/upcase_table.inc"
+};
 
 char32_t ToUpperCodePoint(char32_t cp) {
   if (cp < 0x80) return (cp >= 'a' && cp <= 'z') ? cp - ('a' - 'A') : cp;
@@ -109,12 +106,11 @@ char32_t ToUpperCodePoint(char32_t cp) {
   // code units) and Samba (64K upcase table) leave supplementary characters
   // unchanged, and NTOWFv2 must match them.
   if (cp > 0xFFFF) return cp;
-  const std::ctype<wchar_t>* facet = WideCtype();
-  if (facet == nullptr) return cp;
-  const auto upper = static_cast<char32_t>(facet->toupper(static_cast<wchar_t>(cp)));
-  // Keep the result a valid BMP scalar value.
-  if (upper > 0xFFFF || (upper >= 0xD800 && upper <= 0xDFFF)) return cp;
-  return upper;
+  const auto* it =
+      std::lower_bound(std::begin(kUpcaseTable), std::end(kUpcaseTable), cp,
+                       [](const UpcasePair& pair, char32_t value) { return pair.from < value; });
+  if (it != std::end(kUpcaseTable) && it->from == cp) return it->to;
+  return cp;
 }
 
 }  // namespace
@@ -232,14 +228,17 @@ std::string ToUpperUtf8(std::string_view utf8) {
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (IsAscii(a) && IsAscii(b)) {  // same result as below, without the two copies
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (AsciiUpper(a[i]) != AsciiUpper(b[i])) return false;
-    }
-    return true;
-  }
+  // Same result as below for ASCII, without the two copies.
+  if (IsAscii(a) && IsAscii(b)) return EqualsIgnoreAsciiCase(a, b);
   return ToUpperUtf8(a) == ToUpperUtf8(b);
+}
+
+bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (AsciiUpper(a[i]) != AsciiUpper(b[i])) return false;
+  }
+  return true;
 }
 
 }  // namespace ntlm::ssp

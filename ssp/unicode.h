@@ -24,5 +24,8 @@ Result<Bytes> Utf8ToOem(std::string_view utf8);
 std::string ToUpperUtf8(std::string_view utf8);
 // Case-insensitive equality by ToUpperUtf8.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// THE ASCII-only case-insensitive equality (names, keywords): bytes outside
+// A-Z/a-z compare exactly.
+bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b);
 
 }  // namespace ntlm::ssp

@@ -25,6 +25,11 @@ using testing_util::B64;
 using testing_util::Hex;
 using testing_util::Vectors;
 
+uint32_t LoadLe32(const Bytes& b, size_t at) {
+  return static_cast<uint32_t>(b[at]) | static_cast<uint32_t>(b[at + 1]) << 8 |
+         static_cast<uint32_t>(b[at + 2]) << 16 | static_cast<uint32_t>(b[at + 3]) << 24;
+}
+
 Bytes SpecAuthenticate(const char* section) {
   return Hex(Vectors()[section]["messages"]["AUTHENTICATE_MESSAGE"]["hex"].get<std::string>());
 }
@@ -205,6 +210,33 @@ TEST(AuthenticateMessage, EveryTruncationIsInvalidToken) {
       EXPECT_EQ(msg.status(), SecStatus::kInvalidToken) << n;
       EXPECT_THAT(msg.error().reason, HasSubstr("AUTHENTICATE")) << n;
     }
+  }
+}
+
+// No server reads EncryptedRandomSessionKey unless KEY_EXCH comes with SIGN
+// or SEAL (MS-NLMP 3.2.5.1.2): then a malformed field is ignored and listed,
+// while with key exchange in effect it is refused (BadFields).
+TEST(AuthenticateMessage, UnusedSessionKeyFieldIsIgnored) {
+  const Bytes token = SpecAuthenticate("4.2.2_ntlmv1");
+  Bytes wrap = token;
+  wrap[56] = 0xF8;  // EncryptedRandomSessionKeyFields.BufferOffset = 0xFFFFFFF8
+  wrap[57] = 0xFF;
+  wrap[58] = 0xFF;
+  wrap[59] = 0xFF;
+  for (uint32_t clear : {kNegotiateSign | kNegotiateSeal, kNegotiateKeyExch}) {
+    Bytes t = wrap;
+    const uint32_t flags = LoadLe32(t, 60) & ~clear;
+    for (int i = 0; i < 4; ++i) t[60 + i] = static_cast<uint8_t>(flags >> (8 * i));
+    auto msg = DecodeAuthenticateMessage(t);
+    ASSERT_TRUE(msg.ok()) << msg.error().reason;
+    EXPECT_TRUE(msg->encrypted_random_session_key.empty());
+    ASSERT_EQ(msg->ignored_fields.size(), 1u);
+    EXPECT_THAT(msg->ignored_fields[0],
+                HasSubstr("EncryptedRandomSessionKeyFields offset 0xFFFFFFF8 + length 16"));
+    EXPECT_THAT(msg->ignored_fields[0], HasSubstr("key exchange not in effect"));
+    EXPECT_EQ(msg->user, "User");
+    EXPECT_EQ(msg->layout->header_length, 72u);
+    EXPECT_EQ(EncodeAuthenticateMessage(*msg), t);
   }
 }
 

@@ -132,47 +132,41 @@ TEST(NegotiateMessage, FreshEncodingLayout) {
   EXPECT_EQ(euro->domain, "?");
 }
 
-TEST(NegotiateMessage, EveryTruncationIsInvalidToken) {
+TEST(NegotiateMessage, TruncationBelowTheFlagsIsInvalidToken) {
   const Bytes token = NtlmAuthNegotiate();
-  for (size_t n = 0; n < token.size(); ++n) {
+  for (size_t n = 0; n < 16; ++n) {
     auto msg = DecodeNegotiateMessage(ByteSpan(token).first(n));
-    if (n == 16) {
-      // The 16-byte prefix is itself a valid (short) NEGOTIATE.
-      EXPECT_TRUE(msg.ok());
-      continue;
-    }
     ASSERT_FALSE(msg.ok()) << n;
     EXPECT_EQ(msg.status(), SecStatus::kInvalidToken) << n;
     EXPECT_THAT(msg.error().reason, HasSubstr("NEGOTIATE")) << n;
   }
 }
 
-TEST(NegotiateMessage, BadFields) {
-  Bytes token = NtlmAuthNegotiate();
-  // Offset past the end.
-  Bytes past = token;
-  past[20] = 0x30;  // domain offset 0x30 + 7 > 52
-  auto r1 = DecodeNegotiateMessage(past);
-  ASSERT_FALSE(r1.ok());
-  EXPECT_EQ(r1.error().reason,
-            "NEGOTIATE: DomainNameFields offset 0x30 + length 7 past end of token (52 bytes)");
-  // Offset + length overflowing 32 bits.
-  Bytes wrap = token;
-  wrap[28] = 0xFF;
-  wrap[29] = 0xFF;
-  wrap[30] = 0xFF;
-  wrap[31] = 0xFF;
-  auto r2 = DecodeNegotiateMessage(wrap);
-  ASSERT_FALSE(r2.ok());
-  EXPECT_THAT(r2.error().reason, HasSubstr("WorkstationFields offset 0xFFFFFFFF + length 5"));
-  // Offset inside the fixed header.
-  Bytes inside = token;
-  inside[20] = 0x10;
-  auto r3 = DecodeNegotiateMessage(inside);
-  ASSERT_FALSE(r3.ok());
-  EXPECT_THAT(r3.error().reason, HasSubstr("DomainNameFields offset 0x10"));
-  EXPECT_THAT(r3.error().reason, HasSubstr("inside the fixed header (32 bytes)"));
-  // Wrong signature / type.
+// From 16 bytes on, a truncated NEGOTIATE still carries whole flags, which is
+// all a server reads (Samba parses only "NTLMSSP", MessageType and flags):
+// the cut fields are ignored and listed, and the bytes survive re-encoding.
+TEST(NegotiateMessage, TruncatedFieldsAreIgnoredNotRefused) {
+  const Bytes token = NtlmAuthNegotiate();
+  for (size_t n = 16; n < token.size(); ++n) {
+    const Bytes prefix(token.begin(), token.begin() + static_cast<std::ptrdiff_t>(n));
+    auto msg = DecodeNegotiateMessage(prefix);
+    ASSERT_TRUE(msg.ok()) << n << ": " << msg.error().reason;
+    EXPECT_EQ(msg->flags, 0xe288b036u) << n;
+    EXPECT_EQ(EncodeNegotiateMessage(*msg), prefix) << n;
+    // "CONTOSO" ends at 0x2f, "NAWKS" at the token's end.
+    EXPECT_EQ(msg->ignored_fields.empty(), n == 16) << n;
+    EXPECT_EQ(msg->domain, n >= 0x2f ? "CONTOSO" : "") << n;
+    EXPECT_TRUE(msg->workstation.empty()) << n;
+  }
+  auto twenty = DecodeNegotiateMessage(ByteSpan(token).first(20));
+  ASSERT_TRUE(twenty.ok());
+  EXPECT_TRUE(twenty->short_form);
+  ASSERT_EQ(twenty->ignored_fields.size(), 1u);
+  EXPECT_THAT(twenty->ignored_fields[0], HasSubstr("truncated (20-byte token"));
+}
+
+TEST(NegotiateMessage, RefusesWhatAServerReads) {
+  const Bytes token = NtlmAuthNegotiate();
   Bytes sig = token;
   sig[0] = 'n';
   EXPECT_EQ(DecodeNegotiateMessage(sig).status(), SecStatus::kInvalidToken);
@@ -181,14 +175,77 @@ TEST(NegotiateMessage, BadFields) {
   auto r4 = DecodeNegotiateMessage(type);
   ASSERT_FALSE(r4.ok());
   EXPECT_THAT(r4.error().reason, HasSubstr("expected 1, got 3 (AUTHENTICATE)"));
-  // Oversize.
   Bytes big = token;
   big.resize(kMaxTokenSize + 1);
   EXPECT_EQ(DecodeNegotiateMessage(big).status(), SecStatus::kInvalidToken);
-  // Between 16 and 32 bytes.
-  auto r5 = DecodeNegotiateMessage(ByteSpan(token).first(20));
-  ASSERT_FALSE(r5.ok());
-  EXPECT_THAT(r5.error().reason, HasSubstr("NEGOTIATE: DomainNameFields at offset 0x10"));
+  auto flags = DecodeNegotiateMessage(ByteSpan(token).first(14));
+  ASSERT_FALSE(flags.ok());
+  EXPECT_THAT(flags.error().reason, HasSubstr("NegotiateFlags"));
+}
+
+TEST(NegotiateMessage, MalformedFieldsAreIgnoredAndListed) {
+  const Bytes token = NtlmAuthNegotiate();
+  // Offset past the end.
+  Bytes past = token;
+  past[20] = 0x30;  // domain offset 0x30 + 7 > 52
+  auto r1 = DecodeNegotiateMessage(past);
+  ASSERT_TRUE(r1.ok()) << r1.error().reason;
+  EXPECT_EQ(r1->domain, "");
+  EXPECT_EQ(r1->workstation, "NAWKS");
+  EXPECT_TRUE(r1->has_version);
+  ASSERT_EQ(r1->ignored_fields.size(), 1u);
+  EXPECT_EQ(r1->ignored_fields[0],
+            "NEGOTIATE: DomainNameFields offset 0x30 + length 7 past end of token (52 bytes)");
+  EXPECT_EQ(EncodeNegotiateMessage(*r1), past);
+  // Offset + length overflowing 32 bits.
+  Bytes wrap = token;
+  wrap[28] = 0xFF;
+  wrap[29] = 0xFF;
+  wrap[30] = 0xFF;
+  wrap[31] = 0xFF;
+  auto r2 = DecodeNegotiateMessage(wrap);
+  ASSERT_TRUE(r2.ok());
+  ASSERT_EQ(r2->ignored_fields.size(), 1u);
+  EXPECT_THAT(r2->ignored_fields[0], HasSubstr("WorkstationFields offset 0xFFFFFFFF + length 5"));
+  EXPECT_EQ(r2->domain, "CONTOSO");
+  EXPECT_EQ(EncodeNegotiateMessage(*r2), wrap);
+  // Offset inside the fixed header: the payload then starts before 40, so
+  // the 8 bytes at 32 are payload, not a Version (as for Heimdal below).
+  Bytes inside = token;
+  inside[20] = 0x10;
+  auto r3 = DecodeNegotiateMessage(inside);
+  ASSERT_TRUE(r3.ok());
+  ASSERT_EQ(r3->ignored_fields.size(), 1u);
+  EXPECT_THAT(r3->ignored_fields[0], HasSubstr("DomainNameFields offset 0x10"));
+  EXPECT_THAT(r3->ignored_fields[0], HasSubstr("inside the fixed header (32 bytes)"));
+  EXPECT_FALSE(r3->has_version);
+  EXPECT_EQ(r3->workstation, "NAWKS");
+  EXPECT_EQ(EncodeNegotiateMessage(*r3), inside);
+  // A caller that sets the ignored field gets a fresh, canonical encoding.
+  NegotiateMessage edited = *r3;
+  edited.domain = "X";
+  auto fresh = DecodeNegotiateMessage(EncodeNegotiateMessage(edited));
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(fresh->domain, "X");
+  EXPECT_TRUE(fresh->ignored_fields.empty());
+}
+
+// Heimdal 7.7 (vectors/transcripts/windows/heimdal77-dc2016-...): a Windows
+// Server 2016 DC answered this NEGOTIATE, whose DomainNameFields (length 8)
+// points at 0x18, inside the 32-byte header.
+TEST(NegotiateMessage, HeimdalDomainOffsetInsideTheHeader) {
+  const Bytes token = B64("TlRMTVNTUAABAAAAAZIIQAgACAAYAAAAAAAAAAAAAABUAEUAUwBUAA==");
+  auto msg = DecodeNegotiateMessage(token);
+  ASSERT_TRUE(msg.ok()) << msg.error().reason;
+  EXPECT_EQ(msg->flags, 0x40089201u);
+  EXPECT_TRUE(msg->flags & kNegotiateOemDomainSupplied);
+  EXPECT_FALSE(msg->has_version);
+  EXPECT_EQ(msg->domain, "");
+  ASSERT_EQ(msg->ignored_fields.size(), 1u);
+  EXPECT_EQ(msg->ignored_fields[0],
+            "NEGOTIATE: DomainNameFields offset 0x18 (length 8) lies inside the fixed header "
+            "(32 bytes)");
+  EXPECT_EQ(EncodeNegotiateMessage(*msg), token);
 }
 
 TEST(NegotiateMessage, ZeroLengthFieldsAnyOffset) {

@@ -192,6 +192,7 @@ TEST(ServerContextTest, MessagesOutOfOrderAreInvalidTokens) {
     auth.user = "alice";
     auto r = server.Step(EncodeAuthenticateMessage(auth));
     EXPECT_EQ(r.status(), SecStatus::kInvalidToken);
+    EXPECT_EQ(r.error().refusal, Refusal::kOutOfOrder);
     EXPECT_NE(r.error().reason.find("expected NEGOTIATE"), std::string::npos) << r.error().reason;
   }
   {
@@ -213,7 +214,35 @@ TEST(ServerContextTest, MessagesOutOfOrderAreInvalidTokens) {
     truncated.resize(14);
     auto r = server.AcceptNegotiate(truncated);
     EXPECT_EQ(r.status(), SecStatus::kInvalidToken);
+    EXPECT_EQ(r.error().refusal, Refusal::kMalformedToken);
   }
+}
+
+// Heimdal 7.7's NEGOTIATE: OEM_DOMAIN_SUPPLIED with a DomainNameFields offset
+// (0x18) inside the fixed header. A Windows Server 2016 DC answered it with a
+// CHALLENGE (vectors/transcripts/windows/heimdal77-dc2016-...); so does the
+// server, which reads only the flags and logs the field it ignored.
+TEST(ServerContextTest, AnswersNegotiateWithFieldsItDoesNotRead) {
+  Fixture f;
+  ServerPolicy policy;
+  policy.min_server_sec = 0;  // Heimdal asks for neither 128 nor 56
+  ServerContext server = f.Make(policy);
+  std::string why;
+  const Bytes heimdal =
+      *harness::DecodeBase64("TlRMTVNTUAABAAAAAZIIQAgACAAYAAAAAAAAAAAAAABUAEUAUwBUAA==", why);
+  auto token = server.AcceptNegotiate(heimdal);
+  ASSERT_TRUE(token.ok()) << token.error().reason;
+  auto c = DecodeChallengeMessage(*token);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->flags & kNegotiateOemDomainSupplied, 0u);
+  EXPECT_EQ(server.state(), ServerState::kAwaitAuthenticate);
+  bool logged = false;
+  for (const auto& e : server.events()) {
+    if (e.text.find("ignored: NEGOTIATE: DomainNameFields offset 0x18") != std::string::npos) {
+      logged = true;
+    }
+  }
+  EXPECT_TRUE(logged);
 }
 
 // The gss-ntlmssp sample: NEGOTIATE, recorded CHALLENGE, AUTHENTICATE.
@@ -261,6 +290,54 @@ TEST(ServerContextTest, AcceptsRecordedGssClientAndLogsNoSecrets) {
   EXPECT_EQ(server.state(), ServerState::kAuthenticated);
 }
 
+// Each AUTHENTICATE stage's refusal carries its reason (status.h Refusal),
+// so tests assert the reason rather than a substring of the text.
+TEST(ServerContextTest, RefusalsNameTheirReason) {
+  struct Case {
+    const char* sample;
+    const char* password;  // the account's password in the store
+    bool require_mic;
+    SecStatus status;
+    Refusal refusal;
+  };
+  const Case cases[] = {
+      {"gss-seal128-kx-mic-x-micflip", "Passw0rd!", false, SecStatus::kInvalidToken,
+       Refusal::kMicMismatch},
+      {"impacket-seal128-kx", "Passw0rd!", true, SecStatus::kInvalidToken, Refusal::kMicRequired},
+      {"gss-seal128-kx-mic", "wrong", false, SecStatus::kLogonDenied, Refusal::kResponseMismatch},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.sample);
+    Sample s = LoadSample(c.sample);
+    InMemoryCredentialStore store;
+    store.Add(std::move(*AccountFromPassword("CONTOSO", "alice", c.password)));
+    FixedClock clock{134401007644852310ULL};
+    FixedRandom random{Bytes(8, 1)};
+    ServerPolicy policy;
+    policy.max_clock_skew_seconds.reset();
+    policy.require_mic = c.require_mic;
+    ServerContext server({}, policy, store, clock, random);
+    ASSERT_TRUE(server.AcceptNegotiate(s.negotiate).ok());
+    ASSERT_TRUE(server.AdoptChallenge(s.challenge).ok());
+    auto r = server.AcceptAuthenticate(s.authenticate);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status(), c.status) << r.error().reason;
+    EXPECT_EQ(r.error().refusal, c.refusal) << RefusalName(r.error().refusal);
+  }
+  // No such account.
+  Sample s = LoadSample("gss-seal128-kx-mic");
+  InMemoryCredentialStore empty;
+  FixedClock clock{134401007644852310ULL};
+  FixedRandom random{Bytes(8, 1)};
+  ServerContext server({}, ServerPolicy{}, empty, clock, random);
+  ASSERT_TRUE(server.AcceptNegotiate(s.negotiate).ok());
+  ASSERT_TRUE(server.AdoptChallenge(s.challenge).ok());
+  auto r = server.AcceptAuthenticate(s.authenticate);
+  EXPECT_EQ(r.status(), SecStatus::kLogonDenied);
+  EXPECT_EQ(r.error().refusal, Refusal::kUnknownAccount);
+  EXPECT_STREQ(RefusalName(Refusal::kUnknownAccount), "unknown-account");
+}
+
 TEST(ServerContextTest, RequiredTargetNameAndBindings) {
   Sample s = LoadSample("gss-seal128-kx-mic");
   {
@@ -283,6 +360,7 @@ TEST(ServerContextTest, RequiredTargetNameAndBindings) {
     ASSERT_TRUE(server.AdoptChallenge(s.challenge).ok());
     auto r = server.AcceptAuthenticate(s.authenticate);
     EXPECT_EQ(r.status(), SecStatus::kBadBindings);
+    EXPECT_EQ(r.error().refusal, Refusal::kTargetNameMismatch);
   }
   for (auto mode : {ChannelBindingMode::kRequired, ChannelBindingMode::kWhenSupported}) {
     // The gss sample carries no MsvAvChannelBindings: required fails, when-supported passes.
@@ -297,6 +375,9 @@ TEST(ServerContextTest, RequiredTargetNameAndBindings) {
     auto r = server.AcceptAuthenticate(s.authenticate);
     EXPECT_EQ(r.status(),
               mode == ChannelBindingMode::kRequired ? SecStatus::kBadBindings : SecStatus::kOk);
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().refusal, Refusal::kChannelBindingsMismatch);
+    }
   }
 }
 
@@ -310,7 +391,9 @@ TEST(ServerContextTest, ClockSkewIsCheckedBothWays) {
     ServerContext server = f.Make(policy);
     ASSERT_TRUE(server.AcceptNegotiate(s.negotiate).ok());
     ASSERT_TRUE(server.AdoptChallenge(s.challenge).ok());
-    EXPECT_EQ(server.AcceptAuthenticate(s.authenticate).status(), SecStatus::kTimeSkew);
+    auto r = server.AcceptAuthenticate(s.authenticate);
+    EXPECT_EQ(r.status(), SecStatus::kTimeSkew);
+    EXPECT_EQ(r.error().refusal, Refusal::kTimeSkew);
   }
   Fixture f;
   f.clock.Set(134401007644852310ULL + 35ULL * 3600 * 10000000);
@@ -341,6 +424,7 @@ TEST(ServerContextTest, AnonymousFollowsPolicyAndMinServerSec) {
       EXPECT_EQ(r->kind, ResponseKind::kAnonymous);
     } else {
       EXPECT_EQ(r.status(), SecStatus::kLogonDenied);
+      EXPECT_EQ(r.error().refusal, Refusal::kAnonymousRefused);
     }
   }
   // Anonymous is not exempt from NtlmMinServerSec (MS-NLMP 3.2.5.1.2).
@@ -353,8 +437,55 @@ TEST(ServerContextTest, AnonymousFollowsPolicyAndMinServerSec) {
   AuthenticateMessage auth;
   auth.flags = kNegotiateUnicode | kNegotiateNtlm | kNegotiateAnonymous;
   auth.lm_challenge_response = Bytes{0};
-  EXPECT_EQ(server.AcceptAuthenticate(EncodeAuthenticateMessage(auth)).status(),
-            SecStatus::kUnsupportedFunction);
+  auto refused = server.AcceptAuthenticate(EncodeAuthenticateMessage(auth));
+  EXPECT_EQ(refused.status(), SecStatus::kUnsupportedFunction);
+  EXPECT_EQ(refused.error().refusal, Refusal::kMinServerSec);
+}
+
+// An AUTHENTICATE whose NT response is empty and whose LM field holds LMv2
+// or LM (v1), answering the Fixture's server challenge.
+Bytes LmOnlyAuthenticate(bool lm_v2) {
+  const Challenge8 sc = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+  const Challenge8 cc = {9, 8, 7, 6, 5, 4, 3, 2};
+  AuthenticateMessage auth;
+  auth.user = "alice";
+  auth.domain = "CONTOSO";
+  auth.flags = kNegotiateUnicode | kNegotiateNtlm | kNegotiateAlwaysSign;
+  if (lm_v2) {
+    const auto key = NtOwfV2(*NtOwfV1("Passw0rd!"), "alice", "CONTOSO");
+    const auto lm = LmV2Response(*key, sc, cc);
+    auth.lm_challenge_response.assign(lm.begin(), lm.end());
+  } else {
+    const auto lm = LmV1Response(*LmOwfV1("Passw0rd!"), sc);
+    auth.lm_challenge_response.assign(lm.begin(), lm.end());
+  }
+  return EncodeAuthenticateMessage(auth);
+}
+
+// LmCompatibilityLevel through the acceptor, as Microsoft documents it for a
+// server that is its own authority ("Network security: LAN Manager
+// authentication level"): 0-3 accept LM, NTLM and NTLMv2; 4 refuses LM; 5
+// refuses LM and NTLM. LMv2 is part of NTLMv2: accepted at every level.
+TEST(ServerContextTest, LmOnlyResponsesPerLmCompatibilityLevel) {
+  for (int level = 0; level <= 5; ++level) {
+    for (bool lm_v2 : {true, false}) {
+      SCOPED_TRACE(std::to_string(level) + (lm_v2 ? " LMv2" : " LM"));
+      Fixture f;
+      ServerPolicy policy;
+      policy.min_server_sec = 0;
+      policy.lm_compat_level = level;
+      ServerContext server = f.Make(policy);
+      ASSERT_TRUE(server.AcceptNegotiate(Negotiate(kModernClient)).ok());
+      auto r = server.AcceptAuthenticate(LmOnlyAuthenticate(lm_v2));
+      if (lm_v2 || level <= 3) {
+        ASSERT_TRUE(r.ok()) << r.error().reason;
+        EXPECT_EQ(r->kind, ResponseKind::kLm);
+      } else {
+        EXPECT_EQ(r.status(), SecStatus::kLogonDenied);
+        EXPECT_EQ(r.error().refusal, Refusal::kLmCompatLevel);
+      }
+    }
+  }
 }
 
 TEST(ServerPolicyTest, MissingBitsAndDescription) {
