@@ -145,6 +145,8 @@ int RunCli(int argc, char** argv) {
   probe->add_option("--json", probe_options.json_path, "Write the observations as JSON to FILE");
   probe->add_option("--timeout", probe_options.timeout_s,
                     "Seconds allowed for each connect, send and receive (default 10)");
+  probe->add_option("--interface", probe_options.interface_name,
+                    "DCE/RPC interface to call: harness (default) or rpcecho (Samba's)");
 
   // Name an unknown command instead of CLI11's "A subcommand is required".
   static const char* kCommands[] = {"decode",  "replay", "selfcheck", "matrix",

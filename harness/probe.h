@@ -41,6 +41,9 @@ struct ProbeOptions {
   std::optional<std::string> catalogue_dir;
   std::optional<std::string> json_path;
   double timeout_s = 10;
+  // DCE/RPC: the interface called (net/rpc_probe_interface.h): "harness"
+  // (the default, `serve --rpc`'s own echo) or "rpcecho" (Samba's).
+  std::string interface_name = "harness";
 };
 
 // What one variation got from the server.
@@ -61,6 +64,9 @@ struct ProbeObservation {
   std::string answer;
   std::string note;
   std::string auth_level;  // the level the bind asked for ("pkt_privacy")
+  // The NEGOTIATE sent (what refusals are grouped by).
+  uint32_t negotiate_flags = 0;
+  bool negotiate_has_version = false;
 };
 
 // The policies (EPA off, LmCompatibilityLevel 0..5, EPA settings) under

@@ -22,6 +22,7 @@ std::string FormatAuthLogLine(const AuthLogRecord& record, ssp::FileTime now) {
   line["time"] = FormatRfc3339(now);
   line["event"] = "auth";
   line["front"] = record.front;
+  if (!record.mechanism.empty()) line["mechanism"] = record.mechanism;
   line["client"] = record.client_address;
   line["user"] = record.user;
   line["domain"] = record.domain;

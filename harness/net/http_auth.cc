@@ -6,6 +6,7 @@
 
 #include "harness/net/auth_log.h"
 #include "harness/net/spnego.h"
+#include "harness/net/spnego_mic.h"
 #include "harness/net/spnego_ntlm_acceptor.h"
 #include "harness/token_input.h"
 #include "ssp/authenticate_message.h"
@@ -326,18 +327,14 @@ HttpAuthOutcome HttpAuthSession::FinishExchange(ByteSpan authenticate,
   std::optional<Bytes> server_mic;
   if (scheme_ == Scheme::kNegotiateSpnego) {
     std::optional<ssp::Error> spnego_error;
-    if (client_mech_list_mic) {
-      auto answered = AnswerMechListMic(*result, mech_types_der_, *client_mech_list_mic);
-      if (!answered.ok()) {
-        spnego_error = answered.error();
-      } else {
-        server_mic = *answered;
-        auth.mech_list_mic = "verified";
-      }
-    } else if (!ntlm_preferred_) {
-      spnego_error = ssp::MakeError(SecStatus::kLogonDenied,
-                                    "SPNEGO: NTLM was not the initiator's first mech and no "
-                                    "mechListMIC came (RFC 4178 5)");
+    ssp::SessionSecurity security(result->negotiated_flags, result->exported_session_key, true);
+    auto answered =
+        AnswerMechListMic(security, mech_types_der_, client_mech_list_mic, ntlm_preferred_);
+    if (!answered.ok()) {
+      spnego_error = answered.error();
+    } else if (*answered) {
+      server_mic = std::move(**answered);
+      auth.mech_list_mic = "verified";
     }
     if (spnego_error) {
       // NTLM itself accepted: the transcript (NTLM only) expects acceptance.

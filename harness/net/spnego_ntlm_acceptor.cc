@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "harness/net/spnego.h"
+#include "harness/net/spnego_mic.h"
 #include "ssp/authenticate_message.h"
 #include "ssp/byte_reader.h"
 #include "ssp/session_security.h"
@@ -30,27 +31,6 @@ uint32_t NegotiateFlagsOf(ByteSpan token) {
 }
 
 }  // namespace
-
-ssp::Result<Bytes> AnswerMechListMic(const ssp::ServerResult& result, ByteSpan mech_types_der,
-                                     ByteSpan client_mic) {
-  if (client_mic.size() != ssp::kMessageSignatureSize) {
-    return ssp::MakeError(SecStatus::kInvalidToken, "SPNEGO mechListMIC of " +
-                                                        std::to_string(client_mic.size()) +
-                                                        " bytes (an NTLMSSP signature is 16)");
-  }
-  ssp::SessionSecurity security(result.negotiated_flags, result.exported_session_key, true);
-  if (auto verified = security.Verify(
-          mech_types_der, ssp::SignatureIn(client_mic.data(), ssp::kMessageSignatureSize));
-      !verified.ok()) {
-    return ssp::MakeError(verified.status(),
-                          "SPNEGO mechListMIC does not verify: " + verified.error().reason);
-  }
-  std::array<uint8_t, ssp::kMessageSignatureSize> signature{};
-  if (auto signed_ok = security.Sign(mech_types_der, signature); !signed_ok.ok()) {
-    return signed_ok.error();
-  }
-  return Bytes(signature.begin(), signature.end());
-}
 
 SpnegoNtlmAcceptor::SpnegoNtlmAcceptor(const FrontContext& ctx,
                                        ExchangeTranscriptBuilder& transcript)
@@ -183,15 +163,14 @@ SpnegoNtlmAcceptor::Step SpnegoNtlmAcceptor::Authenticate(ByteSpan authenticate,
   if (!result.ok()) return Refuse(result.error(), at);
   flags_ = result->negotiated_flags;
   std::optional<Bytes> server_mic;
-  if (spnego_ && client_mic) {
-    auto answered = AnswerMechListMic(*result, mech_types_der_, *client_mic);
+  if (spnego_) {
+    ssp::SessionSecurity security(result->negotiated_flags, result->exported_session_key, true);
+    auto answered = AnswerMechListMic(security, mech_types_der_, client_mic, ntlm_preferred_);
     if (!answered.ok()) return Refuse(answered.error());
-    server_mic = *answered;
-    mech_list_mic_ = "verified";
-  } else if (spnego_ && !ntlm_preferred_) {
-    return Refuse(ssp::MakeError(SecStatus::kLogonDenied,
-                                 "SPNEGO: NTLM was not the initiator's first mech and no "
-                                 "mechListMIC came (RFC 4178 5)"));
+    if (*answered) {
+      server_mic = std::move(**answered);
+      mech_list_mic_ = "verified";
+    }
   }
   result_ = *result;
   server_.reset();

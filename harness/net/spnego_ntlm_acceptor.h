@@ -26,13 +26,6 @@
 
 namespace ntlm::harness::net {
 
-// The server's answer to a client mechListMIC: verifies `client_mic` over
-// `mech_types_der` with a session built from `result` and returns the
-// server's mechListMIC. An error (SEC_E_INVALID_TOKEN, SEC_E_MESSAGE_ALTERED,
-// ...) when it does not verify.
-ssp::Result<Bytes> AnswerMechListMic(const ssp::ServerResult& result, ByteSpan mech_types_der,
-                                     ByteSpan client_mic);
-
 // The server's NegTokenResp: accept-completed or accept-incomplete, the NTLM
 // token (when not empty) and mechListMIC (when given); supportedMech NTLM
 // the first time (`supported_mech_sent` is then set).

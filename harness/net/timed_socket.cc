@@ -26,7 +26,11 @@ constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
 }  // namespace
 
 TimedSocket::TimedSocket(asio::ip::tcp::socket socket, const FrontContext& ctx, uint64_t id)
-    : socket_(std::move(socket)), timer_(socket_.get_executor()), ctx_(ctx), id_(id) {
+    : socket_(std::move(socket)),
+      timer_(socket_.get_executor()),
+      write_timer_(socket_.get_executor()),
+      ctx_(ctx),
+      id_(id) {
   std::error_code ec;
   const auto remote = socket_.remote_endpoint(ec);
   const auto local = socket_.local_endpoint(ec);
@@ -39,10 +43,15 @@ TimedSocket::TimedSocket(asio::ip::tcp::socket socket, const FrontContext& ctx, 
 }
 
 TimedSocket::~TimedSocket() {
+  Close();
+  if (ctx_.tap) ctx_.tap->OnClose(id_);
+}
+
+void TimedSocket::Close() {
+  if (!socket_.is_open()) return;
   std::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
-  if (ctx_.tap) ctx_.tap->OnClose(id_);
 }
 
 asio::awaitable<bool> TimedSocket::ReadExactly(asio::mutable_buffer buffer,
@@ -67,10 +76,10 @@ asio::awaitable<bool> TimedSocket::ReadExactly(asio::mutable_buffer buffer,
 }
 
 asio::awaitable<bool> TimedSocket::WriteAll(ByteSpan bytes, std::string& end_reason) {
-  timer_.expires_at(Clock::now() + ctx_.limits.idle_timeout);
+  write_timer_.expires_at(Clock::now() + ctx_.limits.idle_timeout);
   auto result =
       co_await (asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), kUseTuple) ||
-                timer_.async_wait(kUseTuple));
+                write_timer_.async_wait(kUseTuple));
   if (result.index() == 1) {
     end_reason = "write timeout";
     co_return false;
