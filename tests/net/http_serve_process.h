@@ -14,15 +14,6 @@
 #include <string>
 #include <vector>
 
-// Outside CI a missing peer skips the test; under CI=true it fails.
-#define REQUIRE_PEER(available, what)                             \
-  do {                                                            \
-    if (!(available)) {                                           \
-      if (InCi()) FAIL() << what << " is required under CI=true"; \
-      GTEST_SKIP() << what << " not available";                   \
-    }                                                             \
-  } while (0)
-
 namespace ntlm::harness::net::testing {
 
 // True when env CI is set to true/1/yes: a missing peer must fail, not skip.
