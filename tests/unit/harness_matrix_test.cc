@@ -219,6 +219,33 @@ TEST(Matrix, SpotChecks) {
   EXPECT_FALSE(cell("http-no-signseal", 0x10).observed.accept);
 }
 
+// With allow_anonymous the anonymous variation is accepted and sealed
+// messages cross both ways (client message, server reply, client message):
+// client and server agree on the anonymous session key.
+TEST(Matrix, AnonymousAllowedSealsBothWays) {
+  CellEnvironment env = Deterministic();
+  env.base_policy.allow_anonymous = true;
+  const Variation& anonymous = Find("anonymous");
+  for (EpaSetting epa : {EpaSetting::kOff, EpaSetting::kMic, EpaSetting::kAll}) {
+    auto c = RunCell(TheCatalogue(), anonymous, PolicyColumn{0x20080030, 3, epa}, env);
+    EXPECT_TRUE(c.matches) << OutcomeText(c.observed) << " " << c.reason
+                           << c.harness_error.value_or("");
+    EXPECT_TRUE(c.observed.accept) << c.reason << c.harness_error.value_or("");
+    ASSERT_EQ(c.transcript.exchange.size(), 6u);
+    EXPECT_EQ(c.transcript.exchange[3].type, EntryType::kSeal);
+    EXPECT_EQ(c.transcript.exchange[4].type, EntryType::kSeal);
+    EXPECT_EQ(c.transcript.exchange[5].type, EntryType::kSeal);
+  }
+  // Not allowed (the default): refused at the AUTHENTICATE, as expected.
+  auto refused =
+      RunCell(TheCatalogue(), anonymous, PolicyColumn{0, 3, EpaSetting::kOff}, Deterministic());
+  EXPECT_TRUE(refused.matches);
+  EXPECT_EQ(refused.observed.status, ssp::SecStatus::kLogonDenied);
+  // The NtlmMinServerSec checks still come first with allow_anonymous.
+  auto min_sec = RunCell(TheCatalogue(), anonymous, PolicyColumn{0x20080030u | 0x80u, 3}, env);
+  EXPECT_TRUE(min_sec.matches) << OutcomeText(min_sec.observed);
+}
+
 // A wrong expectation is reported, so the comparison can fail.
 TEST(Matrix, AWrongExpectationIsADifference) {
   Catalogue c = TheCatalogue();
