@@ -217,6 +217,18 @@ TEST(Matrix, SpotChecks) {
   // shipped default 0x20000000.
   EXPECT_TRUE(cell("http-no-signseal", 0x20000000).observed.accept);
   EXPECT_FALSE(cell("http-no-signseal", 0x10).observed.accept);
+  // An LM field alone, per LmCompatibilityLevel (Microsoft's documentation:
+  // 0-3 accept LM, 4 refuses LM, 5 refuses LM and NTLM; LMv2 is NTLMv2).
+  for (int level = 0; level <= 5; ++level) {
+    auto lm_only = cell("lm.lm-only", 0x20, level);
+    EXPECT_EQ(lm_only.observed.accept, level <= 3) << level << " " << lm_only.reason;
+    if (level <= 3) {
+      EXPECT_EQ(lm_only.transcript.exchange[3].type, EntryType::kSeal);
+    }
+    EXPECT_TRUE(cell("ntlmv2-legacy.lmv2-only", 0x20080030, level).observed.accept) << level;
+    EXPECT_EQ(cell("modern.drop-nt-response", 0, level).observed.status,
+              ssp::SecStatus::kLogonDenied);
+  }
 }
 
 // With allow_anonymous the anonymous variation is accepted and sealed
