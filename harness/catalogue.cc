@@ -219,10 +219,10 @@ bool ParseVariation(const std::filesystem::path& path, const Catalogue& catalogu
   auto expect = doc->find("expect");
   if (expect == doc->end() || !expect->is_object()) return r.Fail("expect", "missing (an object)");
   Reader re(path.string() + ": expect", error);
-  if (!re.Known(
-          *expect,
-          {"negotiate_meets", "authenticate_meets", "lm_refused_from", "when_met", "epa", "why"},
-          "")) {
+  if (!re.Known(*expect,
+                {"negotiate_meets", "authenticate_meets", "lm_refused_from", "when_met",
+                 "when_anonymous_allowed", "epa", "why"},
+                "")) {
     return false;
   }
   if (!re.Flags(*expect, "negotiate_meets", v.negotiate_meets) ||
@@ -239,6 +239,11 @@ bool ParseVariation(const std::filesystem::path& path, const Catalogue& catalogu
   auto when_met = expect->find("when_met");
   if (when_met == expect->end()) return re.Fail("when_met", "missing");
   if (!re.ParseOutcome(*when_met, "when_met", v.when_met)) return false;
+  if (auto anon = expect->find("when_anonymous_allowed"); anon != expect->end()) {
+    Outcome o;
+    if (!re.ParseOutcome(*anon, "when_anonymous_allowed", o)) return false;
+    v.when_anonymous_allowed = o;
+  }
   if (auto epa = expect->find("epa"); epa != expect->end()) {
     if (!epa->is_object()) return re.Fail("epa", "must be an object keyed by mic, spn, cbt, all");
     for (auto it = epa->begin(); it != epa->end(); ++it) {
@@ -368,6 +373,7 @@ Outcome ExpectedOutcome(const Variation& v, const PolicyColumn& column) {
   if (v.lm_refused_from && column.lm_compat_level >= *v.lm_refused_from) {
     return Outcome{false, ssp::SecStatus::kLogonDenied, Stage::kAuthenticate};
   }
+  if (column.allow_anonymous && v.when_anonymous_allowed) return *v.when_anonymous_allowed;
   if (column.epa == EpaSetting::kOff) return v.when_met;
   if (auto it = v.epa.find(column.epa); it != v.epa.end()) return it->second;
   if (column.epa == EpaSetting::kAll) {

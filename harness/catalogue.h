@@ -14,7 +14,9 @@
 //      -> SEC_E_UNSUPPORTED_FUNCTION at the AUTHENTICATE;
 //   3. a server LmCompatibilityLevel >= `lm_refused_from`
 //      -> SEC_E_LOGON_DENIED at the AUTHENTICATE;
-//   4. otherwise `when_met`, or its override for the column's EPA setting.
+//   4. a server that allows the ANONYMOUS logon (policy.allow_anonymous) and a
+//      variation that states `when_anonymous_allowed` -> that outcome;
+//   5. otherwise `when_met`, or its override for the column's EPA setting.
 #pragma once
 
 #include <cstdint>
@@ -102,6 +104,9 @@ struct Variation {
   uint32_t authenticate_meets = 0;
   std::optional<int> lm_refused_from;
   Outcome when_met;
+  // The outcome when the server allows the ANONYMOUS logon (policy
+  // allow_anonymous): only the anonymous variation states it.
+  std::optional<Outcome> when_anonymous_allowed;
   std::map<EpaSetting, Outcome> epa;
   std::string why;  // the MS-NLMP rule the expectation comes from
   std::filesystem::path file;
@@ -126,6 +131,8 @@ struct PolicyColumn {
   uint32_t min_server_sec = 0;
   int lm_compat_level = 3;
   EpaSetting epa = EpaSetting::kOff;
+  // Not a column of its own: the matrix's base policy (`allow_anonymous`).
+  bool allow_anonymous = false;
 };
 
 // The expected outcome of `variation` under `column`, read off the data as

@@ -354,7 +354,9 @@ std::optional<std::string> PlaySessionMessages(const Variation& v, uint32_t flag
 CellResult RunCell(const Catalogue& catalogue, const Variation& v, const PolicyColumn& column,
                    const CellEnvironment& env) {
   CellResult result;
-  result.expected = ExpectedOutcome(v, column);
+  PolicyColumn expect_column = column;
+  expect_column.allow_anonymous = env.base_policy.allow_anonymous;
+  result.expected = ExpectedOutcome(v, expect_column);
   const std::string cell = v.name + "|" + ColumnLabel(column);
   const Baseline* base = catalogue.FindBaseline(v.baseline);
 

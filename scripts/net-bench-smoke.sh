@@ -20,7 +20,8 @@ missing = [n for n in listed if n not in ran]
 errors = [f'{n}: {b.get("error_message")}' for n, b in ran.items() if b.get("error_occurred")]
 required = ["BM_NetHttpHandshake/real_time", "BM_NetRpcHandshake/real_time",
             "BM_NetRpcSealedRoundTrip/64/real_time", "BM_NetRpcSealedRoundTrip/1024/real_time",
-            "BM_NetRpcSealedRoundTrip/16384/real_time"]
+            "BM_NetRpcSealedRoundTrip/16384/real_time", "BM_NetSmbSessionSetup/real_time",
+            "BM_NetSmbSignedEcho/real_time"]
 absent = [n for n in required if n not in ran]
 if missing or errors or absent:
     print("net-bench-smoke: missing:", missing, "absent:", absent, "errors:", errors)

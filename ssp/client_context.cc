@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "crypto/digest.h"
-#include "crypto/md5_block.h"
 #include "ssp/authenticate_message.h"
 #include "ssp/av_pairs.h"
 #include "ssp/byte_reader.h"
@@ -283,6 +282,8 @@ struct ClientResponses {
   Bytes nt;
   crypto::Key16 session_base_key;
   ResponseKind kind = ResponseKind::kNtlmV2;
+  // NTLMv2 and LMv2: KeyExchangeKey is the SessionBaseKey (3.4.5.1).
+  bool ntlmv2_family = false;
   bool mic_field = false;
   bool mic_correct = false;
 };
@@ -299,6 +300,7 @@ Result<ClientResponses> NtlmV2Responses(const ChallengeMessage& challenge,
                         NtOwfV2(nt_hash, credentials.user, credentials.domain));
   ClientResponses out;
   out.kind = ResponseKind::kNtlmV2;
+  out.ntlmv2_family = true;
   out.mic_field = blob.mic_field;
   out.mic_correct = blob.mic_correct;
   const Bytes temp = NtlmV2Temp(blob.timestamp, cc, EncodeAvPairs(blob.av));
@@ -343,6 +345,46 @@ ClientResponses NtlmV1Responses(uint32_t flags, int lm_compat_level, const crypt
   return out;
 }
 
+// The deviations that leave an LM field alone (NtChallengeResponse empty):
+// lm-only (LM, 3.3.1), lmv2-only (LMv2, 3.3.2) with the keys the server
+// derives from them (ssp/response_verifier.cc), and drop-nt-response (the
+// responses and keys as computed, the NT response dropped).
+Status ApplyResponseDeviations(const std::vector<Deviation>& devs,
+                               const ClientCredentials& credentials, const crypto::Key16& nt_hash,
+                               const std::optional<crypto::Key16>& lm_hash, const Challenge8& sc,
+                               const Challenge8& cc, ClientResponses& r,
+                               std::vector<std::string>& notes) {
+  if (FindDeviation(devs, DeviationKind::kLmOnly)) {
+    if (!lm_hash) {
+      return InvalidParameter(
+          "deviation lm-only needs an LM hash (a password of at most 14 characters)");
+    }
+    const auto lm = LmV1Response(*lm_hash, sc);
+    r.lm.assign(lm.begin(), lm.end());
+    r.session_base_key = NtlmV1SessionBaseKey(nt_hash);
+    r.ntlmv2_family = false;
+    notes.push_back("deviation lm-only: LM response, no NT response");
+  } else if (FindDeviation(devs, DeviationKind::kLmV2Only)) {
+    NTLM_ASSIGN_OR_RETURN(crypto::Key16 key,
+                          NtOwfV2(nt_hash, credentials.user, credentials.domain));
+    const auto lmv2 = LmV2Response(key, sc, cc);
+    r.lm.assign(lmv2.begin(), lmv2.end());
+    std::array<uint8_t, 16> proof;
+    std::copy_n(lmv2.begin(), 16, proof.begin());
+    r.session_base_key = NtlmV2SessionBaseKey(key, proof);
+    r.ntlmv2_family = true;
+    notes.push_back("deviation lmv2-only: LMv2 response, no NT response");
+  } else if (FindDeviation(devs, DeviationKind::kDropNtResponse)) {
+    notes.push_back("deviation drop-nt-response: NT response dropped");
+  } else {
+    return Status::Ok();
+  }
+  r.nt.clear();
+  r.kind = ResponseKind::kLm;
+  r.mic_field = r.mic_field && FindDeviation(devs, DeviationKind::kDropNtResponse) != nullptr;
+  return Status::Ok();
+}
+
 // The MIC written into `out` at offset 72, then the zero-mic / corrupt-mic
 // deviations. Returns whether a correct MIC went out.
 Result<bool> WriteMic(const crypto::Key16& exported, ByteSpan negotiate, ByteSpan challenge,
@@ -365,23 +407,16 @@ Result<bool> WriteMic(const crypto::Key16& exported, ByteSpan negotiate, ByteSpa
   return sent;
 }
 
-// KeyExchangeKey (3.4.5.1). The anonymous logon's SessionBaseKey is Z(16);
-// with ESS the client still runs the ESS rule over it (HMAC_MD5(Z(16),
-// ServerChallenge || LM response)), as it always has.
+// KeyExchangeKey (3.4.5.1). The anonymous logon has no password-derived key:
+// its KeyExchangeKey is Z(16) whatever the flags (ESS included), as Samba's
+// and gss-ntlmssp's clients and acceptors compute it and as this server does
+// (docs/windows-fidelity.md, "The anonymous session key").
 Result<crypto::Key16> ClientKeyExchangeKey(bool anonymous, uint32_t flags, bool ntlmv2,
                                            const crypto::Key16& session_base_key,
                                            const Bytes& lm_response, const crypto::Key16& lm_owf,
                                            const Challenge8& sc) {
-  if (!anonymous) {
-    return KeyExchangeKey(flags, ntlmv2, session_base_key, lm_response, lm_owf, sc);
-  }
-  if (!Has(flags, kNegotiateEss)) return session_base_key;
-  crypto::Key16 kxkey;
-  crypto::HmacMd5Stream hmac(session_base_key.data(), session_base_key.size());
-  hmac.Update(sc.data(), sc.size());
-  hmac.Update(lm_response.data(), lm_response.size());
-  hmac.Final(kxkey.data());
-  return kxkey;
+  if (anonymous) return crypto::Key16{};
+  return KeyExchangeKey(flags, ntlmv2, session_base_key, lm_response, lm_owf, sc);
 }
 
 // The AUTHENTICATE's flags: NtlmMinClientSec on the server's choice, then on
@@ -653,18 +688,22 @@ Result<Bytes> ClientContext::ProcessChallenge(ByteSpan token) {
   } else {
     responses = NtlmV1Responses(flags, policy_.lm_compat_level, nt_hash, lm_hash, sc, cc);
   }
+  // Deviations: an LM field alone (the anonymous logon has none to edit).
+  if (Status st = anonymous ? Status::Ok()
+                            : ApplyResponseDeviations(devs, credentials_, nt_hash, lm_hash, sc, cc,
+                                                      responses, notes_);
+      !st.ok()) {
+    return Fail(st.error());
+  }
   response_kind_ = responses.kind;
   Bytes& lm_response = responses.lm;
   Bytes& nt_response = responses.nt;
-  const crypto::Key16& session_base_key = responses.session_base_key;
-  const bool mic_field = responses.mic_field;
-  const bool mic_correct = responses.mic_correct;
   crypto::Key16 lm_owf;
   if (lm_hash) lm_owf = *lm_hash;
 
   // 4. KXKEY and the ExportedSessionKey (3.4.5.1, 3.1.5.1.2).
-  auto kxkey =
-      ClientKeyExchangeKey(anonymous, flags, ntlmv2, session_base_key, lm_response, lm_owf, sc);
+  auto kxkey = ClientKeyExchangeKey(anonymous, flags, responses.ntlmv2_family,
+                                    responses.session_base_key, lm_response, lm_owf, sc);
   if (!kxkey.ok()) return Fail(kxkey.error());
   auto chosen = ChooseSessionKey(flags, *kxkey, policy_, random_, notes_);
   if (!chosen.ok()) return Fail(chosen.error());
@@ -683,13 +722,13 @@ Result<Bytes> ClientContext::ProcessChallenge(ByteSpan token) {
   auth.encrypted_random_session_key = keys.encrypted;
   auth.has_version = Has(flags, kNegotiateVersion);
   auth.version = policy_.version;
-  auth.has_mic_field = mic_field;
-  auth.mic_offset = mic_field ? kAuthenticateMicOffset : 0;
+  auth.has_mic_field = responses.mic_field;
+  auth.mic_offset = responses.mic_field ? kAuthenticateMicOffset : 0;
   Bytes out = EncodeAuthenticateMessage(auth);
 
   // 6. The MIC over NEGOTIATE || CHALLENGE || AUTHENTICATE (3.1.5.2.1).
   mic_sent_ = false;
-  if (mic_field && mic_correct) {
+  if (responses.mic_field && responses.mic_correct) {
     auto sent = WriteMic(keys.exported, negotiate_bytes_, challenge_bytes_, devs, out, notes_);
     if (!sent.ok()) return Fail(sent.error());
     mic_sent_ = *sent;

@@ -16,7 +16,7 @@
 namespace ntlm::ssp {
 namespace {
 
-constexpr std::array<DeviationInfo, 19> kTable = {{
+constexpr std::array<DeviationInfo, 22> kTable = {{
     {DeviationKind::kStripNegotiateFlags, "strip-negotiate-flags", DeviationParam::kFlags,
      "clear the given flags in the NEGOTIATE (the server then cannot grant them, MS-NLMP "
      "3.2.5.1.1)"},
@@ -65,6 +65,15 @@ constexpr std::array<DeviationInfo, 19> kTable = {{
      "send an EncryptedRandomSessionKey of the given length (16 is correct, 2.2.1.3)"},
     {DeviationKind::kTruncateAuthenticate, "truncate-authenticate", DeviationParam::kLength,
      "send only the given number of leading bytes of the AUTHENTICATE"},
+    {DeviationKind::kLmOnly, "lm-only", DeviationParam::kNone,
+     "send the LM response alone (DESL(LMOWFv1, ServerChallenge), 3.3.1) and an empty "
+     "NtChallengeResponse; keys as an LM logon derives them (needs an LM hash)"},
+    {DeviationKind::kLmV2Only, "lmv2-only", DeviationParam::kNone,
+     "send the LMv2 response alone (3.3.2) and an empty NtChallengeResponse; SessionBaseKey "
+     "HMAC_MD5(ResponseKeyLM, LMv2 proof)"},
+    {DeviationKind::kDropNtResponse, "drop-nt-response", DeviationParam::kNone,
+     "compute the responses as usual, then send an empty NtChallengeResponse (the LM field as "
+     "computed: LM, the NTLMv1 response again, CC||Z(16) or LMv2/Z(24))"},
 }};
 
 const DeviationInfo& InfoOf(DeviationKind kind) {
@@ -165,6 +174,10 @@ Deviation Deviation::TruncateAuthenticate(size_t length) {
   d.length = length;
   return d;
 }
+
+Deviation Deviation::LmOnly() { return Make(DeviationKind::kLmOnly); }
+Deviation Deviation::LmV2Only() { return Make(DeviationKind::kLmV2Only); }
+Deviation Deviation::DropNtResponse() { return Make(DeviationKind::kDropNtResponse); }
 
 std::span<const DeviationInfo> DeviationTable() { return kTable; }
 

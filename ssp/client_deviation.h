@@ -54,6 +54,10 @@ enum class DeviationKind {
                           //   `length` bytes
   kTruncateAuthenticate,  // "truncate-authenticate": send only the first `length`
                           //   bytes of the AUTHENTICATE
+  // --- Responses (3.3.1, 3.3.2): an LM field alone, NtChallengeResponse empty
+  kLmOnly,          // "lm-only": LmChallengeResponse = LM (DESL(LMOWFv1, ServerChallenge))
+  kLmV2Only,        // "lmv2-only": LmChallengeResponse = LMv2
+  kDropNtResponse,  // "drop-nt-response": the responses as computed, NT response dropped
 };
 
 /// One deviation with its parameters (only the ones its kind uses matter).
@@ -97,6 +101,9 @@ struct Deviation {
   static Deviation WrongSpn(std::string spn = "HTTP/wrong.example.test");
   static Deviation SessionKeyLength(size_t length);
   static Deviation TruncateAuthenticate(size_t length);
+  static Deviation LmOnly();
+  static Deviation LmV2Only();
+  static Deviation DropNtResponse();
 };
 
 /// How a deviation's parameter is written in text form.

@@ -56,9 +56,19 @@ std::optional<VerifiedResponse> VerifyNtlmV1(const AuthenticateMessage& auth, bo
   const std::array<uint8_t, 24> expected =
       ess ? NtlmV1EssResponse(nt_hash, sc, First8(auth.lm_challenge_response))
           : NtlmV1Response(nt_hash, sc);
-  if (!crypto::ConstantTimeEqual(expected, auth.nt_challenge_response)) return std::nullopt;
   VerifiedResponse out;
   out.response = ess ? "NTLMv1 with ESS" : "NTLMv1";
+  if (!crypto::ConstantTimeEqual(expected, auth.nt_challenge_response)) {
+    // 3.2.5.1.2: the logon succeeds when the NT response OR the LM response
+    // matches. With ESS the LM field is CC || Z(16): nothing to verify.
+    const Bytes& lm = auth.lm_challenge_response;
+    if (ess || !lm_hash || lm.size() != 24 ||
+        !crypto::ConstantTimeEqual(LmV1Response(*lm_hash, sc), lm)) {
+      return std::nullopt;
+    }
+    out.response = "LM";
+    out.lm_v1 = true;
+  }
   out.session_base_key = NtlmV1SessionBaseKey(nt_hash);
   if (lm_hash) out.lm_owf = *lm_hash;
   out.domain = std::string(domain);
@@ -89,6 +99,7 @@ std::optional<VerifiedResponse> VerifyLmOnly(const AuthenticateMessage& auth, st
   if (lm_hash && crypto::ConstantTimeEqual(LmV1Response(*lm_hash, sc), lm)) {
     VerifiedResponse out;
     out.response = "LM";
+    out.lm_v1 = true;
     out.lm_owf = *lm_hash;
     // LM authentication: the session key comes from the LM hash.
     out.session_base_key = NtlmV1SessionBaseKey(nt_hash);

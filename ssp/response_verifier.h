@@ -50,6 +50,10 @@ struct VerifiedResponse {
   crypto::Key16 lm_owf;
   /// NTLMv2 or LMv2: KeyExchangeKey = SessionBaseKey (3.3.2).
   bool ntlmv2_family = false;
+  /// The LM (v1) response is what verified (an LM field alone, or an NTLMv1
+  /// AUTHENTICATE whose NT response did not match but whose LM response did,
+  /// 3.2.5.1.2): LmCompatibilityLevel 4 and 5 refuse it.
+  bool lm_v1 = false;
   /// The domain variant that verified (NTLMv2/LMv2), else the one given.
   std::string domain;
 };

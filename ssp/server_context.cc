@@ -316,9 +316,10 @@ Status ServerContext::DoVerifyResponse(AuthState& s) {
                                    account->lm_hash, s.server_challenge);
     if (verified) {
       // LmCompatibilityLevel 4 and 5: domain controllers refuse LM (and 5
-      // NTLMv1) but accept NTLMv2, of which LMv2 is a part.
-      const bool lm_v1 = s.responses.kind == ResponseKind::kLm && !verified->ntlmv2_family;
-      if (lm_v1 && !LmCompatAllows(policy_.lm_compat_level, ResponseKind::kLm)) {
+      // NTLMv1) but accept NTLMv2, of which LMv2 is a part. LM is what
+      // verified for an LM field alone or an NTLMv1 logon whose NT response
+      // did not match but whose LM response did.
+      if (verified->lm_v1 && !LmCompatAllows(policy_.lm_compat_level, ResponseKind::kLm)) {
         return LmCompatRefusal(ResponseKind::kLm);
       }
       s.verified = std::move(*verified);

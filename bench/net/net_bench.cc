@@ -1,6 +1,6 @@
 // net_bench.cc: the ntlmssp-net-bench binary — the network fronts over
 // loopback, with `serve`'s ServerRunner in process on its own thread and this
-// project's clients (harness/net/http_ntlm_client.h, harness/net/rpc_client.h)
+// project's clients (harness/net/io/http_ntlm_client.h, harness/net/io/rpc_client.h)
 // on the benchmark thread. Names are stable (other tools read the JSON):
 //
 //   BM_NetHttpHandshake          one full HTTP NTLM handshake per iteration on a
@@ -14,15 +14,25 @@
 //                                accepted the AUTHENTICATE)
 //   BM_NetRpcSealedRoundTrip/n   one sealed echo of n stub bytes per iteration
 //                                on one established privacy-level association
+//   BM_NetSmbSessionSetup        one SMB 3.1.1 logon per iteration on a fresh
+//                                connection: NEGOTIATE, SESSION_SETUP (SPNEGO
+//                                NEGOTIATE -> CHALLENGE, AUTHENTICATE -> signed
+//                                success), TREE_CONNECT IPC$, LOGOFF
+//   BM_NetSmbSignedEcho          one signed ECHO round trip (AES-128-CMAC, SMB
+//                                3.0) per iteration on one established session,
+//                                the response's signature verified
 //
 // items_per_second is handshakes (or round trips) per second. Both sides share
 // the machine's cores, so the figures are the server's and the client's cost
 // together, plus the loopback.
 #include <benchmark/benchmark.h>
+#include <sys/socket.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
+#include <asio/read.hpp>
+#include <asio/write.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,7 +43,12 @@
 #include "harness/net/io/rpc_client.h"
 #include "harness/net/io/rpc_front.h"
 #include "harness/net/io/server_runner.h"
+#include "harness/net/io/smb_front.h"
 #include "harness/net/rpc_echo_interface.h"
+#include "harness/net/smb_client.h"
+#include "harness/net/smb_signing.h"
+#include "harness/net/smb_status.h"
+#include "harness/net/spnego.h"
 #include "harness/system_clock.h"
 #include "ssp/client_context.h"
 
@@ -60,13 +75,15 @@ class InProcessServer {
     runner_ = std::make_unique<ServerRunner>(ctx_, nullptr);
     std::string error;
     if (!runner_->Listen({{"http", "127.0.0.1:0", &ServeHttpConnection},
-                          {"rpc", "127.0.0.1:0", &ServeRpcConnection}},
+                          {"rpc", "127.0.0.1:0", &ServeRpcConnection},
+                          {"smb", "127.0.0.1:0", MakeSmbConnectionHandler({})}},
                          error)) {
       error_ = error;
       return;
     }
     http_ = runner_->bound().at(0).second;
     rpc_ = runner_->bound().at(1).second;
+    smb_ = runner_->bound().at(2).second;
     thread_ = std::thread([this] { runner_->Run(false); });
   }
   ~InProcessServer() {
@@ -78,6 +95,7 @@ class InProcessServer {
   const std::string& error() const { return error_; }
   const asio::ip::tcp::endpoint& http() const { return http_; }
   const asio::ip::tcp::endpoint& rpc() const { return rpc_; }
+  const asio::ip::tcp::endpoint& smb() const { return smb_; }
   const ssp::Clock& clock() const { return clock_; }
 
  private:
@@ -86,7 +104,7 @@ class InProcessServer {
   ssp::SecureRandom random_;
   FrontContext ctx_;
   std::unique_ptr<ServerRunner> runner_;
-  asio::ip::tcp::endpoint http_, rpc_;
+  asio::ip::tcp::endpoint http_, rpc_, smb_;
   std::thread thread_;
   std::string error_;
 };
@@ -212,6 +230,146 @@ BENCHMARK(BM_NetRpcSealedRoundTrip)
     ->Arg(16384)
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
+
+// A blocking SMB2 client connection; every send and receive is bounded by
+// kStepTimeout (SO_SNDTIMEO / SO_RCVTIMEO).
+class SmbBenchClient {
+ public:
+  SmbBenchClient(asio::io_context& io, const asio::ip::tcp::endpoint& server) : socket_(io) {
+    asio::error_code ec;
+    socket_.connect(server, ec);
+    if (ec) {
+      error_ = "connect: " + ec.message();
+      return;
+    }
+    const timeval tv{static_cast<time_t>(kStepTimeout.count()), 0};
+    setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(socket_.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  }
+
+  // Sends one message and returns the reply (empty with error() on failure).
+  Bytes Exchange(const Bytes& message) {
+    if (!error_.empty()) return {};
+    Bytes framed;
+    smb::AppendTransportHeader(framed, message.size());
+    framed.insert(framed.end(), message.begin(), message.end());
+    asio::error_code ec;
+    asio::write(socket_, asio::buffer(framed), ec);
+    std::array<uint8_t, smb::kTransportHeaderSize> header{};
+    if (!ec) asio::read(socket_, asio::buffer(header), ec);
+    auto length = smb::ParseTransportHeader(header);
+    if (ec || !length.ok() || *length < smb::kHeaderSize || *length > (1u << 20)) {
+      error_ = ec ? ec.message() : "bad reply framing";
+      return {};
+    }
+    Bytes reply(*length);
+    asio::read(socket_, asio::buffer(reply), ec);
+    if (ec) error_ = ec.message();
+    return ec ? Bytes{} : reply;
+  }
+
+  // NEGOTIATE at `dialect` and the SPNEGO logon; the session id, or 0.
+  uint64_t Logon(uint16_t dialect, ssp::ClientContext& client) {
+    if (Status(Exchange(builder_.Negotiate({dialect}, smb::kSigningEnabled))) != 0) return 0;
+    NegTokenInit init;
+    init.mech_types = {Bytes(kNtlmMechOid.begin(), kNtlmMechOid.end())};
+    init.mech_token = *client.CreateNegotiate();
+    Bytes first = Exchange(builder_.SessionSetup(0, EncodeNegTokenInit(init), 1));
+    if (Status(first) != smb::kStatusMoreProcessingRequired) return 0;
+    const uint64_t session_id = smb::ParseHeader(first)->session_id;
+    auto buffer = smb::ResponseSecurityBuffer(first);
+    auto resp = buffer.ok() ? DecodeNegotiationToken(*buffer) : buffer.error();
+    if (!resp.ok() || !std::holds_alternative<NegTokenResp>(*resp)) return Fail("no NegTokenResp");
+    const auto& challenge = std::get<NegTokenResp>(*resp);
+    if (!challenge.response_token) return Fail("no CHALLENGE");
+    auto authenticate = client.ProcessChallenge(*challenge.response_token);
+    if (!authenticate.ok()) return Fail(authenticate.error().reason);
+    NegTokenResp answer;
+    answer.response_token = *authenticate;
+    Bytes last = Exchange(builder_.SessionSetup(session_id, EncodeNegTokenResp(answer), 1));
+    return Status(last) == smb::kStatusSuccess ? session_id : 0;
+  }
+
+  // The reply's NTSTATUS; error() is set when it is not `expected`.
+  uint32_t Status(const Bytes& reply) {
+    auto header = smb::ParseHeader(reply);
+    if (!header.ok()) {
+      if (error_.empty()) error_ = "no SMB2 reply";
+      return ~0u;
+    }
+    return header->status;
+  }
+
+  smb::SmbRequestBuilder& builder() { return builder_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  uint64_t Fail(std::string why) {
+    error_ = std::move(why);
+    return 0;
+  }
+  asio::ip::tcp::socket socket_;
+  smb::SmbRequestBuilder builder_;
+  std::string error_;
+};
+
+void BM_NetSmbSessionSetup(benchmark::State& state) {
+  InProcessServer server;
+  if (!server.error().empty()) {
+    state.SkipWithError(server.error().c_str());
+    return;
+  }
+  ssp::SecureRandom random;
+  asio::io_context io;
+  for (auto _ : state) {
+    ssp::ClientContext client = NewClient(server.clock(), random);
+    SmbBenchClient smb(io, server.smb());
+    const uint64_t session_id = smb.Logon(smb::kDialect311, client);
+    const bool ok =
+        session_id != 0 &&
+        smb.Status(smb.Exchange(smb.builder().TreeConnect(session_id, "\\\\127.0.0.1\\IPC$"))) ==
+            smb::kStatusSuccess &&
+        smb.Status(smb.Exchange(smb.builder().Simple(smb::Command::kLogoff, session_id, 0))) ==
+            smb::kStatusSuccess;
+    if (!ok) {
+      state.SkipWithError(("SMB logon failed: " + smb.error()).c_str());
+      return;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_NetSmbSessionSetup)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+void BM_NetSmbSignedEcho(benchmark::State& state) {
+  InProcessServer server;
+  if (!server.error().empty()) {
+    state.SkipWithError(server.error().c_str());
+    return;
+  }
+  ssp::SecureRandom random;
+  asio::io_context io;
+  ssp::ClientContext client = NewClient(server.clock(), random);
+  SmbBenchClient smb(io, server.smb());
+  const uint64_t session_id = smb.Logon(smb::kDialect300, client);
+  if (session_id == 0) {
+    state.SkipWithError(("SMB logon failed: " + smb.error()).c_str());
+    return;
+  }
+  const smb::SigningKey key = smb::DeriveSigningKey(smb::kDialect300, client.exported_session_key(),
+                                                    smb::kSigningAesCmac, smb::PreauthHashValue{});
+  for (auto _ : state) {
+    Bytes echo = smb.builder().Simple(smb::Command::kEcho, session_id, 0);
+    smb::SignMessage(key, echo);
+    Bytes reply = smb.Exchange(echo);
+    if (smb.Status(reply) != smb::kStatusSuccess || !smb::VerifyMessage(key, reply)) {
+      state.SkipWithError(("signed ECHO failed: " + smb.error()).c_str());
+      return;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_NetSmbSignedEcho)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
 }  // namespace ntlm::harness::net

@@ -16,6 +16,7 @@
 #include "harness/net/io/pcap_writer.h"
 #include "harness/net/io/rpc_front.h"
 #include "harness/net/io/server_runner.h"
+#include "harness/net/io/smb_front.h"
 #include "harness/net/transcript_recorder.h"
 #include "harness/system_clock.h"
 #include "harness/user_file.h"
@@ -29,12 +30,48 @@ std::chrono::milliseconds Millis(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000.0 + 0.5));
 }
 
+// --smb-signing and --smb-max-dialect; nullopt with `error` naming the option.
+std::optional<net::smb::SmbSessionOptions> SmbOptions(const ServeOptions& options,
+                                                      std::string& error) {
+  net::smb::SmbSessionOptions smb;
+  if (options.smb_signing == "required") {
+    smb.signing_required = true;
+  } else if (options.smb_signing != "enabled") {
+    error = "--smb-signing must be 'enabled' or 'required', not '" + options.smb_signing + "'";
+    return std::nullopt;
+  }
+  bool known = false;
+  for (uint16_t dialect : {net::smb::kDialect202, net::smb::kDialect210, net::smb::kDialect300,
+                           net::smb::kDialect302, net::smb::kDialect311}) {
+    if (net::smb::DialectName(dialect) == options.smb_max_dialect) {
+      smb.max_dialect = dialect;
+      known = true;
+    }
+  }
+  if (!known) {
+    error = "--smb-max-dialect must be 2.0.2, 2.1, 3.0, 3.0.2 or 3.1.1, not '" +
+            options.smb_max_dialect + "'";
+    return std::nullopt;
+  }
+  ssp::SecureRandom random;
+  if (!random.Fill(smb.server_guid)) {
+    error = "no randomness for the SMB server GUID";
+    return std::nullopt;
+  }
+  return smb;
+}
+
 void AddServeOptions(CLI::App& serve, ServeOptions& o) {
   serve.add_option("--http", o.http_address,
                    std::string("HTTP NTLM/Negotiate listener ADDR:PORT (port 0: any free port). "
                                "Default ") +
-                       kDefaultHttpAddress + " when neither --http nor --rpc is given");
+                       kDefaultHttpAddress + " when neither --http, --rpc nor --smb is given");
   serve.add_option("--rpc", o.rpc_address, "DCE/RPC over TCP listener ADDR:PORT");
+  serve.add_option("--smb", o.smb_address, "SMB2/3 (direct TCP) listener ADDR:PORT");
+  serve.add_option("--smb-signing", o.smb_signing,
+                   "SMB signing: enabled (signed when the client asks) or required");
+  serve.add_option("--smb-max-dialect", o.smb_max_dialect,
+                   "Highest SMB dialect offered: 2.0.2, 2.1, 3.0, 3.0.2 or 3.1.1 (default)");
   serve.add_option("--config", o.config_path,
                    "Server configuration: identity, policy, accounts (JSON; see README)");
   serve.add_option("--pcap", o.pcap_path,
@@ -87,7 +124,9 @@ std::optional<std::string> ApplyLimits(const ServeOptions& options, net::FrontLi
 std::optional<std::string> SelectFronts(const ServeOptions& options,
                                         std::vector<net::FrontSpec>& fronts) {
   std::string http_address = options.http_address;
-  if (http_address.empty() && options.rpc_address.empty()) http_address = kDefaultHttpAddress;
+  if (http_address.empty() && options.rpc_address.empty() && options.smb_address.empty()) {
+    http_address = kDefaultHttpAddress;
+  }
   if (!http_address.empty()) {
     fronts.push_back({"http", http_address, &net::ServeHttpConnection});
   }
@@ -95,6 +134,11 @@ std::optional<std::string> SelectFronts(const ServeOptions& options,
     fronts.push_back({"rpc", options.rpc_address, &net::ServeRpcConnection});
   }
   std::string error;
+  if (!options.smb_address.empty()) {
+    auto smb_options = SmbOptions(options, error);
+    if (!smb_options) return error;
+    fronts.push_back({"smb", options.smb_address, net::MakeSmbConnectionHandler(*smb_options)});
+  }
   for (const auto& front : fronts) {
     if (!net::ParseListenAddress(front.address, error)) return "--" + front.name + " " + error;
   }

@@ -13,10 +13,13 @@ class App;
 namespace ntlm::harness {
 
 struct ServeOptions {
-  std::string http_address;  // --http ADDR:PORT
-  std::string rpc_address;   // --rpc ADDR:PORT
-  std::string config_path;   // --config FILE (harness/config.h)
-  std::string users_path;    // --users FILE (else $NTLM_USER_FILE)
+  std::string http_address;               // --http ADDR:PORT
+  std::string rpc_address;                // --rpc ADDR:PORT
+  std::string smb_address;                // --smb ADDR:PORT
+  std::string smb_signing = "enabled";    // --smb-signing enabled|required
+  std::string smb_max_dialect = "3.1.1";  // --smb-max-dialect
+  std::string config_path;                // --config FILE (harness/config.h)
+  std::string users_path;                 // --users FILE (else $NTLM_USER_FILE)
   std::string min_server_sec;
   int lm_compat_level = -1;  // -1: the policy default
   bool require_mic = false;
@@ -31,7 +34,7 @@ struct ServeOptions {
   size_t max_body_bytes = 1024 * 1024;
 };
 
-// The default HTTP listener when neither --http nor --rpc is given.
+// The default HTTP listener when neither --http, --rpc nor --smb is given.
 inline constexpr const char* kDefaultHttpAddress = "127.0.0.1:8080";
 
 // Registers serve's options on its subcommand.

@@ -7,11 +7,22 @@
 
 namespace ntlm::harness::net {
 
+AuthLogRecord NewAuthLogRecord(const FrontContext& ctx, std::string front,
+                               std::string client_address) {
+  AuthLogRecord record;
+  record.front = std::move(front);
+  record.client_address = std::move(client_address);
+  record.min_server_sec = ctx.policy.min_server_sec;
+  record.lm_compat_level = ctx.policy.lm_compat_level;
+  return record;
+}
+
 std::string FormatAuthLogLine(const AuthLogRecord& record, ssp::FileTime now) {
   nlohmann::ordered_json line;
   line["time"] = FormatRfc3339(now);
   line["event"] = "auth";
   line["front"] = record.front;
+  if (!record.mechanism.empty()) line["mechanism"] = record.mechanism;
   line["client"] = record.client_address;
   line["user"] = record.user;
   line["domain"] = record.domain;

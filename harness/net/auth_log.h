@@ -13,6 +13,12 @@
 
 namespace ntlm::harness::net {
 
+// A record of `front` for `client_address` with the policy in force
+// (min_server_sec, lm_compat_level) taken from `ctx`; the caller fills in the
+// names, flags and verdict.
+AuthLogRecord NewAuthLogRecord(const FrontContext& ctx, std::string front,
+                               std::string client_address);
+
 // {"time":"2026-11-26T02:00:00Z","event":"auth","front":"http","client":"127.0.0.1:5342",
 //  "user":"alice","domain":"CONTOSO","workstation":"WS1","negotiated_flags":"0xe2888215",
 //  "min_server_sec":"0x20000000","lm_compat_level":3,"verdict":"accept","status":"SEC_E_OK",

@@ -42,6 +42,7 @@ struct FrontLimits {
 // statuses only: never a password, hash, key, proof or MIC.
 struct AuthLogRecord {
   std::string front;           // "http" or "rpc"
+  std::string mechanism;       // "ntlmssp" or "spnego" when the front tells (DCE/RPC auth_type)
   std::string client_address;  // "127.0.0.1:53422"
   std::string user;            // as the client sent it ("" when unknown)
   std::string domain;

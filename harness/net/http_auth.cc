@@ -5,7 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/ascii.h"
+#include "harness/net/auth_log.h"
 #include "harness/net/spnego.h"
+#include "harness/net/spnego_mic.h"
+#include "harness/net/spnego_ntlm_acceptor.h"
 #include "harness/ntlm_sniff.h"
 #include "harness/token_input.h"
 #include "ssp/authenticate_message.h"
@@ -216,15 +219,8 @@ HttpAuthOutcome HttpAuthSession::StartExchange(Scheme scheme, ByteSpan negotiate
 std::string HttpAuthSession::WrapServerToken(ByteSpan ntlm_token, bool complete,
                                              const std::optional<Bytes>& mech_list_mic) {
   if (scheme_ != Scheme::kNegotiateSpnego) return EncodeBase64(ntlm_token);
-  NegTokenResp resp;
-  resp.neg_state = complete ? NegState::kAcceptCompleted : NegState::kAcceptIncomplete;
-  if (!supported_mech_sent_) {
-    resp.supported_mech = Bytes(kNtlmMechOid.begin(), kNtlmMechOid.end());
-    supported_mech_sent_ = true;
-  }
-  if (!ntlm_token.empty()) resp.response_token = Bytes(ntlm_token.begin(), ntlm_token.end());
-  resp.mech_list_mic = mech_list_mic;
-  return EncodeBase64(EncodeNegTokenResp(resp));
+  return EncodeBase64(
+      EncodeServerNegTokenResp(ntlm_token, complete, mech_list_mic, supported_mech_sent_));
 }
 
 HttpAuthOutcome HttpAuthSession::HandleSpnego(ByteSpan token, const HttpRequest& request) {
@@ -322,33 +318,14 @@ HttpAuthOutcome HttpAuthSession::FinishExchange(ByteSpan authenticate,
   std::optional<Bytes> server_mic;
   if (scheme_ == Scheme::kNegotiateSpnego) {
     std::optional<ssp::Error> spnego_error;
-    if (client_mech_list_mic) {
-      ssp::SessionSecurity security(result->negotiated_flags, result->exported_session_key, true);
-      if (client_mech_list_mic->size() != ssp::kMessageSignatureSize) {
-        spnego_error =
-            ssp::MakeError(SecStatus::kInvalidToken,
-                           "SPNEGO mechListMIC of " + std::to_string(client_mech_list_mic->size()) +
-                               " bytes (an NTLMSSP signature is 16)");
-      } else if (auto verified = security.Verify(
-                     mech_types_der_,
-                     ssp::SignatureIn(client_mech_list_mic->data(), ssp::kMessageSignatureSize));
-                 !verified.ok()) {
-        spnego_error = ssp::MakeError(
-            verified.status(), "SPNEGO mechListMIC does not verify: " + verified.error().reason);
-      } else {
-        std::array<uint8_t, ssp::kMessageSignatureSize> signature{};
-        if (auto signed_ok = security.Sign(mech_types_der_, signature); !signed_ok.ok()) {
-          spnego_error = signed_ok.error();
-        } else {
-          security.ResetSealingState();
-          server_mic = Bytes(signature.begin(), signature.end());
-          auth.mech_list_mic = "verified";
-        }
-      }
-    } else if (!ntlm_preferred_) {
-      spnego_error = ssp::MakeError(SecStatus::kLogonDenied,
-                                    "SPNEGO: NTLM was not the initiator's first mech and no "
-                                    "mechListMIC came (RFC 4178 5)");
+    ssp::SessionSecurity security(result->negotiated_flags, result->exported_session_key, true);
+    auto answered =
+        AnswerMechListMic(security, mech_types_der_, client_mech_list_mic, ntlm_preferred_);
+    if (!answered.ok()) {
+      spnego_error = answered.error();
+    } else if (*answered) {
+      server_mic = std::move(**answered);
+      auth.mech_list_mic = "verified";
     }
     if (spnego_error) {
       // NTLM itself accepted: the transcript (NTLM only) expects acceptance.
@@ -371,15 +348,11 @@ HttpAuthOutcome HttpAuthSession::Refuse(const ssp::Error& error, std::optional<s
                                         const std::string& workstation, uint32_t flags,
                                         std::optional<int> http_status) {
   HttpAuthOutcome out;
-  AuthLogRecord record;
-  record.front = "http";
-  record.client_address = client_address_;
+  AuthLogRecord record = NewAuthLogRecord(ctx_, "http", client_address_);
   record.user = user;
   record.domain = domain;
   record.workstation = workstation;
   record.negotiated_flags = flags;
-  record.min_server_sec = ctx_.policy.min_server_sec;
-  record.lm_compat_level = ctx_.policy.lm_compat_level;
   record.accepted = false;
   record.status = error.status;
   record.reason = error.reason;
@@ -416,15 +389,11 @@ HttpAuthOutcome HttpAuthSession::Success(const Authenticated& auth,
                                          const std::optional<Bytes>& server_mic) {
   HttpAuthOutcome out;
   const ssp::ServerResult& result = auth.result;
-  AuthLogRecord record;
-  record.front = "http";
-  record.client_address = client_address_;
+  AuthLogRecord record = NewAuthLogRecord(ctx_, "http", client_address_);
   record.user = result.user;
   record.domain = result.domain;
   record.workstation = result.workstation;
   record.negotiated_flags = result.negotiated_flags;
-  record.min_server_sec = ctx_.policy.min_server_sec;
-  record.lm_compat_level = ctx_.policy.lm_compat_level;
   record.accepted = true;
   record.status = SecStatus::kOk;
   out.log = record;

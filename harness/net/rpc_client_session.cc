@@ -23,8 +23,11 @@ ssp::Error Invalid(std::string reason) {
 
 }  // namespace
 
-RpcClientSession::RpcClientSession(uint8_t auth_level, uint16_t max_frag)
+SyntaxId RpcClientSession::DefaultAbstractSyntax() { return EchoInterfaceSyntax(); }
+
+RpcClientSession::RpcClientSession(uint8_t auth_level, uint16_t max_frag, SyntaxId abstract_syntax)
     : auth_level_(auth_level),
+      abstract_syntax_(abstract_syntax),
       proposed_frag_(std::max(max_frag, kMustRecvFragSize)),
       max_recv_(proposed_frag_),
       max_xmit_(proposed_frag_) {}
@@ -38,8 +41,8 @@ Bytes RpcClientSession::EncodeBindOrAlter(PduType type, uint8_t header_sign_flag
   BindBody body;
   body.max_xmit_frag = proposed_frag_;
   body.max_recv_frag = proposed_frag_;
-  body.contexts.push_back(ContextElement{kEchoContextId, EchoInterfaceSyntax(),
-                                         std::vector<SyntaxId>{NdrTransferSyntax()}});
+  body.contexts.push_back(
+      ContextElement{kEchoContextId, abstract_syntax_, std::vector<SyntaxId>{NdrTransferSyntax()}});
   CommonHeader h;
   h.type = static_cast<uint8_t>(type);
   h.pfc_flags = static_cast<uint8_t>(kPfcFirstFrag | kPfcLastFrag | header_sign_flag);

@@ -61,7 +61,10 @@ class RpcClientSession {
   // `auth_level`: kAuthLevelConnect, kAuthLevelPktIntegrity or
   // kAuthLevelPktPrivacy. `max_frag`: the max_xmit_frag / max_recv_frag the
   // bind proposes (at least kMustRecvFragSize).
-  explicit RpcClientSession(uint8_t auth_level, uint16_t max_frag = 65535);
+  // `abstract_syntax`: the interface of the one presentation context.
+  explicit RpcClientSession(uint8_t auth_level, uint16_t max_frag = 65535,
+                            SyntaxId abstract_syntax = DefaultAbstractSyntax());
+  static SyntaxId DefaultAbstractSyntax();
 
   uint8_t auth_level() const { return auth_level_; }
   // The largest fragment to accept from the server (before the bind_ack: the
@@ -109,6 +112,7 @@ class RpcClientSession {
   bool Protected() const { return auth_level_ >= kAuthLevelPktIntegrity; }
 
   uint8_t auth_level_;
+  SyntaxId abstract_syntax_;
   uint16_t proposed_frag_;
   size_t max_recv_;
   size_t max_xmit_;

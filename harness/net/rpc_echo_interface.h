@@ -50,6 +50,9 @@ struct CallOutcome {
   Bytes stub;
   uint32_t fault_status = 0;
   std::string reason;
+  // When > 0 the response is sent only after this many seconds (rpcecho
+  // TestSleep); the connection serves other calls meanwhile.
+  uint32_t delay_seconds = 0;
 };
 
 // Runs opnum `opnum` on the request stub.

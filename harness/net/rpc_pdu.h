@@ -71,6 +71,7 @@ inline constexpr uint16_t kMustRecvFragSize = 1432;
 
 // auth_type and auth_level (MS-RPCE 2.2.1.1.7, 2.2.1.1.8).
 inline constexpr uint8_t kAuthTypeNone = 0;
+inline constexpr uint8_t kAuthTypeSpnego = 9;  // RPC_C_AUTHN_GSS_NEGOTIATE: SPNEGO
 inline constexpr uint8_t kAuthTypeWinNt = 10;  // RPC_C_AUTHN_WINNT: NTLMSSP
 inline constexpr uint8_t kAuthLevelNone = 1;
 inline constexpr uint8_t kAuthLevelConnect = 2;

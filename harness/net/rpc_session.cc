@@ -5,7 +5,11 @@
 #include <cstdio>
 #include <utility>
 
+#include "harness/net/rpc_rpcecho_interface.h"
+#include "harness/net/rpc_spnego_auth.h"
+#include "harness/net/rpc_verification_trailer.h"
 #include "harness/net/rpc_verifier.h"
+#include "harness/net/spnego_mic.h"
 #include "harness/transcript_policy.h"
 #include "ssp/authenticate_message.h"
 
@@ -137,48 +141,56 @@ void RpcSession::ReportAuth(bool accepted, SecStatus status, std::string reason)
   outcome_.status = status;
   outcome_.reason = std::move(reason);
   outcome_.auth_level = auth_level_;
+  outcome_.auth_type = auth_type_;
   outcome_pending_ = true;
 }
 
-RpcSession::Output RpcSession::HandleBind(const Fragment& f, bool alter) {
+RpcSession::Output RpcSession::Refuse(uint32_t call_id, bool alter, uint16_t nak_reason,
+                                      std::string why) {
+  return alter ? Fault(call_id, 0, kFaultAccessDenied, std::move(why), true)
+               : BindNak(call_id, nak_reason, std::move(why));
+}
+
+std::optional<RpcSession::Output> RpcSession::CheckBindFrame(const Fragment& f,
+                                                             const BindBody& body, bool alter) {
   const uint32_t call_id = f.header.call_id;
-  auto refuse = [&](uint16_t nak_reason, std::string why) {
-    return alter ? Fault(call_id, 0, kFaultAccessDenied, std::move(why), true)
-                 : BindNak(call_id, nak_reason, std::move(why));
-  };
-  auto body = ParseBindBody(f);
-  if (!body.ok()) {
-    return alter ? Fault(call_id, 0, kFaultProtocolError, body.error().reason, true)
-                 : BindNak(call_id, kNakReasonNotSpecified, body.error().reason);
-  }
   if (!alter && bound_) {
     return BindNak(call_id, kNakReasonNotSpecified, "a second bind on a bound association");
   }
   if (alter && !bound_) {
     return Fault(call_id, 0, kFaultProtocolError, "alter_context before bind", true);
   }
-  if (!alter) {
-    if (body->max_xmit_frag < kMustRecvFragSize || body->max_recv_frag < kMustRecvFragSize) {
-      return BindNak(call_id, kNakReasonNotSpecified,
-                     "max_xmit_frag " + std::to_string(body->max_xmit_frag) + " / max_recv_frag " +
-                         std::to_string(body->max_recv_frag) + " below the minimum of " +
-                         std::to_string(kMustRecvFragSize));
-    }
-    max_recv_ = std::min(body->max_xmit_frag, options_.max_frag);
-    max_xmit_ = std::min(body->max_recv_frag, options_.max_frag);
-    header_sign_ = (f.header.pfc_flags & kPfcSupportHeaderSign) != 0;
+  if (alter) return std::nullopt;
+  if (body.max_xmit_frag < kMustRecvFragSize || body.max_recv_frag < kMustRecvFragSize) {
+    return BindNak(call_id, kNakReasonNotSpecified,
+                   "max_xmit_frag " + std::to_string(body.max_xmit_frag) + " / max_recv_frag " +
+                       std::to_string(body.max_recv_frag) + " below the minimum of " +
+                       std::to_string(kMustRecvFragSize));
   }
+  max_recv_ = std::min(body.max_xmit_frag, options_.max_frag);
+  max_xmit_ = std::min(body.max_recv_frag, options_.max_frag);
+  header_sign_ = (f.header.pfc_flags & kPfcSupportHeaderSign) != 0;
+  return std::nullopt;
+}
 
-  // Presentation contexts: our one interface over NDR 2.0.
+std::optional<ServedInterface> FindServedInterface(const SyntaxId& abstract_syntax) {
+  for (auto [syntax, iface] : {std::pair{EchoInterfaceSyntax(), ServedInterface::kHarnessEcho},
+                               std::pair{RpcEchoInterfaceSyntax(), ServedInterface::kRpcEcho}}) {
+    if (abstract_syntax.uuid == syntax.uuid && abstract_syntax.major == syntax.major) return iface;
+  }
+  return std::nullopt;
+}
+
+std::vector<ContextResult> RpcSession::NegotiateContexts(
+    const BindBody& body, std::vector<AcceptedContext>& accepted) const {
   std::vector<ContextResult> results;
-  std::vector<uint16_t> accepted;
-  const SyntaxId echo = EchoInterfaceSyntax();
   const SyntaxId ndr = NdrTransferSyntax();
-  for (const ContextElement& e : body->contexts) {
+  for (const ContextElement& e : body.contexts) {
     ContextResult r;
     const bool has_ndr = std::find(e.transfer_syntaxes.begin(), e.transfer_syntaxes.end(), ndr) !=
                          e.transfer_syntaxes.end();
-    if (e.abstract_syntax.uuid != echo.uuid || e.abstract_syntax.major != echo.major) {
+    const std::optional<ServedInterface> iface = FindServedInterface(e.abstract_syntax);
+    if (!iface) {
       r.result = kResultProviderRejection;
       r.reason = kReasonAbstractSyntaxNotSupported;
     } else if (!has_ndr) {
@@ -186,87 +198,162 @@ RpcSession::Output RpcSession::HandleBind(const Fragment& f, bool alter) {
       r.reason = kReasonTransferSyntaxesNotSupported;
     } else {
       r.transfer_syntax = ndr;
-      accepted.push_back(e.context_id);
+      accepted.push_back(AcceptedContext{e.context_id, *iface});
     }
     results.push_back(r);
   }
+  return results;
+}
 
-  // Authentication.
-  Bytes challenge;
-  std::optional<SecTrailer> reply_trailer;
-  if (f.trailer) {
-    const SecTrailer& t = *f.trailer;
-    if (t.auth_type != kAuthTypeWinNt) {
-      return refuse(kNakAuthenticationTypeNotRecognized,
-                    "auth_type " + std::to_string(t.auth_type) + " is not NTLMSSP (10)");
-    }
-    if (f.auth_value.size() > options_.max_token_bytes) {
-      return refuse(kNakReasonNotSpecified, "auth_value of " + std::to_string(f.auth_value.size()) +
-                                                " bytes exceeds the token limit");
-    }
-    if (auth_state_ == AuthState::kNone) {
-      if (!ServedLevel(t.auth_level)) {
-        return refuse(kNakReasonNotSpecified, std::string("auth level ") +
-                                                  AuthLevelName(t.auth_level) + " (" +
-                                                  std::to_string(t.auth_level) + ") not served");
-      }
-      if (t.auth_level < options_.min_auth_level) {
-        return refuse(kNakReasonNotSpecified,
-                      std::string("auth level ") + AuthLevelName(t.auth_level) +
-                          " is below the minimum " + AuthLevelName(options_.min_auth_level));
-      }
-      auth_level_ = t.auth_level;
-      auth_context_id_ = t.auth_context_id;
-      ntlm_.emplace(ctx_.identity, ctx_.policy, *ctx_.accounts, *ctx_.clock, *ctx_.random);
-      negotiate_time_ = ctx_.clock->Now();
-      entries_.push_back(
-          TokenEntry(EntryDir::kClientToServer, EntryType::kNegotiate, f.auth_value));
-      auto r = ntlm_->AcceptNegotiate(f.auth_value);
-      if (!r.ok()) {
-        auth_state_ = AuthState::kFailed;
-        rejected_ = true;
-        reject_status_ = r.status();
-        reject_at_ = entries_.size() - 1;
-        ReportAuth(false, r.status(), r.error().reason);
-        return refuse(kNakInvalidChecksum, "NEGOTIATE refused: " + ssp::StatusName(r.status()) +
-                                               ": " + r.error().reason);
-      }
-      challenge = std::move(*r);
-      entries_.push_back(TokenEntry(EntryDir::kServerToClient, EntryType::kChallenge, challenge));
-      auth_state_ = AuthState::kAwaitAuthenticate;
-      reply_trailer = SecTrailer{kAuthTypeWinNt, auth_level_, 0, 0, auth_context_id_};
-    } else if (alter && auth_state_ == AuthState::kAwaitAuthenticate) {
-      if (t.auth_level != auth_level_ || t.auth_context_id != auth_context_id_) {
-        auth_state_ = AuthState::kFailed;
-        ReportAuth(false, SecStatus::kInvalidToken,
-                   "alter_context sec_trailer differs from the bind's (level/context id)");
-        return Fault(call_id, 0, kFaultAccessDenied, outcome_.reason, true);
-      }
-      if (auto st = CompleteAuthentication(f.auth_value); !st.ok()) {
-        return Fault(
-            call_id, 0, kFaultAccessDenied,
-            "AUTHENTICATE refused: " + ssp::StatusName(st.status()) + ": " + st.error().reason,
-            true);
-      }
-    } else {
-      return refuse(
-          kNakReasonNotSpecified,
-          "an auth verifier on an association whose authentication is already " +
-              std::string(auth_state_ == AuthState::kEstablished ? "complete" : "failed"));
-    }
-  } else if (!alter && options_.min_auth_level > kAuthLevelNone) {
-    return BindNak(call_id, kNakReasonNotSpecified,
-                   std::string("bind without authentication; the minimum auth level is ") +
-                       AuthLevelName(options_.min_auth_level));
-  } else if (alter && auth_state_ != AuthState::kNone && auth_state_ != AuthState::kEstablished) {
-    return Fault(call_id, 0, kFaultAccessDenied,
-                 "alter_context without a verifier while authentication is incomplete", true);
+std::optional<RpcSession::Output> RpcSession::StartAuthentication(const Fragment& f, bool alter,
+                                                                  BindReplyAuth& reply) {
+  const SecTrailer& t = *f.trailer;
+  const uint32_t call_id = f.header.call_id;
+  if (!ServedLevel(t.auth_level)) {
+    return Refuse(call_id, alter, kNakReasonNotSpecified,
+                  std::string("auth level ") + AuthLevelName(t.auth_level) + " (" +
+                      std::to_string(t.auth_level) + ") not served");
   }
+  if (t.auth_level < options_.min_auth_level) {
+    return Refuse(call_id, alter, kNakReasonNotSpecified,
+                  std::string("auth level ") + AuthLevelName(t.auth_level) +
+                      " is below the minimum " + AuthLevelName(options_.min_auth_level));
+  }
+  auth_level_ = t.auth_level;
+  auth_context_id_ = t.auth_context_id;
+  auth_type_ = t.auth_type;
+  reply.trailer = SecTrailer{auth_type_, auth_level_, 0, 0, auth_context_id_};
+  if (auth_type_ != kAuthTypeSpnego)
+    return AcceptNtlmNegotiate(f.auth_value, call_id, alter, reply);
+  auto leg = UnwrapSpnegoInit(f.auth_value);
+  if (!leg.ok()) {
+    auth_state_ = AuthState::kFailed;
+    ReportAuth(false, leg.status(), leg.error().reason);
+    return Refuse(call_id, alter, kNakInvalidChecksum, leg.error().reason);
+  }
+  spnego_mech_types_ = leg->mech_types_der;
+  spnego_ntlm_preferred_ = leg->ntlm_preferred;
+  if (leg->negotiate) return AcceptNtlmNegotiate(*leg->negotiate, call_id, alter, reply);
+  // NTLM selected without its NEGOTIATE (not the first mech, or no
+  // optimistic token): ask for it, and for a mechListMIC when NTLM was not
+  // the initiator's choice (RFC 4178 5).
+  auth_state_ = AuthState::kAwaitNegotiate;
+  reply.token =
+      WrapSpnegoResp(leg->ntlm_preferred ? NegState::kAcceptIncomplete : NegState::kRequestMic, {},
+                     true, std::nullopt);
+  return std::nullopt;
+}
 
+std::optional<RpcSession::Output> RpcSession::AcceptNtlmNegotiate(ByteSpan negotiate,
+                                                                  uint32_t call_id, bool alter,
+                                                                  BindReplyAuth& reply) {
+  ntlm_.emplace(ctx_.identity, ctx_.policy, *ctx_.accounts, *ctx_.clock, *ctx_.random);
+  negotiate_time_ = ctx_.clock->Now();
+  entries_.push_back(TokenEntry(EntryDir::kClientToServer, EntryType::kNegotiate, negotiate));
+  auto r = ntlm_->AcceptNegotiate(negotiate);
+  if (!r.ok()) {
+    FailAuthentication(r.error());
+    return Refuse(call_id, alter, kNakInvalidChecksum,
+                  "NEGOTIATE refused: " + ssp::StatusName(r.status()) + ": " + r.error().reason);
+  }
+  entries_.push_back(TokenEntry(EntryDir::kServerToClient, EntryType::kChallenge, *r));
+  // supportedMech goes in the acceptor's first NegTokenResp only.
+  const bool first = auth_state_ == AuthState::kNone;
+  reply.token = auth_type_ == kAuthTypeSpnego
+                    ? WrapSpnegoResp(NegState::kAcceptIncomplete, *r, first, std::nullopt)
+                    : std::move(*r);
+  auth_state_ = AuthState::kAwaitAuthenticate;
+  return std::nullopt;
+}
+
+std::optional<RpcSession::Output> RpcSession::ContinueNegotiate(const Fragment& f,
+                                                                BindReplyAuth& reply) {
+  const SecTrailer& t = *f.trailer;
+  if (t.auth_type != auth_type_ || t.auth_level != auth_level_ ||
+      t.auth_context_id != auth_context_id_) {
+    auth_state_ = AuthState::kFailed;
+    ReportAuth(false, SecStatus::kInvalidToken,
+               "alter_context sec_trailer differs from the bind's (type/level/context id)");
+    return Fault(f.header.call_id, 0, kFaultAccessDenied, outcome_.reason, true);
+  }
+  auto leg = UnwrapSpnegoResp(f.auth_value);
+  if (!leg.ok()) {
+    auth_state_ = AuthState::kFailed;
+    ReportAuth(false, leg.status(), leg.error().reason);
+    return Fault(f.header.call_id, 0, kFaultAccessDenied, leg.error().reason, true);
+  }
+  reply.trailer = SecTrailer{auth_type_, auth_level_, 0, 0, auth_context_id_};
+  return AcceptNtlmNegotiate(leg->ntlm, f.header.call_id, true, reply);
+}
+
+std::optional<RpcSession::Output> RpcSession::BindAuthentication(const Fragment& f, bool alter,
+                                                                 BindReplyAuth& reply) {
+  const uint32_t call_id = f.header.call_id;
+  if (!f.trailer) {
+    if (!alter && options_.min_auth_level > kAuthLevelNone) {
+      return BindNak(call_id, kNakReasonNotSpecified,
+                     std::string("bind without authentication; the minimum auth level is ") +
+                         AuthLevelName(options_.min_auth_level));
+    }
+    if (alter && auth_state_ != AuthState::kNone && auth_state_ != AuthState::kEstablished) {
+      return Fault(call_id, 0, kFaultAccessDenied,
+                   "alter_context without a verifier while authentication is incomplete", true);
+    }
+    return std::nullopt;
+  }
+  const SecTrailer& t = *f.trailer;
+  if (t.auth_type != kAuthTypeWinNt && t.auth_type != kAuthTypeSpnego) {
+    return Refuse(
+        call_id, alter, kNakAuthenticationTypeNotRecognized,
+        "auth_type " + std::to_string(t.auth_type) + " is neither SPNEGO (9) nor NTLMSSP (10)");
+  }
+  if (f.auth_value.size() > options_.max_token_bytes) {
+    return Refuse(
+        call_id, alter, kNakReasonNotSpecified,
+        "auth_value of " + std::to_string(f.auth_value.size()) + " bytes exceeds the token limit");
+  }
+  if (auth_state_ == AuthState::kNone) return StartAuthentication(f, alter, reply);
+  if (alter && auth_state_ == AuthState::kAwaitNegotiate) return ContinueNegotiate(f, reply);
+  if (alter && auth_state_ == AuthState::kAwaitAuthenticate)
+    return ContinueAuthentication(f, reply);
+  return Refuse(call_id, alter, kNakReasonNotSpecified,
+                "an auth verifier on an association whose authentication is already " +
+                    std::string(auth_state_ == AuthState::kEstablished ? "complete" : "failed"));
+}
+
+std::optional<RpcSession::Output> RpcSession::ContinueAuthentication(const Fragment& f,
+                                                                     BindReplyAuth& reply) {
+  const SecTrailer& t = *f.trailer;
+  const uint32_t call_id = f.header.call_id;
+  if (t.auth_type != auth_type_ || t.auth_level != auth_level_ ||
+      t.auth_context_id != auth_context_id_) {
+    auth_state_ = AuthState::kFailed;
+    ReportAuth(false, SecStatus::kInvalidToken,
+               "alter_context sec_trailer differs from the bind's (type/level/context id)");
+    return Fault(call_id, 0, kFaultAccessDenied, outcome_.reason, true);
+  }
+  auto mic = FinishAuthentication(f.auth_value);
+  if (!mic.ok()) {
+    return Fault(
+        call_id, 0, kFaultAccessDenied,
+        "AUTHENTICATE refused: " + ssp::StatusName(mic.status()) + ": " + mic.error().reason, true);
+  }
+  if (auth_type_ == kAuthTypeSpnego) {
+    reply.trailer = SecTrailer{auth_type_, auth_level_, 0, 0, auth_context_id_};
+    reply.token = WrapSpnegoResp(NegState::kAcceptCompleted, {}, false, *mic);
+  }
+  return std::nullopt;
+}
+
+RpcSession::Output RpcSession::AcceptBind(uint32_t call_id, bool alter,
+                                          std::vector<ContextResult> results,
+                                          const std::vector<AcceptedContext>& accepted,
+                                          const BindReplyAuth& reply) {
   bound_ = true;
-  for (uint16_t id : accepted) {
-    if (std::find(contexts_.begin(), contexts_.end(), id) == contexts_.end()) {
-      contexts_.push_back(id);
+  for (const AcceptedContext& c : accepted) {
+    auto same_id = [&](const AcceptedContext& known) { return known.id == c.id; };
+    if (std::find_if(contexts_.begin(), contexts_.end(), same_id) == contexts_.end()) {
+      contexts_.push_back(c);
     }
   }
   BindAckBody ack;
@@ -281,13 +368,57 @@ RpcSession::Output RpcSession::HandleBind(const Fragment& f, bool alter) {
   h.call_id = call_id;
   const Bytes ack_body = EncodeBindAckBody(ack);
   Output out;
-  if (reply_trailer) {
-    const Verifier verifier{*reply_trailer, challenge};
+  if (reply.trailer) {
+    const Verifier verifier{*reply.trailer, reply.token};
     out.pdus.push_back(EncodeFragment(h, ack_body, &verifier, 0, 4));
   } else {
     out.pdus.push_back(EncodeFragment(h, ack_body, nullptr));
   }
   return out;
+}
+
+RpcSession::Output RpcSession::HandleBind(const Fragment& f, bool alter) {
+  const uint32_t call_id = f.header.call_id;
+  auto body = ParseBindBody(f);
+  if (!body.ok()) {
+    return alter ? Fault(call_id, 0, kFaultProtocolError, body.error().reason, true)
+                 : BindNak(call_id, kNakReasonNotSpecified, body.error().reason);
+  }
+  if (auto refusal = CheckBindFrame(f, *body, alter)) return std::move(*refusal);
+  std::vector<AcceptedContext> accepted;
+  std::vector<ContextResult> results = NegotiateContexts(*body, accepted);
+  BindReplyAuth reply;
+  if (auto refusal = BindAuthentication(f, alter, reply)) return std::move(*refusal);
+  return AcceptBind(call_id, alter, std::move(results), accepted, reply);
+}
+
+void RpcSession::FailAuthentication(const ssp::Error& error) {
+  auth_state_ = AuthState::kFailed;
+  rejected_ = true;
+  reject_status_ = error.status;
+  reject_at_ = entries_.size() - 1;
+  ReportAuth(false, error.status, error.reason);
+}
+
+ssp::Result<std::optional<Bytes>> RpcSession::FinishAuthentication(ByteSpan auth_value) {
+  if (auth_type_ != kAuthTypeSpnego) {
+    if (auto st = CompleteAuthentication(auth_value); !st.ok()) return st.error();
+    return std::optional<Bytes>();
+  }
+  auto leg = UnwrapSpnegoResp(auth_value);
+  if (!leg.ok()) {
+    auth_state_ = AuthState::kFailed;
+    ReportAuth(false, leg.status(), leg.error().reason);
+    return leg.error();
+  }
+  if (auto st = CompleteAuthentication(leg->ntlm); !st.ok()) return st.error();
+  auto mic =
+      AnswerMechListMic(*security_, spnego_mech_types_, leg->mech_list_mic, spnego_ntlm_preferred_);
+  if (!mic.ok()) {
+    auth_state_ = AuthState::kFailed;
+    ReportAuth(false, mic.status(), mic.error().reason);
+  }
+  return mic;
 }
 
 ssp::Status RpcSession::CompleteAuthentication(ByteSpan token) {
@@ -299,11 +430,7 @@ ssp::Status RpcSession::CompleteAuthentication(ByteSpan token) {
   }
   auto r = ntlm_->AcceptAuthenticate(token);
   if (!r.ok()) {
-    auth_state_ = AuthState::kFailed;
-    rejected_ = true;
-    reject_status_ = r.status();
-    reject_at_ = entries_.size() - 1;
-    ReportAuth(false, r.status(), r.error().reason);
+    FailAuthentication(r.error());
     return r.error();
   }
   result_ = std::move(*r);
@@ -324,8 +451,8 @@ RpcSession::Output RpcSession::HandleAuth3(const Fragment& f) {
     out.reason = "auth3 while no NTLM exchange awaits an AUTHENTICATE";
     return out;
   }
-  if (!f.trailer || f.trailer->auth_type != kAuthTypeWinNt ||
-      f.trailer->auth_level != auth_level_ || f.trailer->auth_context_id != auth_context_id_) {
+  if (!f.trailer || f.trailer->auth_type != auth_type_ || f.trailer->auth_level != auth_level_ ||
+      f.trailer->auth_context_id != auth_context_id_) {
     auth_state_ = AuthState::kFailed;
     rejected_ = true;
     reject_status_ = SecStatus::kInvalidToken;
@@ -340,8 +467,9 @@ RpcSession::Output RpcSession::HandleAuth3(const Fragment& f) {
     ReportAuth(false, SecStatus::kInvalidToken, "auth3 auth_value exceeds the token limit");
     return out;
   }
-  // auth3 has no reply: a refusal shows on the next request (fault 5).
-  (void)CompleteAuthentication(f.auth_value);
+  // auth3 has no reply: a refusal shows on the next request (fault 5), and
+  // an acceptor's mechListMIC cannot be sent.
+  (void)FinishAuthentication(f.auth_value);
   return out;
 }
 
@@ -378,7 +506,8 @@ RpcSession::Output RpcSession::HandleRequest(const Fragment& f, ByteSpan bytes) 
   // Security of the association and of this fragment.
   Bytes plain_fragment;  // the fragment with its stub decrypted (pkt_privacy)
   ByteSpan stub = header->stub;
-  if (auth_state_ == AuthState::kFailed || auth_state_ == AuthState::kAwaitAuthenticate) {
+  if (auth_state_ == AuthState::kFailed || auth_state_ == AuthState::kAwaitAuthenticate ||
+      auth_state_ == AuthState::kAwaitNegotiate) {
     return Fault(call_id, context_id, kFaultAccessDenied,
                  auth_state_ == AuthState::kFailed
                      ? "the association's authentication failed: " + outcome_.reason
@@ -390,8 +519,8 @@ RpcSession::Output RpcSession::HandleRequest(const Fragment& f, ByteSpan bytes) 
                  "auth verifier on an unauthenticated association", true);
   }
   if (auth_state_ == AuthState::kEstablished && auth_level_ >= kAuthLevelPktIntegrity) {
-    if (!f.trailer || f.trailer->auth_type != kAuthTypeWinNt ||
-        f.trailer->auth_level != auth_level_ || f.trailer->auth_context_id != auth_context_id_) {
+    if (!f.trailer || f.trailer->auth_type != auth_type_ || f.trailer->auth_level != auth_level_ ||
+        f.trailer->auth_context_id != auth_context_id_) {
       return Fault(call_id, context_id, kFaultAccessDenied,
                    std::string("request without the association's verifier (auth level ") +
                        AuthLevelName(auth_level_) + ")",
@@ -455,25 +584,67 @@ RpcSession::Output RpcSession::HandleRequest(const Fragment& f, ByteSpan bytes) 
 
   PendingCall call = std::move(*pending_);
   pending_.reset();
-  if (std::find(contexts_.begin(), contexts_.end(), call.context_id) == contexts_.end()) {
-    return Fault(call_id, call.context_id, kFaultUnknownInterface,
-                 "presentation context " + std::to_string(call.context_id) + " was not accepted",
-                 false);
+  return Dispatch(call_id, call.context_id, call.opnum, call.stub);
+}
+
+RpcSession::Output RpcSession::Dispatch(uint32_t call_id, uint16_t context_id, uint16_t opnum,
+                                        ByteSpan stub) {
+  auto context = std::find_if(contexts_.begin(), contexts_.end(),
+                              [&](const AcceptedContext& c) { return c.id == context_id; });
+  if (context == contexts_.end()) {
+    return Fault(call_id, context_id, kFaultUnknownInterface,
+                 "presentation context " + std::to_string(context_id) + " was not accepted", false);
   }
-  CallerInfo caller;
-  if (result_) {
-    caller.domain = result_->domain;
-    caller.user = result_->user;
-    caller.negotiated_flags = result_->negotiated_flags;
+  const SyntaxId syntax = context->iface == ServedInterface::kRpcEcho ? RpcEchoInterfaceSyntax()
+                                                                      : EchoInterfaceSyntax();
+  auto trailer = FindVerificationTrailer(stub);
+  if (!trailer.ok()) {
+    return Fault(call_id, context_id, kFaultAccessDenied, trailer.error().reason, false);
   }
-  caller.auth_level = auth_level_;
-  CallOutcome outcome = DispatchEchoCall(call.opnum, call.stub, caller);
+  if (*trailer) {
+    const VerificationTrailer& t = **trailer;
+    if ((t.abstract_syntax && *t.abstract_syntax != syntax) ||
+        (t.transfer_syntax && *t.transfer_syntax != NdrTransferSyntax())) {
+      return Fault(call_id, context_id, kFaultAccessDenied,
+                   "verification trailer names another presentation context than the call's",
+                   false);
+    }
+    stub = stub.first(t.offset);
+  }
+  CallOutcome outcome;
+  if (context->iface == ServedInterface::kRpcEcho) {
+    outcome = DispatchRpcEchoCall(opnum, stub);
+  } else {
+    CallerInfo caller;
+    if (result_) {
+      caller.domain = result_->domain;
+      caller.user = result_->user;
+      caller.negotiated_flags = result_->negotiated_flags;
+    }
+    caller.auth_level = auth_level_;
+    outcome = DispatchEchoCall(opnum, stub, caller);
+  }
   if (!outcome.ok) {
-    return Fault(call_id, call.context_id, outcome.fault_status, outcome.reason, false);
+    return Fault(call_id, context_id, outcome.fault_status, outcome.reason, false);
   }
   Output out;
-  out.pdus = BuildResponse(call_id, call.context_id, outcome.stub);
+  if (outcome.delay_seconds == 0) {
+    out.pdus = BuildResponse(call_id, context_id, outcome.stub);
+    return out;
+  }
+  if (deferred_outstanding_ >= kMaxDeferredCalls) {
+    return Fault(call_id, context_id, kFaultServerTooBusy,
+                 std::to_string(kMaxDeferredCalls) + " deferred calls already wait", false);
+  }
+  ++deferred_outstanding_;
+  out.deferred.push_back(
+      DeferredCall{call_id, context_id, std::move(outcome.stub), outcome.delay_seconds});
   return out;
+}
+
+std::vector<Bytes> RpcSession::Reply(const DeferredCall& call) {
+  if (deferred_outstanding_ > 0) --deferred_outstanding_;
+  return BuildResponse(call.call_id, call.context_id, call.stub);
 }
 
 std::vector<Bytes> RpcSession::BuildResponse(uint32_t call_id, uint16_t context_id, ByteSpan stub) {
@@ -499,7 +670,7 @@ std::vector<Bytes> RpcSession::BuildResponse(uint32_t call_id, uint16_t context_
       continue;
     }
     const uint8_t zeros[kSignatureSize] = {};
-    const Verifier verifier{SecTrailer{kAuthTypeWinNt, auth_level_, 0, 0, auth_context_id_},
+    const Verifier verifier{SecTrailer{auth_type_, auth_level_, 0, 0, auth_context_id_},
                             ByteSpan(zeros)};
     Bytes fragment = EncodeFragment(h, body, &verifier, stub_offset, kStubPadAlignment);
     const size_t trailer_offset = fragment.size() - kSignatureSize - kSecTrailerSize;

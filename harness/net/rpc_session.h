@@ -57,6 +57,28 @@
 
 namespace ntlm::harness::net::rpc {
 
+// The interfaces `serve --rpc` offers (each over NDR 2.0).
+enum class ServedInterface {
+  kHarnessEcho,  // rpc_echo_interface.h
+  kRpcEcho,      // Samba's rpcecho, rpc_rpcecho_interface.h
+};
+// The served interface with this abstract syntax (uuid and major version).
+std::optional<ServedInterface> FindServedInterface(const SyntaxId& abstract_syntax);
+
+// A response held back (rpcecho TestSleep): the front sends
+// RpcSession::Reply(call) after `delay_seconds`.
+struct DeferredCall {
+  uint32_t call_id = 0;
+  uint16_t context_id = 0;
+  Bytes stub;
+  uint32_t delay_seconds = 0;
+};
+
+// Responses held back at once on one association; a further deferred call
+// gets the fault nca_s_server_too_busy.
+inline constexpr size_t kMaxDeferredCalls = 8;
+inline constexpr uint32_t kFaultServerTooBusy = 0x1C010014;  // nca_s_server_too_busy
+
 struct RpcSessionOptions {
   // Lowest auth level a bind may ask for (kAuthLevelNone admits
   // unauthenticated binds).
@@ -90,6 +112,7 @@ struct RpcAuthOutcome {
   std::string workstation;
   uint32_t negotiated_flags = 0;
   uint8_t auth_level = kAuthLevelNone;
+  uint8_t auth_type = kAuthTypeWinNt;
 };
 
 class RpcSession {
@@ -101,7 +124,16 @@ class RpcSession {
     std::vector<Bytes> pdus;  // to send, in order
     bool close = false;       // close the connection after sending them
     std::string reason;       // why, when close (or a refused call)
+    // Responses to send later (after each one's delay), through Reply().
+    std::vector<DeferredCall> deferred;
   };
+
+  // The response PDUs of a deferred call, protected with the association's
+  // security at the time of sending (so sequence numbers follow the order
+  // in which responses are sent).
+  std::vector<Bytes> Reply(const DeferredCall& call);
+  // Deferred calls not yet replied to.
+  size_t deferred_outstanding() const { return deferred_outstanding_; }
 
   // The fragment size limit for the next fragment header (before bind: the
   // configured maximum; after: the negotiated max_recv_frag).
@@ -132,7 +164,7 @@ class RpcSession {
   uint8_t auth_level() const { return auth_level_; }
 
  private:
-  enum class AuthState { kNone, kAwaitAuthenticate, kEstablished, kFailed };
+  enum class AuthState { kNone, kAwaitNegotiate, kAwaitAuthenticate, kEstablished, kFailed };
   struct PendingCall {
     uint32_t call_id = 0;
     uint16_t context_id = 0;
@@ -140,12 +172,46 @@ class RpcSession {
     Bytes stub;
   };
 
+  struct BindReplyAuth {
+    std::optional<SecTrailer> trailer;  // the verifier of the bind_ack / alter_context_resp
+    Bytes token;
+  };
+  struct AcceptedContext {
+    uint16_t id = 0;
+    ServedInterface iface = ServedInterface::kHarnessEcho;
+  };
+
   Output HandleBind(const Fragment& fragment, bool alter);
+  std::optional<Output> CheckBindFrame(const Fragment& fragment, const BindBody& body, bool alter);
+  std::vector<ContextResult> NegotiateContexts(const BindBody& body,
+                                               std::vector<AcceptedContext>& accepted) const;
+  // The bind's auth verifier: a refusal, or what the reply carries.
+  std::optional<Output> BindAuthentication(const Fragment& fragment, bool alter,
+                                           BindReplyAuth& reply);
+  std::optional<Output> StartAuthentication(const Fragment& fragment, bool alter,
+                                            BindReplyAuth& reply);
+  // The NTLM NEGOTIATE (bare, or from SPNEGO): the CHALLENGE in `reply`.
+  std::optional<Output> AcceptNtlmNegotiate(ByteSpan negotiate, uint32_t call_id, bool alter,
+                                            BindReplyAuth& reply);
+  // SPNEGO: the NEGOTIATE in an alter_context, after NTLM was selected.
+  std::optional<Output> ContinueNegotiate(const Fragment& fragment, BindReplyAuth& reply);
+  // The AUTHENTICATE leg in an alter_context.
+  std::optional<Output> ContinueAuthentication(const Fragment& fragment, BindReplyAuth& reply);
+  Output AcceptBind(uint32_t call_id, bool alter, std::vector<ContextResult> results,
+                    const std::vector<AcceptedContext>& accepted, const BindReplyAuth& reply);
+  Output Refuse(uint32_t call_id, bool alter, uint16_t nak_reason, std::string why);
+  Output Dispatch(uint32_t call_id, uint16_t context_id, uint16_t opnum, ByteSpan stub);
   Output HandleAuth3(const Fragment& fragment);
   Output HandleRequest(const Fragment& fragment, ByteSpan bytes);
   Output BindNak(uint32_t call_id, uint16_t reason, std::string why);
   Output Fault(uint32_t call_id, uint16_t context_id, uint32_t status, std::string why, bool close);
   ssp::Status CompleteAuthentication(ByteSpan token);
+  // NTLM refused the token just recorded: the association fails with `error`.
+  void FailAuthentication(const ssp::Error& error);
+  // The AUTHENTICATE leg's auth_value (an NTLM token, or a SPNEGO
+  // NegTokenResp around one): accepted, and for SPNEGO the acceptor's
+  // mechListMIC (nullopt when none).
+  ssp::Result<std::optional<Bytes>> FinishAuthentication(ByteSpan auth_value);
   void ReportAuth(bool accepted, ssp::SecStatus status, std::string reason);
   std::vector<Bytes> BuildResponse(uint32_t call_id, uint16_t context_id, ByteSpan stub);
   bool RecordingMessages() const;
@@ -160,10 +226,13 @@ class RpcSession {
   uint16_t max_xmit_ = kMustRecvFragSize;
   uint16_t max_recv_ = kMustRecvFragSize;
   bool header_sign_ = false;
-  std::vector<uint16_t> contexts_;  // accepted presentation context ids
+  std::vector<AcceptedContext> contexts_;  // accepted presentation contexts
 
   AuthState auth_state_ = AuthState::kNone;
   uint8_t auth_level_ = kAuthLevelNone;
+  uint8_t auth_type_ = kAuthTypeWinNt;  // or kAuthTypeSpnego
+  Bytes spnego_mech_types_;             // the NegTokenInit's MechTypeList (DER)
+  bool spnego_ntlm_preferred_ = true;   // NTLM was the initiator's first mech
   uint32_t auth_context_id_ = 0;
   std::optional<ssp::ServerContext> ntlm_;
   std::optional<ssp::SessionSecurity> security_;
@@ -172,6 +241,7 @@ class RpcSession {
   bool outcome_pending_ = false;
 
   std::optional<PendingCall> pending_;
+  size_t deferred_outstanding_ = 0;
 
   // Transcript.
   std::vector<TranscriptEntry> entries_;

@@ -257,12 +257,14 @@ def derive_all(d):
         a[nt_offset(a) + 5] ^= 0x80
         set_tok(t, "authenticate", a)
     D.derive("gss-ntlmv1-lmkey-seal128-kx", "ntlmv1flip", "byte 5 of the NTLMv1 NtChallengeResponse flipped (the LM response is left intact)",
-             reject("SEC_E_LOGON_DENIED", 2),
-             "MS-NLMP 3.3.1/3.2.5.1.2: the NTLMv1 response does not verify -> " + ROW["password"] + ". The LM response "
-             "is still genuine; lm_compat_level 0 would admit LM, so a server that accepts on an LM match alone would "
-             "accept -- this transcript expects the NT response to decide, as row 5 words it ('NTLMv1 or LM response "
-             "does not verify').",
-             flip_v1, expect_auth_failure("ntlmv1"))
+             accept_like(load_expect(d, "gss-ntlmv1-lmkey-seal128-kx")),
+             "MS-NLMP 3.2.5.1.2: the logon succeeds when the NT response OR the LM response matches. The NTLMv1 "
+             "response no longer verifies but the LM response is genuine and lm_compat_level 0 admits LM (Microsoft's "
+             "LmCompatibilityLevel documentation: levels 0-3 accept LM, 4 and 5 refuse it), so the logon is accepted "
+             "as LM; gss-ntlmssp's acceptor falls back to the LM response the same way. LM_KEY derives the keys from "
+             "the LM response and LMOWF, so the session key and the sealed messages are those of the base transcript. "
+             "(NTLMv1 has no AV pairs for an LM fallback to bypass, unlike NTLMv2/LMv2: impacket-seal128-kx-x-ntproofflip.)",
+             flip_v1)
 
     # MIC (row 7).
     def flip_mic(t):

@@ -28,6 +28,7 @@ const std::vector<FuzzTarget>& AllFuzzTargets() {
       {"spnego", FuzzSpnego},
       {"rpc_pdu", FuzzRpcPdu},
       {"rpc_session", FuzzRpcSession},
+      {"smb_session", FuzzSmbSession},
   };
   return targets;
 }

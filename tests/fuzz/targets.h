@@ -59,6 +59,9 @@ int FuzzRpcPdu(const uint8_t* data, size_t size);
 /// a real bind/auth3 or alter_context when asked, with genuine (signed or
 /// sealed) and patched requests; layout in rpc_session_target.cc.
 int FuzzRpcSession(const uint8_t* data, size_t size);
+/// The SMB2/3 connection (SmbSession) fed a message sequence, optionally after
+/// a real 3.1.1 NEGOTIATE; layout in smb_session_target.cc.
+int FuzzSmbSession(const uint8_t* data, size_t size);
 
 struct FuzzTarget {
   std::string_view name;  // the executable is fuzz_<name>, corpora under <name>/

@@ -217,6 +217,45 @@ TEST(Matrix, SpotChecks) {
   // shipped default 0x20000000.
   EXPECT_TRUE(cell("http-no-signseal", 0x20000000).observed.accept);
   EXPECT_FALSE(cell("http-no-signseal", 0x10).observed.accept);
+  // An LM field alone, per LmCompatibilityLevel (Microsoft's documentation:
+  // 0-3 accept LM, 4 refuses LM, 5 refuses LM and NTLM; LMv2 is NTLMv2).
+  for (int level = 0; level <= 5; ++level) {
+    auto lm_only = cell("lm.lm-only", 0x20, level);
+    EXPECT_EQ(lm_only.observed.accept, level <= 3) << level << " " << lm_only.reason;
+    if (level <= 3) {
+      EXPECT_EQ(lm_only.transcript.exchange[3].type, EntryType::kSeal);
+    }
+    EXPECT_TRUE(cell("ntlmv2-legacy.lmv2-only", 0x20080030, level).observed.accept) << level;
+    EXPECT_EQ(cell("modern.drop-nt-response", 0, level).observed.status,
+              ssp::SecStatus::kLogonDenied);
+  }
+}
+
+// With allow_anonymous the anonymous variation is accepted and sealed
+// messages cross both ways (client message, server reply, client message):
+// client and server agree on the anonymous session key.
+TEST(Matrix, AnonymousAllowedSealsBothWays) {
+  CellEnvironment env = Deterministic();
+  env.base_policy.allow_anonymous = true;
+  const Variation& anonymous = Find("anonymous");
+  for (EpaSetting epa : {EpaSetting::kOff, EpaSetting::kMic, EpaSetting::kAll}) {
+    auto c = RunCell(TheCatalogue(), anonymous, PolicyColumn{0x20080030, 3, epa}, env);
+    EXPECT_TRUE(c.matches) << OutcomeText(c.observed) << " " << c.reason
+                           << c.harness_error.value_or("");
+    EXPECT_TRUE(c.observed.accept) << c.reason << c.harness_error.value_or("");
+    ASSERT_EQ(c.transcript.exchange.size(), 6u);
+    EXPECT_EQ(c.transcript.exchange[3].type, EntryType::kSeal);
+    EXPECT_EQ(c.transcript.exchange[4].type, EntryType::kSeal);
+    EXPECT_EQ(c.transcript.exchange[5].type, EntryType::kSeal);
+  }
+  // Not allowed (the default): refused at the AUTHENTICATE, as expected.
+  auto refused =
+      RunCell(TheCatalogue(), anonymous, PolicyColumn{0, 3, EpaSetting::kOff}, Deterministic());
+  EXPECT_TRUE(refused.matches);
+  EXPECT_EQ(refused.observed.status, ssp::SecStatus::kLogonDenied);
+  // The NtlmMinServerSec checks still come first with allow_anonymous.
+  auto min_sec = RunCell(TheCatalogue(), anonymous, PolicyColumn{0x20080030u | 0x80u, 3}, env);
+  EXPECT_TRUE(min_sec.matches) << OutcomeText(min_sec.observed);
 }
 
 // A wrong expectation is reported, so the comparison can fail.

@@ -271,6 +271,25 @@ using GssInitiatorToOurServer = GssInteropTest;
 // Neither GSS_C_INTEG_FLAG nor GSS_C_CONF_FLAG: gss-ntlmssp asks for neither
 // SIGN nor SEAL (NEGOTIATE 0xa2088207). No message protection is possible on
 // such a context (NtlmMinServerSec 0 here; the default is covered below).
+// gss-ntlmssp's initiator with GSS_C_ANON_FLAG sends the anonymous
+// responses (empty NT response, LM Z(1)) but still names its credential's
+// user, so it is not the ANONYMOUS logon of MS-NLMP 3.2.5.1.2 ("the user name
+// and response are empty"), and gss-ntlmssp's own acceptor refuses every
+// anonymous logon. Our server refuses the token as malformed even with
+// allow_anonymous; the anonymous session key is settled against Samba instead
+// (docs/windows-fidelity.md, "The anonymous session key").
+TEST_F(GssInitiatorToOurServer, AnonymousFlagStillNamesTheUserAndIsRefused) {
+  ssp::ServerPolicy policy = BasePolicy();
+  policy.allow_anonymous = true;
+  GssInitiatorSession session(policy);
+  auto result = session.Run(kIntegConf | GSS_C_ANON_FLAG);
+  ASSERT_FALSE(result.ok()) << session.Transcript();
+  EXPECT_EQ(result.status(), SecStatus::kInvalidToken) << result.error().reason;
+  EXPECT_EQ(result.error().refusal, ssp::Refusal::kMalformedResponse) << result.error().reason;
+  EXPECT_NE(session.Transcript().find("61006c00690063006500"), std::string::npos)
+      << "the AUTHENTICATE names alice (UTF-16LE)" << session.Transcript();
+}
+
 TEST_F(GssInitiatorToOurServer, NoIntegrityNoConfidentiality) {
   ssp::ServerPolicy policy = BasePolicy();
   policy.min_server_sec = 0;

@@ -25,6 +25,17 @@
 
 namespace ntlm::harness::net::testing {
 
+std::vector<nlohmann::json> AuthLines(const std::string& log) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(log);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto json = nlohmann::json::parse(line, nullptr, false);
+    if (!json.is_discarded() && json.value("event", "") == "auth") out.push_back(json);
+  }
+  return out;
+}
+
 bool InCi() {
   const char* ci = std::getenv("CI");
   if (!ci) return false;

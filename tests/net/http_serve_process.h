@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,9 +19,21 @@ namespace ntlm::harness::net::testing {
 // True when env CI is set to true/1/yes: a missing peer must fail, not skip.
 bool InCi();
 
+// In a test body: skips when `available` is false, or fails under CI=true.
+#define REQUIRE_PEER(available, what)                                                            \
+  do {                                                                                           \
+    if (!(available)) {                                                                          \
+      if (::ntlm::harness::net::testing::InCi()) FAIL() << what << " is required under CI=true"; \
+      GTEST_SKIP() << what << " not available";                                                  \
+    }                                                                                            \
+  } while (0)
+
 // Writes `lines` to `path` readable by the owner only (serve refuses a user
 // file that group or others can read) and returns `path`.
 std::filesystem::path WriteUserFile(const std::filesystem::path& path, const std::string& lines);
+
+// The lines of a serve log that are authentication records ("event":"auth").
+std::vector<nlohmann::json> AuthLines(const std::string& log);
 
 // A field of /proc/self/status in KiB (VmRSS, VmHWM, ...); -1 when absent.
 long ProcessStatusKiB(const std::string& field);

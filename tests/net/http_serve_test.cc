@@ -33,14 +33,6 @@ namespace {
     EXPECT_EQ(text_.rfind(prefix, 0), 0u) << "got:\n" << text_; \
   } while (0)
 
-#define REQUIRE_PEER(available, what)                             \
-  do {                                                            \
-    if (!(available)) {                                           \
-      if (InCi()) FAIL() << what << " is required under CI=true"; \
-      GTEST_SKIP() << what << " not available";                   \
-    }                                                             \
-  } while (0)
-
 bool HaveCurl() { return RunCommand("command -v curl").rc == 0; }
 bool HavePythonModule(const std::string& module) {
   return RunCommand("/usr/bin/python3 -c " + ShellQuote("import " + module)).rc == 0;
@@ -48,18 +40,6 @@ bool HavePythonModule(const std::string& module) {
 bool HaveGssNtlmssp() {
   return std::filesystem::exists("/usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so") ||
          RunCommand("ls /usr/lib/*/gssntlmssp/gssntlmssp.so").rc == 0;
-}
-
-// Lines of the server log that are authentication records.
-std::vector<nlohmann::json> AuthLines(const std::string& log) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(log);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto json = nlohmann::json::parse(line, nullptr, false);
-    if (!json.is_discarded() && json.value("event", "") == "auth") out.push_back(json);
-  }
-  return out;
 }
 
 class ServeTest : public ::testing::Test {

@@ -151,3 +151,43 @@ TEST(ProbeRpcCli, UnreachableTargetExits3) {
 
 }  // namespace
 }  // namespace ntlm::harness::net::testing
+
+namespace ntlm::harness::net::testing {
+namespace {
+
+// `--interface rpcecho` calls Samba's rpcecho EchoData instead of the harness
+// Echo: against serve (which offers both) the answers and the policy are the
+// same; an unknown interface name is a usage error.
+TEST(ProbeRpcInterface, RpcEchoGivesTheSameAnswersAsTheHarnessInterface) {
+  TempDir dir;
+  const auto users = WriteUserFile(dir.path() / "users", "CONTOSO:alice:Passw0rd!\n");
+  ServeProcess serve;
+  ASSERT_TRUE(serve.Start(
+      {"--rpc", "127.0.0.1:0", "--users", users.string(), "--min-server-sec", "0x20080000"}))
+      << serve.log();
+  const std::string target = "ncacn_ip_tcp:127.0.0.1[" + std::to_string(serve.port()) + "]";
+  std::map<std::string, nlohmann::json> reports;
+  for (const char* iface : {"harness", "rpcecho"}) {
+    const std::string json = (dir.path() / (std::string(iface) + ".json")).string();
+    auto r = RunCommand(
+        Probe(target, std::string("--interface ") + iface + " --json " + ShellQuote(json)), 180,
+        /*merge_stderr=*/true);
+    ASSERT_EQ(r.rc, 0) << iface << ": " << r.out;
+    std::ifstream in(json);
+    reports[iface] = nlohmann::json::parse(in, nullptr, false);
+    ASSERT_FALSE(reports[iface].is_discarded());
+  }
+  EXPECT_EQ(reports["rpcecho"]["consistent"], reports["harness"]["consistent"]);
+  ASSERT_EQ(reports["rpcecho"]["observations"].size(), reports["harness"]["observations"].size());
+  for (size_t i = 0; i < reports["harness"]["observations"].size(); ++i) {
+    EXPECT_EQ(reports["rpcecho"]["observations"][i]["result"],
+              reports["harness"]["observations"][i]["result"])
+        << reports["harness"]["observations"][i]["variation"];
+  }
+  auto bad = RunCommand(Probe(target, "--interface lsarpc"), 30, true);
+  EXPECT_EQ(bad.rc, 2) << bad.out;
+  EXPECT_THAT(bad.out, HasSubstr("give harness or rpcecho"));
+}
+
+}  // namespace
+}  // namespace ntlm::harness::net::testing

@@ -1,5 +1,5 @@
 // rpc_concurrency_test.cc: 200 DCE/RPC clients (this project's client,
-// harness/net/rpc_client.h, as coroutines in process) bind to the echo
+// harness/net/io/rpc_client.h, as coroutines in process) bind to the echo
 // interface at packet privacy with NTLMSSP against the serve runner on
 // loopback, each does a few sealed echo round trips, and all hold their
 // association open until every one is through. Zero errors, 200 connections

@@ -6,11 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstring>
 #include <string>
+#include <variant>
 
 #include "harness/net/rpc_echo_interface.h"
 #include "harness/net/rpc_pdu.h"
+#include "harness/net/rpc_rpcecho_interface.h"
+#include "harness/net/spnego.h"
 #include "ssp/client_context.h"
 #include "ssp/credentials.h"
 #include "ssp/flags.h"
@@ -69,6 +73,102 @@ class TestClient {
     h.type = static_cast<uint8_t>(PduType::kAuth3);
     const uint8_t pad[4] = {0x20, 0x20, 0x20, 0x20};
     return EncodeFragment(h, ByteSpan(pad), &v, 0, 4);
+  }
+
+  // A bind whose verifier is a SPNEGO NegTokenInit (auth_type 9) around the
+  // NEGOTIATE, NTLM the only mech.
+  // With `kerberos_first`, NTLM comes second and no mechToken is sent.
+  Bytes SpnegoBind(uint8_t level, bool kerberos_first = false) {
+    level_ = level;
+    auth_type_ = kAuthTypeSpnego;
+    NegTokenInit init;
+    init.mech_types = {Bytes(kNtlmMechOid.begin(), kNtlmMechOid.end())};
+    if (kerberos_first) {
+      // 1.2.840.113554.1.2.2 (Kerberos 5)
+      init.mech_types.insert(init.mech_types.begin(),
+                             Bytes{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02});
+    } else {
+      init.mech_token = *ntlm_.CreateNegotiate();
+    }
+    mech_types_der_ = EncodeMechTypeList(init.mech_types);
+    BindBody body{4280, 4280, 0, {{0, EchoInterfaceSyntax(), {NdrTransferSyntax()}}}};
+    CommonHeader h;
+    h.type = static_cast<uint8_t>(PduType::kBind);
+    h.call_id = 1;
+    const Bytes token = EncodeNegTokenInit(init);
+    Verifier v{SecTrailer{kAuthTypeSpnego, level, 0, 0, 79231}, token};
+    return EncodeFragment(h, EncodeBindBody(body), &v, 0, 4);
+  }
+
+  // The alter_context with NegTokenResp{AUTHENTICATE, mechListMIC} answering
+  // the bind_ack's NegTokenResp{CHALLENGE}; `corrupt_mic` flips a MIC bit.
+  // The alter_context carrying NegTokenResp{NEGOTIATE} after the bind_ack
+  // selected NTLM without a token (request-mic).
+  Bytes SpnegoNegotiate(const Bytes& bind_ack) {
+    auto f = ParseFragment(bind_ack, 65535);
+    EXPECT_TRUE(f.ok());
+    auto token = DecodeNegotiationToken(f->auth_value);
+    EXPECT_TRUE(token.ok());
+    const auto& resp = std::get<NegTokenResp>(*token);
+    EXPECT_EQ(resp.neg_state, NegState::kRequestMic);
+    EXPECT_TRUE(resp.supported_mech && IsNtlmMech(*resp.supported_mech));
+    EXPECT_FALSE(resp.response_token);
+    NegTokenResp out;
+    out.response_token = *ntlm_.CreateNegotiate();
+    const Bytes value = EncodeNegTokenResp(out);
+    CommonHeader h;
+    h.type = static_cast<uint8_t>(PduType::kAlterContext);
+    h.call_id = 2;
+    BindBody body{4280, 4280, 0, {{0, EchoInterfaceSyntax(), {NdrTransferSyntax()}}}};
+    Verifier v{SecTrailer{kAuthTypeSpnego, level_, 0, 0, 79231}, value};
+    return EncodeFragment(h, EncodeBindBody(body), &v, 0, 4);
+  }
+
+  // `first`: the reply is the acceptor's first NegTokenResp (supportedMech).
+  Bytes SpnegoAuthenticate(const Bytes& bind_ack, bool corrupt_mic, bool first = true) {
+    auto f = ParseFragment(bind_ack, 65535);
+    EXPECT_TRUE(f.ok());
+    EXPECT_EQ(f->trailer->auth_type, kAuthTypeSpnego);
+    auto token = DecodeNegotiationToken(f->auth_value);
+    EXPECT_TRUE(token.ok());
+    const auto& resp = std::get<NegTokenResp>(*token);
+    EXPECT_EQ(resp.neg_state, NegState::kAcceptIncomplete);
+    EXPECT_EQ(resp.supported_mech.has_value(), first);
+    auto authenticate = ntlm_.ProcessChallenge(*resp.response_token);
+    EXPECT_TRUE(authenticate.ok()) << authenticate.error().reason;
+    auto security = ntlm_.CreateSessionSecurity();
+    EXPECT_TRUE(security.ok());
+    security_.emplace(std::move(*security));
+    std::array<uint8_t, 16> mic{};
+    EXPECT_TRUE(security_->Sign(mech_types_der_, mic).ok());
+    if (corrupt_mic) mic[15] ^= 1;
+    NegTokenResp out;
+    out.response_token = *authenticate;
+    out.mech_list_mic = Bytes(mic.begin(), mic.end());
+    const Bytes value = EncodeNegTokenResp(out);
+    CommonHeader h;
+    h.type = static_cast<uint8_t>(PduType::kAlterContext);
+    h.call_id = 2;
+    BindBody body{4280, 4280, 0, {{0, EchoInterfaceSyntax(), {NdrTransferSyntax()}}}};
+    Verifier v{SecTrailer{kAuthTypeSpnego, level_, 0, 0, 79231}, value};
+    return EncodeFragment(h, EncodeBindBody(body), &v, 0, 4);
+  }
+
+  // Checks the alter_context_resp's NegTokenResp{accept-completed,
+  // mechListMIC} and re-keys RC4 as MS-SPNG 3.2.5.1 requires.
+  ::testing::AssertionResult SpnegoComplete(const Bytes& alter_resp) {
+    auto f = ParseFragment(alter_resp, 65535);
+    if (!f.ok() || !f->trailer) return ::testing::AssertionFailure() << "no verifier";
+    auto token = DecodeNegotiationToken(f->auth_value);
+    if (!token.ok()) return ::testing::AssertionFailure() << token.error().reason;
+    const auto* resp = std::get_if<NegTokenResp>(&*token);
+    if (!resp || resp->neg_state != NegState::kAcceptCompleted || !resp->mech_list_mic) {
+      return ::testing::AssertionFailure() << "not accept-completed with a mechListMIC";
+    }
+    auto st = security_->Verify(mech_types_der_, ssp::SignatureIn(resp->mech_list_mic->data(), 16));
+    if (!st.ok()) return ::testing::AssertionFailure() << st.error().reason;
+    security_->ResetSealingState();
+    return ::testing::AssertionSuccess();
   }
 
   // A request, split into fragments of at most `chunk` stub bytes, each with
@@ -134,7 +234,7 @@ class TestClient {
   Bytes Protect(const CommonHeader& h, const Bytes& body) {
     if (level_ < kAuthLevelPktIntegrity) return EncodeFragment(h, body, nullptr);
     const uint8_t zeros[16] = {};
-    Verifier v{SecTrailer{kAuthTypeWinNt, level_, 0, 0, 79231}, ByteSpan(zeros)};
+    Verifier v{SecTrailer{auth_type_, level_, 0, 0, 79231}, ByteSpan(zeros)};
     Bytes f = EncodeFragment(h, body, &v, 24, 16);
     const size_t trailer = f.size() - 24;
     MutableByteSpan all(f);
@@ -171,6 +271,8 @@ class TestClient {
   ssp::ClientContext ntlm_;
   std::optional<ssp::SessionSecurity> security_;
   uint8_t level_ = kAuthLevelNone;
+  uint8_t auth_type_ = kAuthTypeWinNt;
+  Bytes mech_types_der_;
   uint16_t max_xmit_ = 4280;
   bool header_sign_ = false;
 };
@@ -438,14 +540,115 @@ TEST_F(RpcSessionTest, UnauthenticatedBindRefusedByDefaultAllowedAtLevelNone) {
 }
 
 TEST_F(RpcSessionTest, OtherAuthTypeIsBindNakAuthTypeNotRecognized) {
-  auto session = MakeSession();
   BindBody body{4280, 4280, 0, {{0, EchoInterfaceSyntax(), {NdrTransferSyntax()}}}};
   CommonHeader h;
   h.type = static_cast<uint8_t>(PduType::kBind);
   const uint8_t token[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-  Verifier v{SecTrailer{9 /* SPNEGO */, kAuthLevelPktPrivacy, 0, 0, 1}, ByteSpan(token)};
-  auto out = session.OnFragment(EncodeFragment(h, EncodeBindBody(body), &v, 0, 4));
-  EXPECT_EQ(NakReason(out.pdus.at(0)), kNakAuthenticationTypeNotRecognized);
+  {
+    auto session = MakeSession();
+    Verifier v{SecTrailer{16 /* Kerberos */, kAuthLevelPktPrivacy, 0, 0, 1}, ByteSpan(token)};
+    auto out = session.OnFragment(EncodeFragment(h, EncodeBindBody(body), &v, 0, 4));
+    EXPECT_EQ(NakReason(out.pdus.at(0)), kNakAuthenticationTypeNotRecognized);
+  }
+  {  // SPNEGO whose token is not SPNEGO: refused like a failed first leg
+    auto session = MakeSession();
+    Verifier v{SecTrailer{kAuthTypeSpnego, kAuthLevelPktPrivacy, 0, 0, 1}, ByteSpan(token)};
+    auto out = session.OnFragment(EncodeFragment(h, EncodeBindBody(body), &v, 0, 4));
+    EXPECT_EQ(NakReason(out.pdus.at(0)), kNakInvalidChecksum);
+    EXPECT_TRUE(out.close);
+  }
+}
+
+TEST_F(RpcSessionTest, SpnegoFourLegsWithMechListMicThenSealedCalls) {
+  auto session = MakeSession();
+  auto client = MakeClient();
+  auto ack = session.OnFragment(client.SpnegoBind(kAuthLevelPktPrivacy));
+  ASSERT_EQ(TypeOf(ack.pdus.at(0)), PduType::kBindAck);
+  auto resp = session.OnFragment(client.SpnegoAuthenticate(ack.pdus.at(0), false));
+  ASSERT_EQ(TypeOf(resp.pdus.at(0)), PduType::kAlterContextResp) << resp.reason;
+  ASSERT_TRUE(client.SpnegoComplete(resp.pdus.at(0)));
+  EXPECT_TRUE(session.authenticated());
+  auto outcome = session.TakeAuthOutcome();
+  ASSERT_TRUE(outcome && outcome->accepted);
+  EXPECT_EQ(outcome->auth_type, kAuthTypeSpnego);
+  const Bytes stub = EncodeByteArray(Bytes(3000, 0x5A));
+  RpcSession::Output out;
+  for (const Bytes& fragment : client.Request(3, kEchoOpnum, stub, 1000)) {
+    out = session.OnFragment(fragment);
+  }
+  Bytes answer;
+  ASSERT_TRUE(client.ReadResponse(out.pdus, answer));
+  EXPECT_EQ(answer, stub);
+}
+
+TEST_F(RpcSessionTest, SpnegoSelectsNtlmWhenItIsNotTheFirstMech) {
+  auto session = MakeSession();
+  auto client = MakeClient();
+  auto ack = session.OnFragment(client.SpnegoBind(kAuthLevelPktIntegrity, true));
+  ASSERT_EQ(TypeOf(ack.pdus.at(0)), PduType::kBindAck) << ack.reason;
+  auto challenge = session.OnFragment(client.SpnegoNegotiate(ack.pdus.at(0)));
+  ASSERT_EQ(TypeOf(challenge.pdus.at(0)), PduType::kAlterContextResp) << challenge.reason;
+  auto resp =
+      session.OnFragment(client.SpnegoAuthenticate(challenge.pdus.at(0), false, /*first=*/false));
+  ASSERT_EQ(TypeOf(resp.pdus.at(0)), PduType::kAlterContextResp) << resp.reason;
+  ASSERT_TRUE(client.SpnegoComplete(resp.pdus.at(0)));
+  EXPECT_TRUE(session.authenticated());
+  const Bytes stub = EncodeByteArray(Bytes(100, 0x42));
+  auto out = session.OnFragment(client.Request(3, kEchoOpnum, stub, 1000).at(0));
+  Bytes answer;
+  ASSERT_TRUE(client.ReadResponse(out.pdus, answer));
+  EXPECT_EQ(answer, stub);
+}
+
+TEST_F(RpcSessionTest, SpnegoWrongMechListMicIsAccessDenied) {
+  auto session = MakeSession();
+  auto client = MakeClient();
+  auto ack = session.OnFragment(client.SpnegoBind(kAuthLevelPktIntegrity));
+  auto resp = session.OnFragment(client.SpnegoAuthenticate(ack.pdus.at(0), true));
+  ASSERT_EQ(TypeOf(resp.pdus.at(0)), PduType::kFault);
+  EXPECT_EQ(FaultStatus(resp.pdus.at(0)), kFaultAccessDenied);
+  EXPECT_TRUE(resp.close);
+  EXPECT_NE(resp.reason.find("mechListMIC"), std::string::npos) << resp.reason;
+  auto outcome = session.TakeAuthOutcome();
+  ASSERT_TRUE(outcome);
+  EXPECT_FALSE(outcome->accepted);
+}
+
+TEST_F(RpcSessionTest, TestSleepIsDeferredAndBounded) {
+  RpcSessionOptions options;
+  options.min_auth_level = kAuthLevelNone;
+  auto session = MakeSession(options);
+  auto client = MakeClient();
+  auto ack =
+      session.OnFragment(client.Bind(kAuthLevelNone, kPfcFirstFrag | kPfcLastFrag, false,
+                                     {{0, RpcEchoInterfaceSyntax(), {NdrTransferSyntax()}}}));
+  ASSERT_EQ(TypeOf(ack.pdus.at(0)), PduType::kBindAck);
+  std::vector<DeferredCall> held;
+  for (uint32_t call = 1; call <= kMaxDeferredCalls + 1; ++call) {
+    auto out = session.OnFragment(
+        client.Request(call, static_cast<uint16_t>(RpcEchoOp::kTestSleep), EncodeUint32(1), 64)
+            .at(0));
+    if (call <= kMaxDeferredCalls) {
+      EXPECT_TRUE(out.pdus.empty());
+      ASSERT_EQ(out.deferred.size(), 1u);
+      EXPECT_EQ(out.deferred[0].delay_seconds, 1u);
+      held.push_back(out.deferred[0]);
+    } else {  // one too many: refused at once, the association stays
+      ASSERT_EQ(out.pdus.size(), 1u);
+      EXPECT_EQ(FaultStatus(out.pdus[0]), kFaultServerTooBusy);
+      EXPECT_FALSE(out.close);
+    }
+  }
+  // Other calls are answered while the sleeps wait.
+  auto add = session.OnFragment(
+      client.Request(20, static_cast<uint16_t>(RpcEchoOp::kAddOne), EncodeUint32(41), 64).at(0));
+  Bytes answer;
+  ASSERT_TRUE(client.ReadResponse(add.pdus, answer));
+  EXPECT_EQ(answer, EncodeUint32(42));
+  EXPECT_EQ(session.deferred_outstanding(), kMaxDeferredCalls);
+  ASSERT_TRUE(client.ReadResponse(session.Reply(held.back()), answer));
+  EXPECT_EQ(answer, EncodeUint32(1));
+  EXPECT_EQ(session.deferred_outstanding(), kMaxDeferredCalls - 1);
 }
 
 TEST_F(RpcSessionTest, PresentationContextResults) {

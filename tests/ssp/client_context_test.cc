@@ -20,6 +20,7 @@
 #include "ssp/av_pairs.h"
 #include "ssp/credentials.h"
 #include "ssp/flags.h"
+#include "ssp/hex.h"
 #include "ssp/keys.h"
 #include "ssp/negotiate_message.h"
 #include "ssp/ntlmv2_response.h"
@@ -725,9 +726,11 @@ TEST(ClientAnonymous, AnonymousLogon) {
 }
 
 // With ESS negotiated the anonymous LmChallengeResponse is Z(1) (3.2.5.1.2),
-// too short for the NTLMv1-with-ESS KXKEY rule: the server takes KXKEY = Z(16)
-// for the anonymous logon instead of refusing the token.
-TEST(ClientAnonymous, AnonymousWithEss) {
+// too short for the NTLMv1-with-ESS KXKEY rule. Client and server both take
+// KeyExchangeKey = Z(16) for the anonymous logon, whatever the flags (as
+// Samba's and gss-ntlmssp's clients do and Samba's acceptor expects; see
+// docs/windows-fidelity.md), so sealed messages cross both ways.
+TEST(ClientAnonymous, AnonymousWithEssSealsBothWaysUnderZeroKeyExchangeKey) {
   ServerPolicy sp = OpenServerPolicy();
   sp.allow_anonymous = true;
   WeakServer server(sp);
@@ -735,7 +738,79 @@ TEST(ClientAnonymous, AnonymousWithEss) {
   FixedRandom random(Bytes{5});
   ClientContext client(ClientCredentials::Anonymous("WS01"), ClientPolicy{}, clock, random);
   const Outcome outcome = RunExchange(client, server.server);
-  EXPECT_EQ(outcome.status, SecStatus::kOk) << outcome.reason;
+  ASSERT_EQ(outcome.status, SecStatus::kOk) << outcome.reason;
+  const ServerResult& result = *server.server.result();
+  const uint32_t flags = result.negotiated_flags;
+  ASSERT_NE(flags & kNegotiateEss, 0u) << FlagNames(flags);
+  ASSERT_NE(flags & kNegotiateKeyExch, 0u) << FlagNames(flags);
+  ASSERT_NE(flags & kNegotiateSeal, 0u) << FlagNames(flags);
+  // The EncryptedRandomSessionKey opens with Z(16) (3.4.5.2 over KXKEY Z(16)).
+  auto auth = DecodeAuthenticateMessage(client.authenticate_message()).value();
+  auto opened = ExportedSessionKey(flags, Key16{}, auth.encrypted_random_session_key);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_TRUE(*opened == result.exported_session_key);
+
+  auto client_ss = client.CreateSessionSecurity();
+  ASSERT_TRUE(client_ss.ok()) << client_ss.error().reason;
+  SessionSecurity server_ss(flags, result.exported_session_key, /*is_server=*/true);
+  const std::vector<std::string> texts = {"anonymous client", "server reply", "client again"};
+  for (size_t i = 0; i < texts.size(); ++i) {
+    SessionSecurity& sender = i % 2 == 0 ? *client_ss : server_ss;
+    SessionSecurity& receiver = i % 2 == 0 ? server_ss : *client_ss;
+    const Bytes plain(texts[i].begin(), texts[i].end());
+    Bytes cipher(plain.size());
+    Bytes back(plain.size());
+    Sig sig{};
+    ASSERT_TRUE(sender.Seal(plain, cipher, sig).ok()) << i;
+    Status st = receiver.Unseal(cipher, sig, back);
+    ASSERT_TRUE(st.ok()) << i << ": " << st.error().reason;
+    EXPECT_EQ(back, plain) << i;
+  }
+}
+
+// Our anonymous client against Samba 4.17's acceptor, run live in process
+// (python3-samba gensec server with the `anonymous` auth method, our client
+// over a pipe, the same clock and randomness as here): Samba answered our
+// NEGOTIATE with the CHALLENGE below, accepted the AUTHENTICATE (ESS,
+// KEY_EXCH, SEAL) and exported our random session key 05..05, i.e. it opened
+// the EncryptedRandomSessionKey with KeyExchangeKey Z(16); it unsealed our
+// message and sealed the reply below, which our client unseals. Our client
+// must still produce those bytes (docs/windows-fidelity.md).
+TEST(ClientAnonymous, SambaAcceptorExchangesSealedMessagesWithOurClient) {
+  const Bytes samba_challenge =
+      Hex("4e544c4d5353500002000000080008003800000035828ae2042082f4343fcd790000000000000000"
+          "3800380040000000060100000000000f460049004400320002000800460049004400320001000800"
+          "46004900440032000400000003000800660069006400320007000800d2f11da8de85dd0100000000");
+  const Bytes authenticate_samba_accepted =
+      Hex("4e544c4d535350000300000001000100500000000000000051000000000000004800000000000000"
+          "4800000008000800480000001000100051000000358a88e20a00614a0000000f5700530030003100"
+          "00db1d8c44a632583f8f031b62526b9768");
+  const Bytes sealed_samba_unsealed =
+      Hex("0100000072d50dbea7707d8500000000d1a8c721a30e4d1819bb07cf3758d17197772c36f132"
+          "d09e73");
+  const Bytes samba_reply = Hex("01000000fe3ef1771bac10cf0000000044aac98ca4bf6565eefe8ebf233081b2");
+  FixedClock clock(134401007644852310ULL);
+  FixedRandom random(Bytes{5});
+  ClientContext client(ClientCredentials::Anonymous("WS01"), ClientPolicy{}, clock, random);
+  ASSERT_TRUE(client.CreateNegotiate().ok());
+  auto authenticate = client.ProcessChallenge(samba_challenge);
+  ASSERT_TRUE(authenticate.ok()) << authenticate.error().reason;
+  EXPECT_EQ(HexBytes(*authenticate), HexBytes(authenticate_samba_accepted));
+  EXPECT_NE(client.negotiated_flags() & kNegotiateEss, 0u);
+  auto ss = client.CreateSessionSecurity();
+  ASSERT_TRUE(ss.ok()) << ss.error().reason;
+  const std::string text = "from our anonymous client";
+  Bytes cipher(text.size());
+  Sig sig{};
+  ASSERT_TRUE(ss->Seal(Bytes(text.begin(), text.end()), cipher, sig).ok());
+  Bytes wrapped(sig.begin(), sig.end());
+  wrapped.insert(wrapped.end(), cipher.begin(), cipher.end());
+  EXPECT_EQ(HexBytes(wrapped), HexBytes(sealed_samba_unsealed));
+  std::copy_n(samba_reply.begin(), 16, sig.begin());
+  Bytes back(samba_reply.size() - 16);
+  Status st = ss->Unseal(ByteSpan(samba_reply).subspan(16), sig, back);
+  ASSERT_TRUE(st.ok()) << st.error().reason;
+  EXPECT_EQ(std::string(back.begin(), back.end()), "reply from samba");
 }
 
 TEST(ClientState, OrderAndInvalidTokens) {

@@ -311,6 +311,31 @@ const std::vector<Case>& Cases() {
          c.deviations.push_back(Deviation::StripAuthenticateFlags(kNegotiate128));
        },
        [](ServerPolicy& s) { s.min_server_sec = kMinSec128Bit; }, SecStatus::kInvalidToken, 2},
+      // --- Responses: an LM field alone (LmCompatibilityLevel through the acceptor)
+      {"lm_only_level0_client_server_level3",
+       [](ClientPolicy& c) {
+         c.lm_compat_level = 0;
+         c.deviations.push_back(Deviation::LmOnly());
+       },
+       NoChange, SecStatus::kOk, 2},
+      {"lm_only_server_level4_refuses_lm",
+       [](ClientPolicy& c) {
+         c.lm_compat_level = 0;
+         c.deviations.push_back(Deviation::LmOnly());
+       },
+       [](ServerPolicy& s) { s.lm_compat_level = 4; }, SecStatus::kLogonDenied, 2},
+      {"lmv2_only_server_level5_accepts",
+       [](ClientPolicy& c) { c.deviations.push_back(Deviation::LmV2Only()); },
+       [](ServerPolicy& s) { s.lm_compat_level = 5; }, SecStatus::kOk, 2},
+      {"drop_nt_response_ntlmv2_leaves_z24",
+       [](ClientPolicy& c) { c.deviations.push_back(Deviation::DropNtResponse()); }, NoChange,
+       SecStatus::kLogonDenied, 2},
+      {"drop_nt_response_level0_client_is_lm",
+       [](ClientPolicy& c) {
+         c.lm_compat_level = 0;
+         c.deviations.push_back(Deviation::DropNtResponse());
+       },
+       [](ServerPolicy& s) { s.lm_compat_level = 2; }, SecStatus::kOk, 2},
       // --- Client policy ---------------------------------------------------------
       {"min_client_sec_128_weak_challenge",
        [](ClientPolicy& c) { c.min_client_sec = kMinSec128Bit; },
@@ -363,6 +388,38 @@ TEST(DeviationTable, EveryDeviationIsExercised) {
   }
   for (const DeviationInfo& info : DeviationTable()) {
     EXPECT_TRUE(used.count(info.kind)) << info.name << " has no test case";
+  }
+}
+
+// The server's answers at LmCompatibilityLevel 0-2 to a level 0 client that
+// asks for LM_KEY or REQUEST_NON_NT_SESSION_KEY (no ESS): the CHALLENGE grants
+// the flag (LM_KEY only with offer_lm_key), the keys derive from the LM hash
+// (3.4.5.1 KXKEY) on both sides and agree, with both responses and with the
+// LM response alone. From level 3 on the server grants neither.
+TEST(DeviationLmLevels, LmKeyAndNonNtSessionKeyAnswers) {
+  for (const uint32_t flag : {kNegotiateLmKey, kRequestNonNtSessionKey}) {
+    for (int level = 0; level <= 4; ++level) {
+      for (bool lm_only : {false, true}) {
+        SCOPED_TRACE(FlagNames(flag) + " level " + std::to_string(level) +
+                     (lm_only ? " lm-only" : ""));
+        ClientPolicy cp;
+        cp.lm_compat_level = 0;
+        cp.requested_flags = (cp.requested_flags & ~kNegotiateEss) | flag;
+        if (lm_only) cp.deviations.push_back(Deviation::LmOnly());
+        ServerPolicy sp = OpenServer();
+        sp.lm_compat_level = level;
+        sp.offer_lm_key = true;
+        const Outcome out = Exchange(cp, sp);
+        if (lm_only && level >= 4) {
+          EXPECT_EQ(out.status, SecStatus::kLogonDenied) << out.reason;
+          continue;
+        }
+        ASSERT_EQ(out.status, SecStatus::kOk) << out.reason;
+        EXPECT_EQ((out.server_flags & flag) != 0, level <= 2) << FlagNames(out.server_flags);
+        EXPECT_EQ(out.server_flags & kNegotiateEss, 0u);
+        EXPECT_TRUE(out.keys_agree);
+      }
+    }
   }
 }
 
@@ -491,6 +548,38 @@ TEST(DeviationWire, NtlmV2OnlyDeviationsNeedNtlmV2) {
 
 // --- Names and text form ---------------------------------------------------
 
+// lm-only and lmv2-only put the response the server verifies in the LM field
+// and leave the NT response empty; drop-nt-response leaves the LM field as
+// computed (Z(24) for NTLMv2 when the CHALLENGE has a timestamp).
+TEST(DeviationWire, LmFieldAlone) {
+  const Challenge8 sc = {0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01};  // FixedRandom{1}
+  ClientPolicy lm;
+  lm.lm_compat_level = 0;
+  lm.deviations.push_back(Deviation::LmOnly());
+  Wire w = Authenticate(lm);
+  EXPECT_TRUE(w.auth.nt_challenge_response.empty());
+  const auto expected = LmV1Response(LmOwfV1("Passw0rd!").value(), sc);
+  EXPECT_EQ(w.auth.lm_challenge_response, Bytes(expected.begin(), expected.end()));
+  EXPECT_FALSE(w.auth.has_mic_field);
+
+  ClientPolicy v2;
+  v2.deviations.push_back(Deviation::LmV2Only());
+  w = Authenticate(v2);
+  EXPECT_TRUE(w.auth.nt_challenge_response.empty());
+  ASSERT_EQ(w.auth.lm_challenge_response.size(), 24u);
+  const auto key = NtOwfV2(NtOwfV1("Passw0rd!").value(), "alice", "CONTOSO").value();
+  Challenge8 cc;
+  std::copy_n(w.auth.lm_challenge_response.begin() + 16, 8, cc.begin());
+  const auto lmv2 = LmV2Response(key, sc, cc);
+  EXPECT_EQ(w.auth.lm_challenge_response, Bytes(lmv2.begin(), lmv2.end()));
+
+  ClientPolicy drop;
+  drop.deviations.push_back(Deviation::DropNtResponse());
+  w = Authenticate(drop);
+  EXPECT_TRUE(w.auth.nt_challenge_response.empty());
+  EXPECT_EQ(w.auth.lm_challenge_response, Bytes(24, 0));
+}
+
 TEST(DeviationNames, StableAndUnique) {
   const std::vector<std::string> expected = {"strip-negotiate-flags",
                                              "strip-authenticate-flags",
@@ -510,7 +599,10 @@ TEST(DeviationNames, StableAndUnique) {
                                              "zero-channel-bindings",
                                              "wrong-spn",
                                              "session-key-length",
-                                             "truncate-authenticate"};
+                                             "truncate-authenticate",
+                                             "lm-only",
+                                             "lmv2-only",
+                                             "drop-nt-response"};
   ASSERT_EQ(DeviationTable().size(), expected.size());
   std::set<std::string> seen;
   for (size_t i = 0; i < expected.size(); ++i) {

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -18,10 +20,15 @@
 #include "ssp/hex.h"
 #include "ssp/keys.h"
 #include "ssp/negotiate_message.h"
+#include "ssp/session_security.h"
 #include "ssp/text_encoding.h"
+#include "tests/ssp/codec_test_util.h"
 
 namespace ntlm::ssp {
 namespace {
+
+using testing_util::Hex;
+using Sig = std::array<uint8_t, kMessageSignatureSize>;
 
 constexpr uint32_t kModernClient = kNegotiateUnicode | kRequestTarget | kNegotiateSign |
                                    kNegotiateSeal | kNegotiateNtlm | kNegotiateAlwaysSign |
@@ -442,6 +449,94 @@ TEST(ServerContextTest, AnonymousFollowsPolicyAndMinServerSec) {
   EXPECT_EQ(refused.error().refusal, Refusal::kMinServerSec);
 }
 
+// A recorded anonymous NEGOTIATE / CHALLENGE / AUTHENTICATE through a server
+// that allows the anonymous logon.
+Result<ServerResult> AcceptRecordedAnonymous(const Bytes& negotiate, const Bytes& challenge,
+                                             const Bytes& authenticate) {
+  Fixture f;
+  ServerPolicy policy;
+  policy.allow_anonymous = true;
+  policy.max_clock_skew_seconds.reset();
+  ServerContext server = f.Make(policy);
+  EXPECT_TRUE(server.AcceptNegotiate(negotiate).ok());
+  EXPECT_TRUE(server.AdoptChallenge(challenge).ok());
+  return server.AcceptAuthenticate(authenticate);
+}
+
+// Samba 4.17's NTLMSSP client (python3-samba gensec, anonymous credentials,
+// FEATURE_SEAL), recorded in process against Samba's own acceptor. Samba's
+// client clears ESS for the anonymous logon, sends an empty LM response and
+// encrypts its random session key with KeyExchangeKey Z(16); Samba's
+// acceptor unsealed its messages and sealed the reply below. This server,
+// on the same bytes, must unseal both client messages and seal the reply to
+// the same bytes Samba's client unsealed (docs/windows-fidelity.md, "The
+// anonymous session key").
+TEST(ServerContextTest, SambaAnonymousClientSealsBothWays) {
+  const Bytes negotiate =
+      Hex("4e544c4d53535000010000003582086200000000280000000000000028000000060100000000000f");
+  const Bytes challenge =
+      Hex("4e544c4d5353500002000000080008003800000035828a6207ddc5c6800b29880000000000000000"
+          "3800380040000000060100000000000f460049004400320002000800460049004400320001000800"
+          "4600490044003200040000000300080066006900640032000700080048a42d7bdd85dd0100000000");
+  const Bytes authenticate =
+      Hex("4e544c4d535350000300000000000000580000000000000058000000000000005800000000000000"
+          "5800000008000800580000001000100060000000358a0062060100000000000fcb5d7a03dfbeb91a"
+          "c5e327e7100b45e24600490044003200e6941be248953ea8d6f7c8332d4c57fe");
+  // gensec wrap output: the 16-byte signature, then the sealed bytes.
+  const Bytes hello = Hex("0100000020d2f5d7a1a9f412bffc213b58865b8908");
+  const Bytes reply =
+      Hex("01000000061ce4d73bd03f3bd5dccf168344960d12af4de540c2be84db74eb150999118466");
+  const Bytes second =
+      Hex("01000000ec33404a2e7646cd5fdfa705d8bc219150376175aadb09c625f6e09e1bf2514136");
+  auto r = AcceptRecordedAnonymous(negotiate, challenge, authenticate);
+  ASSERT_TRUE(r.ok()) << r.error().reason;
+  EXPECT_TRUE(r->anonymous);
+  EXPECT_EQ(HexBytes(r->exported_session_key), "388c92a3eba263925cf1d6547a22c593");
+  SessionSecurity ss(r->negotiated_flags, r->exported_session_key, /*is_server=*/true);
+  auto unseal = [&](const Bytes& wrapped) {
+    Sig sig{};
+    std::copy_n(wrapped.begin(), 16, sig.begin());
+    Bytes plain(wrapped.size() - 16);
+    Status st = ss.Unseal(ByteSpan(wrapped).subspan(16), sig, plain);
+    EXPECT_TRUE(st.ok()) << st.error().reason;
+    return std::string(plain.begin(), plain.end());
+  };
+  EXPECT_EQ(unseal(hello), "hello");
+  const std::string text = "reply from the server";
+  Bytes sealed(text.size());
+  Sig sig{};
+  ASSERT_TRUE(ss.Seal(Bytes(text.begin(), text.end()), sealed, sig).ok());
+  Bytes wrapped(sig.begin(), sig.end());
+  wrapped.insert(wrapped.end(), sealed.begin(), sealed.end());
+  // Without ESS the signature's RandomPad (bytes 4..7) is not checked by
+  // either side (3.4.4.1); this server writes 0 there (session_security.h),
+  // Samba its RC4-encrypted pad. Every other byte is Samba's.
+  std::copy_n(reply.begin() + 4, 4, wrapped.begin() + 4);
+  EXPECT_EQ(HexBytes(wrapped), HexBytes(reply));
+  EXPECT_EQ(unseal(second), "second client message");
+}
+
+// The same Samba client's AUTHENTICATE with ESS set in its flags (the CHALLENGE
+// offered ESS): Samba's acceptor still takes KeyExchangeKey = Z(16), not the
+// NTLMv1-with-ESS HMAC over the server challenge, and exported the session
+// key below; this server exports the same key.
+TEST(ServerContextTest, AnonymousWithEssExportsSambasKey) {
+  const Bytes negotiate =
+      Hex("4e544c4d53535000010000003582086200000000280000000000000028000000060100000000000f");
+  const Bytes challenge =
+      Hex("4e544c4d5353500002000000080008003800000035828a626e93ed456443374a0000000000000000"
+          "3800380040000000060100000000000f460049004400320002000800460049004400320001000800"
+          "46004900440032000400000003000800660069006400320007000800d8c87a88dd85dd0100000000");
+  const Bytes authenticate =
+      Hex("4e544c4d535350000300000000000000580000000000000058000000000000005800000000000000"
+          "5800000008000800580000001000100060000000358a0862060100000000000f4c1a42a5438cfac3"
+          "cf610b3367255c83460049004400320012a8706de69c7b0c02ca5b181443a26c");
+  auto r = AcceptRecordedAnonymous(negotiate, challenge, authenticate);
+  ASSERT_TRUE(r.ok()) << r.error().reason;
+  EXPECT_NE(r->negotiated_flags & kNegotiateEss, 0u);
+  EXPECT_EQ(HexBytes(r->exported_session_key), "ccb0f92c45ab263688cc457f432d3001");
+}
+
 // An AUTHENTICATE whose NT response is empty and whose LM field holds LMv2
 // or LM (v1), answering the Fixture's server challenge.
 Bytes LmOnlyAuthenticate(bool lm_v2) {
@@ -462,6 +557,18 @@ Bytes LmOnlyAuthenticate(bool lm_v2) {
   return EncodeAuthenticateMessage(auth);
 }
 
+// `authenticate` answering the Fixture's server challenge, through a server
+// at LmCompatibilityLevel `level` with no NtlmMinServerSec.
+Result<ServerResult> AcceptAtLevel(int level, const Bytes& authenticate) {
+  Fixture f;
+  ServerPolicy policy;
+  policy.min_server_sec = 0;
+  policy.lm_compat_level = level;
+  ServerContext server = f.Make(policy);
+  EXPECT_TRUE(server.AcceptNegotiate(Negotiate(kModernClient)).ok());
+  return server.AcceptAuthenticate(authenticate);
+}
+
 // LmCompatibilityLevel through the acceptor, as Microsoft documents it for a
 // server that is its own authority ("Network security: LAN Manager
 // authentication level"): 0-3 accept LM, NTLM and NTLMv2; 4 refuses LM; 5
@@ -470,19 +577,43 @@ TEST(ServerContextTest, LmOnlyResponsesPerLmCompatibilityLevel) {
   for (int level = 0; level <= 5; ++level) {
     for (bool lm_v2 : {true, false}) {
       SCOPED_TRACE(std::to_string(level) + (lm_v2 ? " LMv2" : " LM"));
-      Fixture f;
-      ServerPolicy policy;
-      policy.min_server_sec = 0;
-      policy.lm_compat_level = level;
-      ServerContext server = f.Make(policy);
-      ASSERT_TRUE(server.AcceptNegotiate(Negotiate(kModernClient)).ok());
-      auto r = server.AcceptAuthenticate(LmOnlyAuthenticate(lm_v2));
+      auto r = AcceptAtLevel(level, LmOnlyAuthenticate(lm_v2));
       if (lm_v2 || level <= 3) {
         ASSERT_TRUE(r.ok()) << r.error().reason;
         EXPECT_EQ(r->kind, ResponseKind::kLm);
       } else {
         EXPECT_EQ(r.status(), SecStatus::kLogonDenied);
         EXPECT_EQ(r.error().refusal, Refusal::kLmCompatLevel);
+      }
+    }
+  }
+}
+
+// An NTLMv1 AUTHENTICATE (no ESS) whose NT response does not verify but whose
+// LM response does: 3.2.5.1.2 accepts when either matches, so the LM
+// response of an NTLMv1 client is verified too, as LM: accepted at levels
+// 0-3, refused at 4 and 5 (LM refused). With a wrong LM too: refused.
+TEST(ServerContextTest, NtlmV1LogonVerifiesTheLmResponseToo) {
+  const Challenge8 sc = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+  for (bool lm_right : {true, false}) {
+    for (int level = 0; level <= 5; ++level) {
+      SCOPED_TRACE(std::to_string(level) + (lm_right ? " LM right" : " LM wrong"));
+      AuthenticateMessage auth;
+      auth.user = "alice";
+      auth.domain = "CONTOSO";
+      auth.flags = kNegotiateUnicode | kNegotiateNtlm | kNegotiateAlwaysSign;
+      const auto nt = NtlmV1Response(*NtOwfV1("not-the-password"), sc);
+      auth.nt_challenge_response.assign(nt.begin(), nt.end());
+      const auto lm = LmV1Response(*LmOwfV1(lm_right ? "Passw0rd!" : "wrong"), sc);
+      auth.lm_challenge_response.assign(lm.begin(), lm.end());
+      auto r = AcceptAtLevel(level, EncodeAuthenticateMessage(auth));
+      if (lm_right && level <= 3) {
+        ASSERT_TRUE(r.ok()) << r.error().reason;
+        EXPECT_EQ(r->kind, ResponseKind::kNtlmV1);
+      } else if (lm_right && level == 4) {
+        EXPECT_EQ(r.error().refusal, Refusal::kLmCompatLevel);
+      } else {
+        EXPECT_EQ(r.status(), SecStatus::kLogonDenied);
       }
     }
   }

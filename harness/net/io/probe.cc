@@ -13,9 +13,11 @@
 #include "harness/min_server_sec.h"
 #include "harness/net/io/http_ntlm_client.h"
 #include "harness/net/io/rpc_probe_exchange.h"
+#include "harness/probe_verdict.h"
 #include "ssp/environment.h"
 #include "ssp/flags.h"
 #include "ssp/hex.h"
+#include "ssp/negotiate_message.h"
 
 namespace ntlm::harness {
 namespace {
@@ -266,37 +268,11 @@ std::string LevelsText(const std::set<int>& levels) {
 
 }  // namespace
 
-std::vector<PolicyColumn> ConsistentColumns(const std::vector<ProbeObservation>& observations) {
-  std::vector<PolicyColumn> consistent;
-  for (EpaSetting epa :
-       {EpaSetting::kOff, EpaSetting::kMic, EpaSetting::kSpn, EpaSetting::kCbt, EpaSetting::kAll}) {
-    for (int level = 0; level <= 5; ++level) {
-      for (uint32_t min : AllMinServerSecValues()) {
-        const PolicyColumn column{min, level, epa};
-        bool ok = true;
-        for (const auto& o : observations) {
-          if (o.skipped || !o.error.empty()) continue;
-          const Outcome e = ExpectedOutcome(*o.variation, column);
-          if (e.accept != o.accepted) {
-            ok = false;
-          } else if (!e.accept && o.refused_at) {
-            ok = e.at == *o.refused_at;  // DCE/RPC tells every message apart
-          } else if (!e.accept && (e.at == Stage::kNegotiate) != !o.challenged) {
-            ok = false;  // refused at the other message
-          }
-          if (!ok) break;
-        }
-        if (ok) consistent.push_back(column);
-      }
-    }
-  }
-  return consistent;
-}
-
-Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& err) {
+// The target (and, over DCE/RPC, the interface to call); false after
+// printing why not.
+bool ParseProbeTarget(const ProbeOptions& options, std::optional<net::HttpTarget>& http_target,
+                      std::optional<net::RpcTarget>& rpc_target, std::ostream& err) {
   std::string error;
-  std::optional<net::HttpTarget> http_target;
-  std::optional<net::RpcTarget> rpc_target;
   std::string scheme = options.target.substr(0, options.target.find(':') + 1);
   std::transform(scheme.begin(), scheme.end(), scheme.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -310,36 +286,38 @@ Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& e
   }
   if (!http_target && !rpc_target) {
     err << "ntlmssp-harness probe: " << error << "\n";
-    return Verdict::kInvalidInput;
+    return false;
   }
-  std::string password = options.password;
-  if (password.empty()) {
-    if (const char* env = std::getenv("NTLM_PROBE_PASSWORD")) password = env;
+  auto iface = net::rpc::ParseProbeInterface(options.interface_name);
+  if (!iface) {
+    err << "ntlmssp-harness probe: --interface '" << options.interface_name
+        << "': give harness or rpcecho\n";
+    return false;
   }
-  if (options.user.empty() || password.empty()) {
-    err << "ntlmssp-harness probe: give --user and --password (or NTLM_PROBE_PASSWORD) of an "
-           "account the server knows\n";
-    return Verdict::kInvalidInput;
-  }
-  if (!(options.timeout_s > 0 && options.timeout_s <= 300)) {
-    err << "ntlmssp-harness probe: --timeout must be seconds in (0, 300]\n";
-    return Verdict::kInvalidInput;
-  }
-  const std::filesystem::path dir =
-      options.catalogue_dir ? std::filesystem::path(*options.catalogue_dir) : DefaultCatalogueDir();
-  auto catalogue = LoadCatalogue(dir, error);
-  if (!catalogue) {
-    err << "ntlmssp-harness probe: catalogue: " << error << "\n";
-    return Verdict::kInvalidInput;
-  }
+  if (rpc_target) rpc_target->iface = *iface;
+  return true;
+}
 
+struct PlayedCatalogue {
+  std::vector<ProbeObservation> observations;
+  size_t reached = 0;
+  bool usage_error = false;
+};
+
+// Every selected variation against the target, one connection each; stops
+// at the first one that cannot connect.
+PlayedCatalogue PlayCatalogue(const ProbeOptions& options, const Catalogue& catalogue,
+                              const std::string& password,
+                              const std::optional<net::HttpTarget>& http_target,
+                              const std::optional<net::RpcTarget>& rpc_target, std::ostream& err) {
+  PlayedCatalogue played;
+  std::vector<ProbeObservation>& observations = played.observations;
+  size_t& reached = played.reached;
   ClientAccount account{options.user, options.domain, password, options.workstation};
   ssp::FixedClock clock(Now());
   ssp::SecureRandom random;
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeout_s * 1000));
-  std::vector<ProbeObservation> observations;
-  size_t reached = 0;
-  for (const auto& v : catalogue->variations) {
+  for (const auto& v : catalogue.variations) {
     if (!Matches(v.name, options.filters)) continue;
     ProbeObservation o;
     o.variation = &v;
@@ -348,15 +326,22 @@ Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& e
       observations.push_back(o);
       continue;
     }
-    const Baseline* base = catalogue->FindBaseline(v.baseline);
+    const Baseline* base = catalogue.FindBaseline(v.baseline);
     auto creds = VariationCredentials(*base, v, account);
     if (!creds.ok()) {
       err << "ntlmssp-harness probe: " << creds.error().reason << "\n";
-      return Verdict::kInvalidInput;
+      played.usage_error = true;
+      return played;
     }
     clock.Set(Now());
     ssp::ClientContext client(std::move(*creds), VariationClientPolicy(*base, v), clock, random);
     auto negotiate = client.CreateNegotiate();
+    if (negotiate.ok()) {
+      if (auto sent = ssp::DecodeNegotiateMessage(*negotiate); sent.ok()) {
+        o.negotiate_flags = sent->flags;
+        o.negotiate_has_version = sent->has_version;
+      }
+    }
     if (!negotiate.ok()) {
       o.skipped = true;
       o.skip_reason = "client: " + negotiate.error().reason;
@@ -370,14 +355,12 @@ Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& e
     observations.push_back(o);
     if (!connected) break;  // the target is not there: do not retry it per variation
   }
-  if (reached == 0) {
-    err << "ntlmssp-harness probe: cannot reach " << options.target << ": "
-        << (observations.empty() ? std::string("no variation selected") : observations.back().error)
-        << "\n";
-    return observations.empty() ? Verdict::kInvalidInput : Verdict::kEnvironment;
-  }
+  return played;
+}
 
-  // What the server did.
+// The table of what the server did, one line per variation.
+void PrintObservations(const ProbeOptions& options,
+                       const std::vector<ProbeObservation>& observations, std::ostream& out) {
   size_t width = 9;
   for (const auto& o : observations) width = std::max(width, o.variation->name.size());
   out << "ntlmssp-harness probe " << options.target << " as " << options.domain << "\\"
@@ -413,9 +396,32 @@ Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& e
       out << (o.note.empty() ? "" : "; " + o.note) << "\n";
     }
   }
+}
 
-  // What it is consistent with.
-  const auto columns = ConsistentColumns(observations);
+std::string NamesOf(const std::vector<const ProbeObservation*>& members) {
+  std::string names;
+  for (const auto* o : members) names += (names.empty() ? "" : ", ") + o->variation->name;
+  return names;
+}
+
+// The closest policy and what it leaves unexplained.
+void PrintVerdict(const ProbeVerdict& v, std::ostream& out) {
+  out << "Closest: NtlmMinServerSec " << ssp::Hex32(v.closest.min_server_sec) << " ("
+      << ssp::MinSecNames(v.closest.min_server_sec) << ") with LmCompatibilityLevel "
+      << v.closest.lm_compat_level << ", EPA " << EpaSettingName(v.closest.epa) << ": explains "
+      << v.explained << " of " << v.compared << " answers.\n";
+  if (!v.checks_not_made.empty()) {
+    out << "Checks Windows makes that the server does not (accepted, Windows refuses): "
+        << NamesOf(v.checks_not_made) << "\n";
+  }
+  for (const auto& g : v.unexplained_refusals) {
+    out << "Refused, no policy explains it (" << g.shared << "): " << NamesOf(g.members) << "\n";
+  }
+}
+
+// The policies consistent with every answer.
+void PrintConsistency(const std::vector<ProbeObservation>& observations,
+                      const std::vector<PolicyColumn>& columns, std::ostream& out) {
   std::map<uint32_t, std::set<int>> levels;  // EPA off
   std::set<std::string> epa_seen;
   for (const auto& c : columns) {
@@ -427,6 +433,7 @@ Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& e
     out << "No NtlmMinServerSec / LmCompatibilityLevel / EPA combination explains every answer: "
            "the server differs from the catalogue's reading of MS-NLMP (or its policy is not one "
            "of these).\n";
+    PrintVerdict(ClosestPolicy(observations), out);
   } else {
     out << "Consistent with (EPA off):\n";
     for (const auto& [min, lv] : levels) {
@@ -438,52 +445,126 @@ Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& e
     for (const auto& e : epa_seen) epa += (epa.empty() ? "" : ", ") + e;
     out << "EPA settings that also explain the answers: " << epa << "\n";
   }
+}
 
-  if (options.json_path) {
-    nlohmann::ordered_json j;
-    j["format"] = "ntlmssp-harness-probe/1";
-    j["target"] = options.target;
-    j["observations"] = nlohmann::ordered_json::array();
-    for (const auto& o : observations) {
-      nlohmann::ordered_json e;
-      e["variation"] = o.variation->name;
-      if (o.skipped) {
-        e["result"] = "skipped";
-        e["reason"] = o.skip_reason;
-      } else if (!o.error.empty()) {
-        e["result"] = "error";
-        e["reason"] = o.error;
+// The closest policy (no policy explains every answer) as JSON.
+nlohmann::ordered_json VerdictJson(const ProbeVerdict& v) {
+  auto names = [](const std::vector<const ProbeObservation*>& members) {
+    nlohmann::ordered_json a = nlohmann::ordered_json::array();
+    for (const auto* o : members) a.push_back(o->variation->name);
+    return a;
+  };
+  nlohmann::ordered_json closest;
+  closest["min_server_sec"] = ssp::Hex32(v.closest.min_server_sec);
+  closest["lm_compat_level"] = v.closest.lm_compat_level;
+  closest["epa"] = EpaSettingName(v.closest.epa);
+  closest["explained"] = v.explained;
+  closest["compared"] = v.compared;
+  closest["checks_not_made"] = names(v.checks_not_made);
+  closest["unexplained_refusals"] = nlohmann::ordered_json::array();
+  for (const auto& g : v.unexplained_refusals) {
+    closest["unexplained_refusals"].push_back(
+        {{"shared", g.shared}, {"variations", names(g.members)}});
+  }
+  return closest;
+}
+
+// The observations and consistent policies as JSON; false when the file
+// cannot be written.
+bool WriteProbeJson(const ProbeOptions& options, bool rpc,
+                    const std::vector<ProbeObservation>& observations,
+                    const std::vector<PolicyColumn>& columns, std::ostream& err) {
+  nlohmann::ordered_json j;
+  j["format"] = "ntlmssp-harness-probe/1";
+  j["target"] = options.target;
+  j["observations"] = nlohmann::ordered_json::array();
+  for (const auto& o : observations) {
+    nlohmann::ordered_json e;
+    e["variation"] = o.variation->name;
+    if (o.skipped) {
+      e["result"] = "skipped";
+      e["reason"] = o.skip_reason;
+    } else if (!o.error.empty()) {
+      e["result"] = "error";
+      e["reason"] = o.error;
+    } else {
+      e["result"] = o.accepted ? "accept" : "reject";
+      e["at"] = o.accepted     ? ""
+                : o.refused_at ? StageName(*o.refused_at)
+                               : (o.challenged ? "authenticate" : "negotiate");
+      if (rpc) {
+        e["auth_level"] = o.auth_level;
+        if (!o.answer.empty()) e["answer"] = o.answer;
+        if (!o.note.empty()) e["note"] = o.note;
       } else {
-        e["result"] = o.accepted ? "accept" : "reject";
-        e["at"] = o.accepted     ? ""
-                  : o.refused_at ? StageName(*o.refused_at)
-                                 : (o.challenged ? "authenticate" : "negotiate");
-        if (rpc_target) {
-          e["auth_level"] = o.auth_level;
-          if (!o.answer.empty()) e["answer"] = o.answer;
-          if (!o.note.empty()) e["note"] = o.note;
-        } else {
-          e["negotiate_status"] = o.negotiate_status;
-          e["authenticate_status"] = o.authenticate_status;
-          if (!o.answer.empty()) e["answer"] = o.answer;
-          if (!o.note.empty()) e["note"] = o.note;
-        }
-        if (!o.server_status.empty()) e["server_status"] = o.server_status;
+        e["negotiate_status"] = o.negotiate_status;
+        e["authenticate_status"] = o.authenticate_status;
+        if (!o.answer.empty()) e["answer"] = o.answer;
+        if (!o.note.empty()) e["note"] = o.note;
       }
-      j["observations"].push_back(std::move(e));
+      if (!o.server_status.empty()) e["server_status"] = o.server_status;
     }
-    j["consistent"] = nlohmann::ordered_json::array();
-    for (const auto& c : columns) {
-      j["consistent"].push_back({{"min_server_sec", ssp::Hex32(c.min_server_sec)},
-                                 {"lm_compat_level", c.lm_compat_level},
-                                 {"epa", EpaSettingName(c.epa)}});
-    }
-    std::ofstream f(*options.json_path, std::ios::trunc);
-    f << j.dump(2) << "\n";
-    if (!f) {
-      err << "ntlmssp-harness probe: cannot write " << *options.json_path << "\n";
-      return Verdict::kInvalidInput;
-    }
+    j["observations"].push_back(std::move(e));
+  }
+  j["consistent"] = nlohmann::ordered_json::array();
+  for (const auto& c : columns) {
+    j["consistent"].push_back({{"min_server_sec", ssp::Hex32(c.min_server_sec)},
+                               {"lm_compat_level", c.lm_compat_level},
+                               {"epa", EpaSettingName(c.epa)}});
+  }
+  if (columns.empty()) j["closest"] = VerdictJson(ClosestPolicy(observations));
+  std::ofstream f(*options.json_path, std::ios::trunc);
+  f << j.dump(2) << "\n";
+  if (!f) {
+    err << "ntlmssp-harness probe: cannot write " << *options.json_path << "\n";
+    return false;
+  }
+  return true;
+}
+
+Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& err) {
+  std::optional<net::HttpTarget> http_target;
+  std::optional<net::RpcTarget> rpc_target;
+  if (!ParseProbeTarget(options, http_target, rpc_target, err)) return Verdict::kInvalidInput;
+  std::string error;
+  std::string password = options.password;
+  if (password.empty()) {
+    if (const char* env = std::getenv("NTLM_PROBE_PASSWORD")) password = env;
+  }
+  if (options.user.empty() || password.empty()) {
+    err << "ntlmssp-harness probe: give --user and --password (or NTLM_PROBE_PASSWORD) of an "
+           "account the server knows\n";
+    return Verdict::kInvalidInput;
+  }
+  if (!(options.timeout_s > 0 && options.timeout_s <= 300)) {
+    err << "ntlmssp-harness probe: --timeout must be seconds in (0, 300]\n";
+    return Verdict::kInvalidInput;
+  }
+  const std::filesystem::path dir =
+      options.catalogue_dir ? std::filesystem::path(*options.catalogue_dir) : DefaultCatalogueDir();
+  auto catalogue = LoadCatalogue(dir, error);
+  if (!catalogue) {
+    err << "ntlmssp-harness probe: catalogue: " << error << "\n";
+    return Verdict::kInvalidInput;
+  }
+
+  PlayedCatalogue played =
+      PlayCatalogue(options, *catalogue, password, http_target, rpc_target, err);
+  if (played.usage_error) return Verdict::kInvalidInput;
+  const std::vector<ProbeObservation>& observations = played.observations;
+  if (played.reached == 0) {
+    err << "ntlmssp-harness probe: cannot reach " << options.target << ": "
+        << (observations.empty() ? std::string("no variation selected") : observations.back().error)
+        << "\n";
+    return observations.empty() ? Verdict::kInvalidInput : Verdict::kEnvironment;
+  }
+
+  PrintObservations(options, observations, out);
+  const auto columns = ConsistentColumns(observations);
+  PrintConsistency(observations, columns, out);
+  if (options.json_path &&
+      !WriteProbeJson(options, rpc_target.has_value(), observations, columns, err)) {
+    return Verdict::kInvalidInput;
   }
   return columns.empty() ? Verdict::kDifference : Verdict::kOk;
 }

@@ -28,6 +28,7 @@
 
 #include "harness/catalogue.h"
 #include "harness/cell_runner.h"
+#include "harness/probe_observation.h"
 #include "harness/verdict.h"
 
 namespace ntlm::harness {
@@ -42,31 +43,10 @@ struct ProbeOptions {
   std::optional<std::string> catalogue_dir;
   std::optional<std::string> json_path;
   double timeout_s = 10;
+  // DCE/RPC: the interface called (net/rpc_probe_interface.h): "harness"
+  // (the default, `serve --rpc`'s own echo) or "rpcecho" (Samba's).
+  std::string interface_name = "harness";
 };
-
-// What one variation got from the server.
-struct ProbeObservation {
-  const Variation* variation = nullptr;
-  bool skipped = false;     // not playable over this transport
-  std::string skip_reason;  // or the client's own refusal
-  bool accepted = false;
-  bool challenged = false;  // the NEGOTIATE got a CHALLENGE
-  int negotiate_status = 0;
-  int authenticate_status = 0;
-  std::string server_status;  // X-NTLM-Status when the server sends one
-  std::string error;          // transport problem
-  // DCE/RPC: the message the server refused (the stage is exact there), the
-  // refusing PDU ("bind_nak invalid_checksum (9)", "fault 0x00000005 ...")
-  // and what the exchange did besides (a scenario, a blank verifier).
-  std::optional<Stage> refused_at;
-  std::string answer;
-  std::string note;
-  std::string auth_level;  // the level the bind asked for ("pkt_privacy")
-};
-
-// The policies (EPA off, LmCompatibilityLevel 0..5, EPA settings) under
-// which the catalogue predicts every observation.
-std::vector<PolicyColumn> ConsistentColumns(const std::vector<ProbeObservation>& observations);
 
 // kOk probed (at least one policy explains the answers), kDifference no
 // policy explains them (the server differs from MS-NLMP as the catalogue

@@ -21,6 +21,7 @@
 #include "asio/steady_timer.hpp"
 #include "crypto/bytes.h"
 #include "harness/net/rpc_client_session.h"
+#include "harness/net/rpc_probe_interface.h"
 #include "ssp/client_context.h"
 
 namespace ntlm::harness::net {
@@ -31,6 +32,8 @@ namespace ntlm::harness::net {
 struct RpcTarget {
   std::string host;
   uint16_t port = 0;
+  // The interface the calls go to (`probe --interface`).
+  rpc::ProbeInterface iface = rpc::ProbeInterface::kHarness;
 };
 std::optional<RpcTarget> ParseRpcTarget(const std::string& text, std::string& error);
 

@@ -59,10 +59,6 @@ std::string FaultText(uint32_t status) {
   return "fault " + ssp::Hex32(status) + (name.empty() ? "" : " " + name);
 }
 
-Bytes Message(std::string_view text) {
-  return rpc::EncodeByteArray(ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
-}
-
 // The server's answer to one request.
 struct Reply {
   bool fault = false;
@@ -147,72 +143,129 @@ asio::awaitable<void> SendAuthenticateAgain(RpcClientConnection& connection,
   connection.Close();
 }
 
-asio::awaitable<void> Play(asio::any_io_executor executor, const RpcTarget& target,
-                           ssp::ClientContext& client, const Bytes& negotiate,
-                           RpcProbeScenario scenario, std::chrono::milliseconds timeout,
-                           const Bytes* replay_authenticate, RpcProbeExchange& x) {
-  RpcClientConnection connection(executor, timeout);
-  if (!co_await connection.Connect(target, x.error)) co_return;
-  x.connected = true;
-  x.auth_level = LevelFor(NegotiateFlags(negotiate));
-  rpc::RpcClientSession session(x.auth_level);
-
-  // bind -> bind_ack / bind_nak / fault.
+// bind (NEGOTIATE) -> bind_ack (CHALLENGE) | bind_nak | fault, then auth3
+// (AUTHENTICATE). False when the exchange ends there (refused, or an error).
+asio::awaitable<bool> BindAndAuthenticate(RpcClientConnection& connection,
+                                          rpc::RpcClientSession& session,
+                                          ssp::ClientContext& client, const Bytes& negotiate,
+                                          const Bytes* replay_authenticate,
+                                          rpc::ProbeInterface iface, RpcProbeExchange& x) {
   const std::vector<Bytes> bind_pdu = {session.Bind(negotiate)};
-  if (!co_await connection.Send(bind_pdu, x.error)) co_return;
+  if (!co_await connection.Send(bind_pdu, x.error)) co_return false;
   auto fragment = co_await connection.Receive(session.max_recv_frag(), x.error);
-  if (!fragment) co_return;
+  if (!fragment) co_return false;
   auto bind = session.OnBindReply(*fragment);
   if (!bind.ok()) {
     x.error = "bind reply: " + bind.error().reason;
-    co_return;
+    co_return false;
   }
   if (bind->kind != rpc::ClientBindReply::Kind::kAck) {
     x.refused_at = RefusedAt::kNegotiate;
     x.answer = bind->kind == rpc::ClientBindReply::Kind::kNak ? NakText(bind->nak_reason)
                                                               : FaultText(bind->fault_status);
-    co_return;
+    co_return false;
   }
   if (!bind->context_accepted) {
-    x.error = "the server does not offer the echo interface " +
-              std::string(rpc::kEchoInterfaceUuid) + " v1.0 over NDR";
-    co_return;
+    x.error = "the server does not offer the interface " + rpc::ProbeInterfaceText(iface) +
+              " over NDR (see --interface)";
+    co_return false;
   }
   x.challenged = true;
-
-  // auth3.
   if (replay_authenticate) {
     x.authenticate = *replay_authenticate;
   } else {
     auto authenticate = client.ProcessChallenge(bind->challenge);
     if (!authenticate.ok()) {
       x.client_error = "client refused the CHALLENGE: " + authenticate.error().reason;
-      co_return;
+      co_return false;
     }
     x.authenticate = std::move(*authenticate);
   }
   const std::vector<Bytes> auth3 = {session.Auth3(x.authenticate)};
-  if (!co_await connection.Send(auth3, x.error)) co_return;
+  co_return co_await connection.Send(auth3, x.error);
+}
+
+// The client's session security at pkt_integrity / pkt_privacy. False (with
+// client_error) when it cannot be made, or a message scenario needs it.
+bool EstablishSecurity(ssp::ClientContext& client, rpc::RpcClientSession& session,
+                       bool message_scenario, RpcProbeExchange& x) {
   const bool protect = x.auth_level >= rpc::kAuthLevelPktIntegrity;
-  // The scenarios that act on the protected requests (not on the AUTHENTICATE).
-  const bool message_scenario =
-      scenario != RpcProbeScenario::kNone && scenario != RpcProbeScenario::kAuthenticateTwice;
   if (protect) {
     auto security = client.CreateSessionSecurity();
     if (!security.ok()) {
       x.client_error = "client session security: " + security.error().reason;
-      co_return;
+      return false;
     }
     session.Establish(client.negotiated_flags(), std::move(*security));
   }
   if (message_scenario && !protect) {
     x.client_error = "the scenario needs SIGN or SEAL, which this NEGOTIATE does not ask for";
+    return false;
+  }
+  return true;
+}
+
+// reorder: request 2 before request 1.
+asio::awaitable<void> PlayReordered(RpcClientConnection& connection, rpc::RpcClientSession& session,
+                                    const rpc::ProbeCall& call2, RpcProbeExchange& x) {
+  auto request2 = session.Request(call2.opnum, call2.stub);
+  if (!request2.ok()) {
+    x.client_error = "protecting request 2: " + request2.error().reason;
     co_return;
   }
+  x.note = "request 2 sent before request 1";
+  if (!co_await connection.Send(*request2, x.error)) co_return;
+  Reply reply;
+  if (!co_await ReadReply(connection, session, reply, x.error)) co_return;
+  if (reply.fault) {
+    x.refused_at = reply.fault_status == rpc::kFaultAccessDenied ? RefusedAt::kAuthenticate
+                                                                 : RefusedAt::kMessage1;
+    x.answer = FaultText(reply.fault_status);
+  } else {
+    x.accepted = true;  // the server took request 2 before request 1
+  }
+}
 
-  const Bytes stub1 = Message("ntlmssp-harness probe: client message 1");
-  const Bytes stub2 = Message("ntlmssp-harness probe: client message 2");
-  auto request1 = session.Request(rpc::kEchoOpnum, stub1);
+// Request 2 (or request 1 delivered again), after request 1 was answered.
+asio::awaitable<void> PlaySecondRequest(RpcClientConnection& connection,
+                                        rpc::RpcClientSession& session, RpcProbeScenario scenario,
+                                        const rpc::ProbeCall& call2,
+                                        const std::vector<Bytes>& original, RpcProbeExchange& x) {
+  std::vector<Bytes> second;
+  if (scenario == RpcProbeScenario::kReplayMessage) {
+    second = original;
+    x.note = "request 1 delivered twice";
+  } else {
+    auto request2 = session.Request(call2.opnum, call2.stub);
+    if (!request2.ok()) {
+      x.client_error = "protecting request 2: " + request2.error().reason;
+      co_return;
+    }
+    second = std::move(*request2);
+  }
+  Reply reply2;
+  if (!co_await connection.Send(second, x.error)) co_return;
+  if (!co_await ReadReply(connection, session, reply2, x.error)) co_return;
+  if (reply2.fault) {
+    x.refused_at = RefusedAt::kMessage2;
+    x.answer = FaultText(reply2.fault_status);
+    co_return;
+  }
+  if (!reply2.verify_error.empty() && scenario != RpcProbeScenario::kReplayMessage) {
+    x.error = "the server's response to request 2 did not verify: " + reply2.verify_error;
+    co_return;
+  }
+  x.accepted = true;
+  connection.Close();
+}
+
+// Request 1 and what follows it, per scenario.
+asio::awaitable<void> PlayRequests(RpcClientConnection& connection, rpc::RpcClientSession& session,
+                                   RpcProbeScenario scenario, rpc::ProbeInterface iface,
+                                   bool message_scenario, RpcProbeExchange& x) {
+  const rpc::ProbeCall call1 = rpc::MakeProbeCall(iface, "ntlmssp-harness probe: client message 1");
+  const rpc::ProbeCall call2 = rpc::MakeProbeCall(iface, "ntlmssp-harness probe: client message 2");
+  auto request1 = session.Request(call1.opnum, call1.stub);
   bool blank = false;
   std::vector<Bytes> first;
   if (request1.ok()) {
@@ -222,32 +275,15 @@ asio::awaitable<void> Play(asio::any_io_executor executor, const RpcTarget& targ
     x.note = "the negotiated flags cannot protect " +
              std::string(rpc::AuthLevelName(x.auth_level)) + " (" + request1.error().reason +
              "): request 1 carried a blank verifier";
-    first = session.RequestWithBlankVerifier(rpc::kEchoOpnum, stub1);
+    first = session.RequestWithBlankVerifier(call1.opnum, call1.stub);
   } else {
     x.client_error = "protecting request 1: " + request1.error().reason;
     co_return;
   }
-
-  Reply reply;
   if (scenario == RpcProbeScenario::kReorderMessages) {
-    auto request2 = session.Request(rpc::kEchoOpnum, stub2);
-    if (!request2.ok()) {
-      x.client_error = "protecting request 2: " + request2.error().reason;
-      co_return;
-    }
-    x.note = "request 2 sent before request 1";
-    if (!co_await connection.Send(*request2, x.error)) co_return;
-    if (!co_await ReadReply(connection, session, reply, x.error)) co_return;
-    if (reply.fault) {
-      x.refused_at = reply.fault_status == rpc::kFaultAccessDenied ? RefusedAt::kAuthenticate
-                                                                   : RefusedAt::kMessage1;
-      x.answer = FaultText(reply.fault_status);
-    } else {
-      x.accepted = true;  // the server took request 2 before request 1
-    }
+    co_await PlayReordered(connection, session, call2, x);
     co_return;
   }
-
   const std::vector<Bytes> original = first;
   if (scenario == RpcProbeScenario::kAlterStub) {
     first[0][rpc::RpcClientSession::kRequestStubOffset] ^= 0x01;
@@ -256,6 +292,7 @@ asio::awaitable<void> Play(asio::any_io_executor executor, const RpcTarget& targ
     first[0][first[0].size() - ssp::kMessageSignatureSize + 4] ^= 0x01;
     x.note = "one bit of request 1's checksum flipped";
   }
+  Reply reply;
   if (!co_await connection.Send(first, x.error)) co_return;
   if (!co_await ReadReply(connection, session, reply, x.error)) co_return;
   if (reply.fault) {
@@ -278,46 +315,37 @@ asio::awaitable<void> Play(asio::any_io_executor executor, const RpcTarget& targ
     x.error = "the server's response to request 1 did not verify: " + reply.verify_error;
     co_return;
   }
-  if (reply.stub != stub1 && !message_scenario) {
-    x.error = "the server's echo of request 1 differs from what was sent";
+  if (reply.stub != call1.expected_response && !message_scenario) {
+    x.error = "the server's answer to request 1 differs from the echo of what was sent";
     co_return;
   }
   if (scenario == RpcProbeScenario::kAuthenticateTwice) {
     co_await SendAuthenticateAgain(connection, session, x);
-    co_return;
-  }
-  if (blank) {
+  } else if (blank) {
     x.accepted = true;
-    co_return;
-  }
-
-  // Request 2 (or request 1 again).
-  std::vector<Bytes> second;
-  if (scenario == RpcProbeScenario::kReplayMessage) {
-    second = original;
-    x.note = "request 1 delivered twice";
   } else {
-    auto request2 = session.Request(rpc::kEchoOpnum, stub2);
-    if (!request2.ok()) {
-      x.client_error = "protecting request 2: " + request2.error().reason;
-      co_return;
-    }
-    second = std::move(*request2);
+    co_await PlaySecondRequest(connection, session, scenario, call2, original, x);
   }
-  Reply reply2;
-  if (!co_await connection.Send(second, x.error)) co_return;
-  if (!co_await ReadReply(connection, session, reply2, x.error)) co_return;
-  if (reply2.fault) {
-    x.refused_at = RefusedAt::kMessage2;
-    x.answer = FaultText(reply2.fault_status);
+}
+
+asio::awaitable<void> Play(asio::any_io_executor executor, const RpcTarget& target,
+                           ssp::ClientContext& client, const Bytes& negotiate,
+                           RpcProbeScenario scenario, std::chrono::milliseconds timeout,
+                           const Bytes* replay_authenticate, RpcProbeExchange& x) {
+  RpcClientConnection connection(executor, timeout);
+  if (!co_await connection.Connect(target, x.error)) co_return;
+  x.connected = true;
+  x.auth_level = LevelFor(NegotiateFlags(negotiate));
+  rpc::RpcClientSession session(x.auth_level, 65535, rpc::ProbeInterfaceSyntax(target.iface));
+  if (!co_await BindAndAuthenticate(connection, session, client, negotiate, replay_authenticate,
+                                    target.iface, x)) {
     co_return;
   }
-  if (!reply2.verify_error.empty() && scenario != RpcProbeScenario::kReplayMessage) {
-    x.error = "the server's response to request 2 did not verify: " + reply2.verify_error;
-    co_return;
-  }
-  x.accepted = true;
-  connection.Close();
+  // The scenarios that act on the protected requests (not on the AUTHENTICATE).
+  const bool message_scenario =
+      scenario != RpcProbeScenario::kNone && scenario != RpcProbeScenario::kAuthenticateTwice;
+  if (!EstablishSecurity(client, session, message_scenario, x)) co_return;
+  co_await PlayRequests(connection, session, scenario, target.iface, message_scenario, x);
 }
 
 }  // namespace

@@ -1,0 +1,100 @@
+// timed_socket.cc: reads and writes with deadlines (see timed_socket.h).
+#include "harness/net/io/timed_socket.h"
+
+#include <system_error>
+#include <variant>
+
+#include "asio/experimental/as_tuple.hpp"
+#include "asio/experimental/awaitable_operators.hpp"
+#include "asio/read.hpp"
+#include "asio/use_awaitable.hpp"
+#include "asio/write.hpp"
+#include "harness/net/io/server_runner.h"
+
+// GCC 12 reports Asio's coroutine frame operator delete as mismatched with its
+// operator new (a false positive: both are Asio's own frame allocator).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace ntlm::harness::net {
+namespace {
+
+using asio::experimental::awaitable_operators::operator||;
+constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+}  // namespace
+
+TimedSocket::TimedSocket(asio::ip::tcp::socket socket, const FrontContext& ctx, uint64_t id)
+    : socket_(std::move(socket)),
+      timer_(socket_.get_executor()),
+      write_timer_(socket_.get_executor()),
+      ctx_(ctx),
+      id_(id) {
+  std::error_code ec;
+  const auto remote = socket_.remote_endpoint(ec);
+  const auto local = socket_.local_endpoint(ec);
+  client_address_ = EndpointText(remote);
+  local_port_ = local.port();
+  if (ctx_.tap) {
+    ctx_.tap->OnOpen(id_, TrafficTap::Endpoints{remote.address().to_string(), remote.port(),
+                                                local.address().to_string(), local.port()});
+  }
+}
+
+TimedSocket::~TimedSocket() {
+  Close();
+  if (ctx_.tap) ctx_.tap->OnClose(id_);
+}
+
+void TimedSocket::Close() {
+  if (!socket_.is_open()) return;
+  std::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+}
+
+asio::awaitable<bool> TimedSocket::ReadExactly(asio::mutable_buffer buffer,
+                                               Clock::time_point deadline,
+                                               const std::string& timeout_reason,
+                                               std::string& end_reason) {
+  if (buffer.size() == 0) co_return true;
+  timer_.expires_at(deadline);
+  auto result =
+      co_await (asio::async_read(socket_, buffer, kUseTuple) || timer_.async_wait(kUseTuple));
+  if (result.index() == 1) {
+    end_reason = timeout_reason;
+    co_return false;
+  }
+  auto [ec, n] = std::get<0>(result);
+  if (ec) {
+    end_reason = ec == asio::error::eof ? "client closed the connection" : ec.message();
+    co_return false;
+  }
+  Tap(TrafficDirection::kClientToServer, ByteSpan(static_cast<const uint8_t*>(buffer.data()), n));
+  co_return n == buffer.size();
+}
+
+asio::awaitable<bool> TimedSocket::WriteAll(ByteSpan bytes, std::string& end_reason) {
+  write_timer_.expires_at(Clock::now() + ctx_.limits.idle_timeout);
+  auto result =
+      co_await (asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), kUseTuple) ||
+                write_timer_.async_wait(kUseTuple));
+  if (result.index() == 1) {
+    end_reason = "write timeout";
+    co_return false;
+  }
+  auto [ec, n] = std::get<0>(result);
+  if (ec) {
+    end_reason = ec.message();
+    co_return false;
+  }
+  Tap(TrafficDirection::kServerToClient, bytes.first(n));
+  co_return true;
+}
+
+void TimedSocket::Tap(TrafficDirection direction, ByteSpan bytes) {
+  if (ctx_.tap && !bytes.empty()) ctx_.tap->OnData(id_, direction, bytes);
+}
+
+}  // namespace ntlm::harness::net

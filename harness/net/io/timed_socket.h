@@ -1,0 +1,61 @@
+// timed_socket.h: a connection's socket with a deadline on every read and
+// write, and its bytes mirrored to the front's TrafficTap. Shared by the
+// fronts that frame length-prefixed messages (DCE/RPC, SMB).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "asio/any_io_executor.hpp"
+#include "asio/awaitable.hpp"
+#include "asio/buffer.hpp"
+#include "asio/ip/tcp.hpp"
+#include "asio/steady_timer.hpp"
+#include "crypto/bytes.h"
+#include "harness/net/front_context.h"
+
+namespace ntlm::harness::net {
+
+class TimedSocket {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // Reports the connection to ctx.tap (OnOpen) and keeps the client's
+  // "ADDR:PORT" for the log.
+  TimedSocket(asio::ip::tcp::socket socket, const FrontContext& ctx, uint64_t id);
+  // Close(), then OnClose on the tap.
+  ~TimedSocket();
+  TimedSocket(const TimedSocket&) = delete;
+  TimedSocket& operator=(const TimedSocket&) = delete;
+
+  // Fills `buffer` before `deadline`; false with `end_reason` ("client closed
+  // the connection", `timeout_reason`, the socket error) otherwise. The bytes
+  // read go to the tap.
+  asio::awaitable<bool> ReadExactly(asio::mutable_buffer buffer, Clock::time_point deadline,
+                                    const std::string& timeout_reason, std::string& end_reason);
+  // Writes all of `bytes` within the idle timeout ("write timeout"). Its own
+  // timer: a write may run while a read waits (a deferred DCE/RPC reply).
+  asio::awaitable<bool> WriteAll(ByteSpan bytes, std::string& end_reason);
+  // Shuts the socket down and closes it (again: no effect); a pending read or
+  // write ends with an error.
+  void Close();
+
+  asio::any_io_executor executor() { return socket_.get_executor(); }
+
+  const std::string& client_address() const { return client_address_; }
+  uint16_t local_port() const { return local_port_; }
+
+ private:
+  void Tap(TrafficDirection direction, ByteSpan bytes);
+
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer timer_;        // reads
+  asio::steady_timer write_timer_;  // writes
+  const FrontContext& ctx_;
+  uint64_t id_;
+  std::string client_address_;
+  uint16_t local_port_ = 0;
+};
+
+}  // namespace ntlm::harness::net
