@@ -31,14 +31,6 @@ constexpr const char* kUser = "alice";
 constexpr const char* kDomain = "CONTOSO";
 constexpr const char* kPassword = "Passw0rd!";
 
-bool InCi() {
-  const char* ci = std::getenv("CI");
-  if (ci == nullptr) return false;
-  std::string v(ci);
-  for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return v == "true" || v == "1" || v == "yes";
-}
-
 int RunShell(const std::string& command, std::string* output) {
   std::FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return -1;
@@ -56,14 +48,6 @@ bool HaveImpacket() {
                   nullptr) == 0;
 }
 bool HaveTshark() { return RunShell("command -v tshark >/dev/null 2>&1", nullptr) == 0; }
-
-#define REQUIRE_PEER(present, name)                               \
-  do {                                                            \
-    if (!(present)) {                                             \
-      if (InCi()) FAIL() << name << " is required under CI=true"; \
-      GTEST_SKIP() << name << " not available";                   \
-    }                                                             \
-  } while (0)
 
 // One "auth" line of serve's JSON log (harness/net/auth_log.h).
 struct AuthLine {
