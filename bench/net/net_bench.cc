@@ -122,12 +122,17 @@ void RunOn(asio::io_context& io, Body body) {
   io.run();
 }
 
+// False (the benchmark marked skipped with the reason) when the in-process
+// server did not start.
+bool Started(const InProcessServer& server, benchmark::State& state) {
+  if (server.error().empty()) return true;
+  state.SkipWithError(server.error().c_str());
+  return false;
+}
+
 void BM_NetHttpHandshake(benchmark::State& state) {
   InProcessServer server;
-  if (!server.error().empty()) {
-    state.SkipWithError(server.error().c_str());
-    return;
-  }
+  if (!Started(server, state)) return;
   HttpTarget target{"127.0.0.1", server.http().port(), "/"};
   ssp::SecureRandom random;
   for (auto _ : state) {
@@ -157,10 +162,7 @@ BENCHMARK(BM_NetHttpHandshake)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_NetRpcHandshake(benchmark::State& state) {
   InProcessServer server;
-  if (!server.error().empty()) {
-    state.SkipWithError(server.error().c_str());
-    return;
-  }
+  if (!Started(server, state)) return;
   ssp::SecureRandom random;
   asio::io_context io;
   for (auto _ : state) {
@@ -189,10 +191,7 @@ BENCHMARK(BM_NetRpcHandshake)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_NetRpcSealedRoundTrip(benchmark::State& state) {
   InProcessServer server;
-  if (!server.error().empty()) {
-    state.SkipWithError(server.error().c_str());
-    return;
-  }
+  if (!Started(server, state)) return;
   ssp::SecureRandom random;
   asio::io_context io;
   ssp::ClientContext client = NewClient(server.clock(), random);
@@ -316,10 +315,7 @@ class SmbBenchClient {
 
 void BM_NetSmbSessionSetup(benchmark::State& state) {
   InProcessServer server;
-  if (!server.error().empty()) {
-    state.SkipWithError(server.error().c_str());
-    return;
-  }
+  if (!Started(server, state)) return;
   ssp::SecureRandom random;
   asio::io_context io;
   for (auto _ : state) {
@@ -343,10 +339,7 @@ BENCHMARK(BM_NetSmbSessionSetup)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_NetSmbSignedEcho(benchmark::State& state) {
   InProcessServer server;
-  if (!server.error().empty()) {
-    state.SkipWithError(server.error().c_str());
-    return;
-  }
+  if (!Started(server, state)) return;
   ssp::SecureRandom random;
   asio::io_context io;
   ssp::ClientContext client = NewClient(server.clock(), random);
