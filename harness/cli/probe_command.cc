@@ -27,7 +27,8 @@ CLI::App* AddProbeCommand(CLI::App& app, ProbeOptions& options) {
   probe->add_option("--timeout", options.timeout_s,
                     "Seconds allowed for each connect, send and receive (default 10)");
   probe->add_option("--interface", options.interface_name,
-                    "DCE/RPC interface to call: harness (default) or rpcecho (Samba's)");
+                    "DCE/RPC interface to call: harness (default), rpcecho (Samba's), lsarpc "
+                    "(OpenPolicy2) or samr (Connect2)");
   return probe;
 }
 

@@ -291,7 +291,7 @@ bool ParseProbeTarget(const ProbeOptions& options, std::optional<net::HttpTarget
   auto iface = net::rpc::ParseProbeInterface(options.interface_name);
   if (!iface) {
     err << "ntlmssp-harness probe: --interface '" << options.interface_name
-        << "': give harness or rpcecho\n";
+        << "': give harness, rpcecho, lsarpc or samr\n";
     return false;
   }
   if (rpc_target) rpc_target->iface = *iface;
