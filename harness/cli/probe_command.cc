@@ -15,7 +15,8 @@ CLI::App* AddProbeCommand(CLI::App& app, ProbeOptions& options) {
       "does, 2 usage, 3 the target is unreachable");
   probe
       ->add_option("target", options.target,
-                   "http://HOST:PORT/PATH or ncacn_ip_tcp:HOST[PORT] (HOST may be [::1])")
+                   "http://HOST:PORT/PATH, ncacn_ip_tcp:HOST[PORT] (HOST may be [::1]) or "
+                   "ncacn_ip_tcp:HOST (the port from HOST's endpoint mapper, port 135)")
       ->required();
   probe->add_option("--user", options.user, "Account the server knows")->required();
   probe->add_option("--domain", options.domain, "Its domain");

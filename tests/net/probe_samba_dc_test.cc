@@ -18,6 +18,8 @@
 // default since 4.5) refuses NTLMv1 and LM; no timestamp check; signatures,
 // sequence numbers and the sealed stub are verified; samr refuses calls at the
 // connect level; lsa_OpenPolicy2 over ncacn_ip_tcp is always access denied.
+// Then a target without a port: the DC's endpoint mapper (ept_map on
+// 127.0.0.1:135) gives samr's port, and says rpcecho is not registered.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -196,7 +198,9 @@ std::map<std::string, std::string> Answers(const nlohmann::json& report) {
   return got;
 }
 
-TEST_F(ProbeSambaDcTest, SamrOverTcpGivesSambasVerdictAndLsarpcIsDenied) {
+// One test (one ctest entry): each ctest entry is its own process, which would
+// provision its own DC and race the other for port 135.
+TEST_F(ProbeSambaDcTest, SamrVerdictLsarpcDeniedAndEndpointMapperResolves) {
   REQUIRE_DC();
   CommandResult r;
   const auto report = Probe(Port(dc_->samr_port), "--interface samr", r);
@@ -246,6 +250,22 @@ TEST_F(ProbeSambaDcTest, SamrOverTcpGivesSambasVerdictAndLsarpcIsDenied) {
   ASSERT_FALSE(lsa_report.is_discarded()) << lsa.out;
   EXPECT_EQ(Answers(lsa_report)["windows-modern"], "reject@authenticate") << lsa.out;
   EXPECT_NE(lsa.out.find("nca_s_fault_access_denied"), std::string::npos) << lsa.out;
+
+  // No port: the DC's endpoint mapper on 127.0.0.1:135 gives samr's.
+  CommandResult mapped;
+  const auto mapped_report =
+      Probe("ncacn_ip_tcp:127.0.0.1", "--interface samr --filter windows-modern", mapped);
+  ASSERT_FALSE(mapped_report.is_discarded()) << mapped.out;
+  EXPECT_EQ(mapped.rc, 0) << mapped.out;
+  EXPECT_NE(mapped.out.find("(samr) is at port " + std::to_string(dc_->samr_port)),
+            std::string::npos)
+      << mapped.out;
+  EXPECT_EQ(Answers(mapped_report)["windows-modern"], "accept") << mapped.out;
+  // Samba does not serve rpcecho: the endpoint mapper says so, probe exits 3.
+  CommandResult unmapped;
+  Probe("ncacn_ip_tcp:127.0.0.1", "--interface rpcecho", unmapped);
+  EXPECT_EQ(unmapped.rc, 3) << unmapped.out;
+  EXPECT_NE(unmapped.out.find("EPT_S_NOT_REGISTERED"), std::string::npos) << unmapped.out;
 }
 
 }  // namespace

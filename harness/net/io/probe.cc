@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
@@ -12,7 +13,9 @@
 
 #include "harness/min_server_sec.h"
 #include "harness/net/io/http_ntlm_client.h"
+#include "harness/net/io/rpc_epm_client.h"
 #include "harness/net/io/rpc_probe_exchange.h"
+#include "harness/net/rpc_epm.h"
 #include "harness/probe_verdict.h"
 #include "ssp/environment.h"
 #include "ssp/flags.h"
@@ -522,6 +525,26 @@ bool WriteProbeJson(const ProbeOptions& options, bool rpc,
   return true;
 }
 
+// A DCE/RPC target without a port: asks the host's endpoint mapper for the
+// interface's port, as Windows clients do. False after printing why not.
+bool ResolveRpcEndpoint(const ProbeOptions& options, net::RpcTarget& target, std::ostream& out,
+                        std::ostream& err) {
+  if (target.port != 0) return true;
+  std::string error;
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeout_s * 1000));
+  auto port =
+      net::MapEndpoint(target.host, net::rpc::ProbeInterfaceSyntax(target.iface), timeout, error);
+  if (!port) {
+    err << "ntlmssp-harness probe: " << options.target << " has no port and its endpoint mapper "
+        << "did not give one: " << error << "\n";
+    return false;
+  }
+  target.port = *port;
+  out << "endpoint mapper " << target.host << "[" << net::rpc::kEndpointMapperPort
+      << "]: " << net::rpc::ProbeInterfaceText(target.iface) << " is at port " << *port << "\n";
+  return true;
+}
+
 Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& err) {
   std::optional<net::HttpTarget> http_target;
   std::optional<net::RpcTarget> rpc_target;
@@ -539,6 +562,9 @@ Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& e
   if (!(options.timeout_s > 0 && options.timeout_s <= 300)) {
     err << "ntlmssp-harness probe: --timeout must be seconds in (0, 300]\n";
     return Verdict::kInvalidInput;
+  }
+  if (rpc_target && !ResolveRpcEndpoint(options, *rpc_target, out, err)) {
+    return Verdict::kEnvironment;
   }
   const std::filesystem::path dir =
       options.catalogue_dir ? std::filesystem::path(*options.catalogue_dir) : DefaultCatalogueDir();
