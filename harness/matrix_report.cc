@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "harness/decode.h"
+#include "harness/xml_escape.h"
 #include "ssp/flags.h"
 #include "ssp/hex.h"
 
@@ -27,38 +28,6 @@ ordered_json ColumnJson(const PolicyColumn& c) {
                       {"min_server_sec_names", ssp::MinSecNames(c.min_server_sec)},
                       {"lm_compat_level", c.lm_compat_level},
                       {"epa", EpaSettingName(c.epa)}};
-}
-
-std::string XmlEscape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // XML 1.0 forbids most control characters.
-        if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t' && ch != '\r') {
-          out += '?';
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out;
 }
 
 std::string CellSummary(const CellResult& cell, bool judged) {

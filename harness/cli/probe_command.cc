@@ -25,6 +25,8 @@ CLI::App* AddProbeCommand(CLI::App& app, ProbeOptions& options) {
   probe->add_option("--filter", options.filters, "Only matching variations (glob/substring)");
   probe->add_option("--catalogue", options.catalogue_dir, "Variation folder");
   probe->add_option("--json", options.json_path, "Write the observations as JSON to FILE");
+  probe->add_option("--html", options.html_path,
+                    "Write the answers and the verdict as one HTML page to FILE");
   probe->add_option("--timeout", options.timeout_s,
                     "Seconds allowed for each connect, send and receive (default 10)");
   probe->add_option("--interface", options.interface_name,

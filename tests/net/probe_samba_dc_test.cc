@@ -203,7 +203,8 @@ std::map<std::string, std::string> Answers(const nlohmann::json& report) {
 TEST_F(ProbeSambaDcTest, SamrVerdictLsarpcDeniedAndEndpointMapperResolves) {
   REQUIRE_DC();
   CommandResult r;
-  const auto report = Probe(Port(dc_->samr_port), "--interface samr", r);
+  const std::string html = (dc_->dir->path() / "probe.html").string();
+  const auto report = Probe(Port(dc_->samr_port), "--interface samr --html " + ShellQuote(html), r);
   ASSERT_FALSE(report.is_discarded()) << r.out;
   EXPECT_EQ(r.rc, 1) << r.out;  // no catalogue policy explains every answer
   auto got = Answers(report);
@@ -240,6 +241,22 @@ TEST_F(ProbeSambaDcTest, SamrVerdictLsarpcDeniedAndEndpointMapperResolves) {
     for (const auto& n : g["variations"]) unexplained.insert(n.get<std::string>());
   }
   EXPECT_TRUE(unexplained.count("http-no-signseal")) << r.out;
+  // The same verdict in the HTML report, read back with an HTML parser.
+  auto xpath = [&html](const std::string& expression) {
+    return RunCommand("xmllint --html --xpath " + ShellQuote(expression) + " " + ShellQuote(html),
+                      30)
+        .out;
+  };
+  EXPECT_EQ(xpath("string(//div[@id='closest']/p)")
+                .find("NtlmMinServerSec 0x00000000 (none) "
+                      "with LmCompatibilityLevel 5, EPA off"),
+            0u);
+  EXPECT_NE(xpath("//div[@id='checks-not-made']//li/a/@href").find("#v-modern.stale-timestamp"),
+            std::string::npos);
+  EXPECT_NE(xpath("//div[@id='refusal-groups']//li").find("http-no-signseal"), std::string::npos);
+  EXPECT_NE(
+      xpath("string(//tr[@id='v-ntlmv1']/td[@class='answer'])").find("refused at the AUTHENTICATE"),
+      std::string::npos);
 
   // lsa_OpenPolicy2 over ncacn_ip_tcp: Samba faults it access denied whoever
   // calls (dcesrv_lsa_OpenPolicy2 serves ncacn_np and ncalrpc only), which
