@@ -51,7 +51,8 @@ void WriteVerdict(const ProbeHtmlReport& r, std::ostream& out) {
       << v.closest.lm_compat_level << ", EPA " << EpaSettingName(v.closest.epa)
       << ": explains <span class=\"explained\">" << v.explained << "</span> of <span "
       << "class=\"compared\">" << v.compared << "</span> answers.</p></div>\n";
-  out << "<div class=\"verdict\" id=\"checks-not-made\"><h2>Checks Windows makes that the server does not</h2>\n"
+  out << "<div class=\"verdict\" id=\"checks-not-made\"><h2>Checks Windows makes that the server "
+         "does not</h2>\n"
       << "<p>Accepted, although the closest policy (Windows) refuses them.</p>\n<ul>\n";
   for (const auto* o : v.checks_not_made) Evidence(r, o, out);
   out << "</ul></div>\n";
