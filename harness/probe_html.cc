@@ -9,20 +9,13 @@ namespace ntlm::harness {
 
 namespace {
 
-const char* kHead = R"(<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>%TITLE%</title>
-<style>
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:1.5em;color:#1b1f24}
-h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.5em}h3{font-size:1em}
+const char* kStyle = R"(h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.5em}h3{font-size:1em}
 table{border-collapse:collapse;font-size:12px}
 td,th{border:1px solid #d0d7de;padding:3px 6px;text-align:left}
 td.name,li code{font-family:ui-monospace,monospace}
 tr.accept td.answer{background:#dafbe1}tr.reject td.answer{background:#fff8c5}
 tr.skipped td.answer,tr.error td.answer{color:#57606a}
 tr:target{outline:3px solid #0969da}
-</style></head><body>
 )";
 
 std::string RowClass(const ProbeObservation& o) {
@@ -69,9 +62,8 @@ void WriteVerdict(const ProbeHtmlReport& r, std::ostream& out) {
 
 void WriteProbeHtml(const ProbeHtmlReport& r, std::ostream& out) {
   const std::string title = "ntlmssp-harness probe " + r.target;
-  std::string head = kHead;
-  head.replace(head.find("%TITLE%"), 7, XmlEscape(title));
-  out << head << "<h1>" << XmlEscape(title) << "</h1>\n<p>as " << XmlEscape(r.account) << "</p>\n";
+  out << HtmlPageHead(title, kStyle) << "<h1>" << XmlEscape(title) << "</h1>\n<p>as "
+      << XmlEscape(r.account) << "</p>\n";
   if (!r.consistent.empty()) {
     out << "<div class=\"verdict\" id=\"consistent\"><h2>Consistent policies</h2>\n<ul>\n";
     for (const auto& c : r.consistent) out << "<li>" << XmlEscape(c) << "</li>\n";

@@ -1,4 +1,4 @@
-// xml_escape.cc: XmlEscape (see xml_escape.h).
+// xml_escape.cc: XmlEscape and HtmlPageHead (see xml_escape.h).
 #include "harness/xml_escape.h"
 
 namespace ntlm::harness {
@@ -33,6 +33,16 @@ std::string XmlEscape(const std::string& s) {
     }
   }
   return out;
+}
+
+std::string HtmlPageHead(const std::string& title, const std::string& style) {
+  return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
+         XmlEscape(title) +
+         "</title>\n<style>\n"
+         "body{font-family:system-ui,-apple-system,Segoe "
+         "UI,sans-serif;margin:1.5em;color:#1b1f24}\n" +
+         style + "</style></head><body>\n";
 }
 
 }  // namespace ntlm::harness
