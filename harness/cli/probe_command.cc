@@ -31,7 +31,7 @@ CLI::App* AddProbeCommand(CLI::App& app, ProbeOptions& options) {
                     "Seconds allowed for each connect, send and receive (default 10)");
   probe->add_option("--interface", options.interface_name,
                     "DCE/RPC interface to call: harness (default), rpcecho (Samba's), lsarpc "
-                    "(OpenPolicy2) or samr (Connect2)");
+                    "(OpenPolicy2), samr (Connect2) or epmapper (ept_map)");
   return probe;
 }
 

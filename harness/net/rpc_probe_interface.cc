@@ -5,6 +5,7 @@
 
 #include "harness/net/rpc_dc_calls.h"
 #include "harness/net/rpc_echo_interface.h"
+#include "harness/net/rpc_epm.h"
 #include "harness/net/rpc_rpcecho_interface.h"
 
 namespace ntlm::harness::net::rpc {
@@ -14,6 +15,7 @@ std::optional<ProbeInterface> ParseProbeInterface(std::string_view name) {
   if (name == "rpcecho") return ProbeInterface::kRpcEcho;
   if (name == "lsarpc") return ProbeInterface::kLsarpc;
   if (name == "samr") return ProbeInterface::kSamr;
+  if (name == "epmapper") return ProbeInterface::kEpmapper;
   return std::nullopt;
 }
 
@@ -25,6 +27,8 @@ const char* ProbeInterfaceName(ProbeInterface iface) {
       return "lsarpc";
     case ProbeInterface::kSamr:
       return "samr";
+    case ProbeInterface::kEpmapper:
+      return "epmapper";
     case ProbeInterface::kHarness:
       break;
   }
@@ -39,6 +43,8 @@ SyntaxId ProbeInterfaceSyntax(ProbeInterface iface) {
       return LsarpcInterfaceSyntax();
     case ProbeInterface::kSamr:
       return SamrInterfaceSyntax();
+    case ProbeInterface::kEpmapper:
+      return EpmInterfaceSyntax();
     case ProbeInterface::kHarness:
       break;
   }
@@ -62,6 +68,8 @@ ProbeCall MakeProbeCall(ProbeInterface iface, std::string_view text) {
           iface, kLsarOpenPolicy2Opnum, EncodeLsarOpenPolicy2Request(kMaximumAllowed), {}};
     case ProbeInterface::kSamr:
       return ProbeCall{iface, kSamrConnect2Opnum, EncodeSamrConnect2Request(kMaximumAllowed), {}};
+    case ProbeInterface::kEpmapper:
+      return ProbeCall{iface, kEptMapOpnum, EncodeEptMapRequest(SamrInterfaceSyntax()), {}};
     case ProbeInterface::kHarness:
       break;
   }
@@ -72,6 +80,11 @@ ProbeCall MakeProbeCall(ProbeInterface iface, std::string_view text) {
 ssp::Status CheckProbeResponse(const ProbeCall& call, ByteSpan response) {
   if (call.iface == ProbeInterface::kLsarpc || call.iface == ProbeInterface::kSamr) {
     return CheckHandleOpened(response);
+  }
+  if (call.iface == ProbeInterface::kEpmapper) {
+    auto map = DecodeEptMapResponse(response);
+    if (!map.ok()) return map.error();
+    return ssp::Status::Ok();
   }
   if (Bytes(response.begin(), response.end()) != call.expected_response) {
     return ssp::Error{ssp::SecStatus::kInvalidToken, "differs from the echo of what was sent"};

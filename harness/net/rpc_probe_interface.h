@@ -13,6 +13,10 @@
 //   samr     a domain controller's SAMR (rpc_dc_calls.h): samr_Connect2
 //            (opnum 57), answered the same way. Samba's AD DC serves it over
 //            ncacn_ip_tcp (docs/profiles/samba-ad-dc.md).
+//   epmapper the endpoint mapper itself (rpc_epm.h), authenticated: ept_map
+//            (opnum 3) for samr's tower, answered by any well-formed ept_map
+//            response. Samba's epmapper sets no minimum auth level, so it
+//            shows what Samba does at the connect level.
 //
 // A server that does not serve the interface answers the bind_ack with the
 // context rejected; probe then says which interface it asked for.
@@ -28,9 +32,9 @@
 
 namespace ntlm::harness::net::rpc {
 
-enum class ProbeInterface { kHarness, kRpcEcho, kLsarpc, kSamr };
+enum class ProbeInterface { kHarness, kRpcEcho, kLsarpc, kSamr, kEpmapper };
 
-// "harness", "rpcecho", "lsarpc" or "samr"; nullopt for anything else.
+// "harness", "rpcecho", "lsarpc", "samr" or "epmapper"; nullopt for anything else.
 std::optional<ProbeInterface> ParseProbeInterface(std::string_view name);
 const char* ProbeInterfaceName(ProbeInterface iface);
 // "66491ac2-5d75-4180-b8f1-c43dfe62b11c v1.0 (harness echo)".

@@ -186,7 +186,7 @@ TEST(ProbeRpcInterface, RpcEchoGivesTheSameAnswersAsTheHarnessInterface) {
   }
   auto bad = RunCommand(Probe(target, "--interface netlogon"), 30, true);
   EXPECT_EQ(bad.rc, 2) << bad.out;
-  EXPECT_THAT(bad.out, HasSubstr("give harness, rpcecho, lsarpc or samr"));
+  EXPECT_THAT(bad.out, HasSubstr("give harness, rpcecho, lsarpc, samr or epmapper"));
 }
 
 }  // namespace

@@ -268,6 +268,16 @@ TEST_F(ProbeSambaDcTest, SamrVerdictLsarpcDeniedAndEndpointMapperResolves) {
   EXPECT_EQ(Answers(lsa_report)["windows-modern"], "reject@authenticate") << lsa.out;
   EXPECT_NE(lsa.out.find("nca_s_fault_access_denied"), std::string::npos) << lsa.out;
 
+  // The endpoint mapper itself, authenticated: no minimum level, so the
+  // connect level (a NEGOTIATE without SIGN or SEAL) is served there.
+  CommandResult epm;
+  const auto epm_report =
+      Probe("ncacn_ip_tcp:127.0.0.1[135]",
+            "--interface epmapper --filter windows-modern --filter http-no-signseal", epm);
+  ASSERT_FALSE(epm_report.is_discarded()) << epm.out;
+  EXPECT_EQ(Answers(epm_report)["windows-modern"], "accept") << epm.out;
+  EXPECT_EQ(Answers(epm_report)["http-no-signseal"], "accept") << epm.out;
+
   // No port: the DC's endpoint mapper on 127.0.0.1:135 gives samr's.
   CommandResult mapped;
   const auto mapped_report =

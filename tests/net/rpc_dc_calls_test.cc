@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "harness/net/rpc_epm.h"
 #include "harness/net/rpc_probe_interface.h"
 #include "tests/crypto/crypto_test_util.h"
 
@@ -69,6 +70,11 @@ TEST(RpcDcCalls, ProbeInterfacesCallThem) {
   EXPECT_EQ(samr.opnum, kSamrConnect2Opnum);
   EXPECT_TRUE(CheckProbeResponse(samr, FromHex(kOpenedHandle)).ok());
   EXPECT_FALSE(CheckProbeResponse(samr, FromHex("0000")).ok());
+  // epmapper: any well-formed ept_map answer.
+  const ProbeCall epm = MakeProbeCall(ProbeInterface::kEpmapper, "ignored");
+  EXPECT_EQ(epm.opnum, kEptMapOpnum);
+  EXPECT_TRUE(CheckProbeResponse(epm, EncodeEptMapResponse(EptMapResponse{})).ok());
+  EXPECT_FALSE(CheckProbeResponse(epm, FromHex(kOpenedHandle)).ok());
   // The echo interfaces still want their bytes back.
   const ProbeCall echo = MakeProbeCall(ProbeInterface::kHarness, "abc");
   EXPECT_TRUE(CheckProbeResponse(echo, echo.expected_response).ok());

@@ -295,7 +295,7 @@ bool ParseProbeTarget(const ProbeOptions& options, std::optional<net::HttpTarget
   auto iface = net::rpc::ParseProbeInterface(options.interface_name);
   if (!iface) {
     err << "ntlmssp-harness probe: --interface '" << options.interface_name
-        << "': give harness, rpcecho, lsarpc or samr\n";
+        << "': give harness, rpcecho, lsarpc, samr or epmapper\n";
     return false;
   }
   if (rpc_target) rpc_target->iface = *iface;
