@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "crypto/digest.h"
+#include "crypto/md5_block.h"
 #include "ssp/authenticate_message.h"
 #include "ssp/av_pairs.h"
 #include "ssp/byte_reader.h"
@@ -118,7 +118,7 @@ Result<ClientBlob> BuildClientBlob(const ChallengeMessage& challenge, const Clie
     notes.push_back("deviation wrong-spn: '" + d->text + "'");
   }
   if (spn) {
-    if (Status st = av.SetString(AvId::kTargetName, *spn); !st.ok()) return st.error();
+    NTLM_RETURN_IF_ERROR(av.SetString(AvId::kTargetName, *spn));
   }
   std::optional<std::array<uint8_t, 16>> cb = policy.channel_bindings_md5;
   if (FindDeviation(devs, DeviationKind::kWrongChannelBindings)) {
@@ -167,9 +167,8 @@ Result<ClientBlob> BuildClientBlob(const ChallengeMessage& challenge, const Clie
 Status ApplyPostMicDeviations(const std::vector<Deviation>& devs, Bytes& out, bool& mic_sent,
                               std::vector<std::string>& notes) {
   auto reencode = [&](auto&& edit) -> Status {
-    auto again = DecodeAuthenticateMessage(out);
-    if (!again.ok()) return again.error();
-    AuthenticateMessage m = std::move(*again);
+    NTLM_ASSIGN_OR_RETURN(auto again, DecodeAuthenticateMessage(out));
+    AuthenticateMessage m = std::move(again);
     m.layout.reset();
     edit(m);
     out = EncodeAuthenticateMessage(m);
@@ -253,9 +252,8 @@ Status ApplyCredentialDeviations(const std::vector<Deviation>& devs, crypto::Key
                                  std::optional<crypto::Key16>& lm_hash,
                                  std::vector<std::string>& notes) {
   if (const Deviation* d = FindDeviation(devs, DeviationKind::kWrongPassword)) {
-    auto nt = NtOwfV1(d->text);
-    if (!nt.ok()) return nt.error();
-    nt_hash = *nt;
+    NTLM_ASSIGN_OR_RETURN(auto nt, NtOwfV1(d->text));
+    nt_hash = nt;
     lm_hash.reset();
     if (auto lm = LmOwfV1(d->text); lm.ok()) lm_hash = *lm;
     notes.push_back("deviation wrong-password");
@@ -265,9 +263,8 @@ Status ApplyCredentialDeviations(const std::vector<Deviation>& devs, crypto::Key
       nt_hash = *d->nt_hash;
       lm_hash.reset();
     } else {
-      auto nt = NtOwfV1(d->text);
-      if (!nt.ok()) return nt.error();
-      nt_hash = *nt;
+      NTLM_ASSIGN_OR_RETURN(auto nt, NtOwfV1(d->text));
+      nt_hash = nt;
       lm_hash.reset();
       if (auto lm = LmOwfV1(d->text); lm.ok()) lm_hash = *lm;
     }
@@ -467,13 +464,12 @@ Result<ClientCredentials> ClientCredentials::FromPassword(std::string_view user,
                                                           std::string_view domain,
                                                           std::string_view password,
                                                           std::string_view workstation) {
-  auto nt = NtOwfV1(password);
-  if (!nt.ok()) return nt.error();
+  NTLM_ASSIGN_OR_RETURN(auto nt, NtOwfV1(password));
   ClientCredentials c;
   c.user = std::string(user);
   c.domain = std::string(domain);
   c.workstation = std::string(workstation);
-  c.nt_hash = std::move(*nt);
+  c.nt_hash = std::move(nt);
   if (auto lm = LmOwfV1(password); lm.ok()) c.lm_hash = std::move(*lm);
   return c;
 }
@@ -517,7 +513,11 @@ std::array<uint8_t, 16> ChannelBindingsHash(ByteSpan application_data) {
   for (int i = 0; i < 4; ++i) flat.push_back(static_cast<uint8_t>(len >> (8 * i)));
   flat.insert(flat.end(), application_data.begin(), application_data.end());
   std::array<uint8_t, 16> out{};
-  crypto::Md5(flat, out);
+  crypto::Md5Stream md5;
+  md5.Reset();
+  md5.Update(flat.data(), flat.size());
+  md5.Final(out.data());
+  md5.Wipe();
   return out;
 }
 

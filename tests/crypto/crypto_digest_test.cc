@@ -5,12 +5,18 @@
 #include <string>
 #include <string_view>
 
-#include "crypto/digest.h"
+#include "crypto/md4.h"
+#include "reference/openssl_md5.h"
 #include "crypto/init.h"
 #include "tests/crypto/crypto_test_util.h"
 
 namespace ntlm::crypto {
 namespace {
+
+using reference::HmacMd5;
+using reference::HmacMd5Hasher;
+using reference::Md5;
+using reference::Md5Hasher;
 
 using test_util::Hex;
 using test_util::Str;

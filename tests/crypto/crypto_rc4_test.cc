@@ -5,11 +5,14 @@
 #include <vector>
 
 #include "crypto/init.h"
-#include "crypto/rc4.h"
+#include "reference/openssl_rc4.h"
 #include "tests/crypto/crypto_test_util.h"
 
 namespace ntlm::crypto {
 namespace {
+
+using reference::Rc4;
+using reference::Rc4Once;
 
 using test_util::FromHex;
 using test_util::Hex;
