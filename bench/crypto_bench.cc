@@ -3,12 +3,12 @@
 
 #include <array>
 
-#include "crypto/md4.h"
-#include "reference/openssl_md5.h"
 #include "crypto/init.h"
+#include "crypto/md4.h"
 #include "crypto/md5_block.h"
-#include "reference/openssl_rc4.h"
 #include "crypto/rc4_md5_stitched.h"
+#include "reference/openssl_md5.h"
+#include "reference/openssl_rc4.h"
 
 namespace ntlm::crypto {
 namespace {

@@ -5,9 +5,9 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/init.h"
 #include "crypto/md4.h"
 #include "reference/openssl_md5.h"
-#include "crypto/init.h"
 #include "tests/crypto/crypto_test_util.h"
 
 namespace ntlm::crypto {

@@ -13,13 +13,13 @@
 
 #include "crypto/crc32.h"
 #include "crypto/des.h"
-#include "crypto/md4.h"
-#include "reference/openssl_md5.h"
 #include "crypto/init.h"
 #include "crypto/internal/openssl_ctx.h"
+#include "crypto/md4.h"
 #include "crypto/random.h"
-#include "reference/openssl_rc4.h"
 #include "crypto/secret.h"
+#include "reference/openssl_md5.h"
+#include "reference/openssl_rc4.h"
 #include "tests/crypto/crypto_test_util.h"
 
 namespace ntlm::crypto {

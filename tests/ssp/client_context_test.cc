@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "reference/openssl_md5.h"
 #include "crypto/secret.h"
+#include "reference/openssl_md5.h"
 #include "ssp/authenticate_message.h"
 #include "ssp/av_pairs.h"
 #include "ssp/credentials.h"

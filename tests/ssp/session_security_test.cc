@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "crypto/crc32.h"
+#include "crypto/secret.h"
 #include "reference/openssl_md5.h"
 #include "reference/openssl_rc4.h"
-#include "crypto/secret.h"
 #include "ssp/keys.h"
 #include "ssp/status.h"
 #include "ssp/text_encoding.h"

@@ -13,11 +13,11 @@
 #include <string>
 
 #include "crypto/crc32.h"
-#include "reference/openssl_md5.h"
 #include "crypto/init.h"
 #include "crypto/md5_block.h"
-#include "reference/openssl_rc4.h"
 #include "crypto/rc4_md5_stitched.h"
+#include "reference/openssl_md5.h"
+#include "reference/openssl_rc4.h"
 #include "ssp/flags.h"
 #include "ssp/keys.h"
 #include "ssp/session_security.h"
