@@ -44,11 +44,9 @@ Result<ChallengeMessage> DecodeChallengeMessage(ByteSpan token) {
     msg.has_version = true;
     msg.version = version;
   }
-  auto name =
-      DecodeWireString(SecurityBufferBytes(token, fields[0]), (msg.flags & kNegotiateUnicode) != 0,
-                       kName, "TargetName", fields[0].offset);
-  if (!name.ok()) return name.error();
-  msg.target_name = std::move(name).value();
+  NTLM_ASSIGN_OR_RETURN(msg.target_name, DecodeWireString(SecurityBufferBytes(token, fields[0]),
+                                                          (msg.flags & kNegotiateUnicode) != 0,
+                                                          kName, "TargetName", fields[0].offset));
   if (fields[1].length != 0) {
     NTLM_ASSIGN_OR_RETURN(auto info, DecodeAvPairs(SecurityBufferBytes(token, fields[1]),
                                                    "CHALLENGE: TargetInfo", fields[1].offset));
