@@ -1,4 +1,5 @@
-// Tests for crypto/digest.h against the RFC 1320, RFC 1321 and RFC 2202 vectors.
+// Tests for crypto/md4.h and reference/openssl_md5.h (the OpenSSL MD5/HMAC-MD5 the product's
+// inline ones are checked against) against the RFC 1320, RFC 1321 and RFC 2202 vectors.
 #include <gtest/gtest.h>
 
 #include <array>

@@ -1,4 +1,5 @@
-// Tests for crypto/rc4.h against RFC 6229 key streams.
+// Tests for reference/openssl_rc4.h (the OpenSSL RC4 the product's inline RC4 is checked
+// against) against RFC 6229 key streams.
 #include <gtest/gtest.h>
 
 #include <string_view>

@@ -1,6 +1,6 @@
 // Our own MD5, HMAC-MD5, RC4 and the stitched RC4+MD5 passes
 // (crypto/md5_block.h, crypto/rc4_md5_stitched.h) against OpenSSL's MD5, RC4
-// and HMAC-MD5 (through crypto/digest.h and crypto/rc4.h), over random
+// and HMAC-MD5 (through reference/openssl_md5.h and reference/openssl_rc4.h), over random
 // lengths 0..70000, many seeds, random split points and both in-place and
 // out-of-place buffers; and SessionSecurity's seal/unseal/sign/verify against
 // the MS-NLMP 3.4 definition built from OpenSSL primitives, for every keying
