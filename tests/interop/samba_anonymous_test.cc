@@ -39,7 +39,7 @@ namespace fs = std::filesystem;
 using Sig = std::array<uint8_t, 16>;
 
 constexpr const char* kPython = "/usr/bin/python3";
-constexpr const char* kPeerScript = "tests/interop/samba_gensec_peer.py";
+constexpr const char* kPeerScript = NTLM_SOURCE_DIR "/tests/interop/samba_gensec_peer.py";
 constexpr int kAnswerTimeoutMs = 60000;  // fails only on a hang
 
 // samba_gensec_peer.py as a child process: one command line in, one answer
