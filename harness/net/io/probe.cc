@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "harness/ascii.h"
 #include "harness/min_server_sec.h"
 #include "harness/net/io/http_ntlm_client.h"
 #include "harness/net/io/rpc_epm_client.h"
@@ -277,9 +278,7 @@ std::string LevelsText(const std::set<int>& levels) {
 bool ParseProbeTarget(const ProbeOptions& options, std::optional<net::HttpTarget>& http_target,
                       std::optional<net::RpcTarget>& rpc_target, std::ostream& err) {
   std::string error;
-  std::string scheme = options.target.substr(0, options.target.find(':') + 1);
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string scheme = ToLowerAscii(options.target.substr(0, options.target.find(':') + 1));
   if (scheme == "ncacn_ip_tcp:") {
     rpc_target = net::ParseRpcTarget(options.target, error);
   } else if (scheme == "http:" || scheme == "https:") {
