@@ -51,7 +51,8 @@ bool SmbLogonClient::Negotiate(std::string& error) {
   return true;
 }
 
-SmbAnswer SmbLogonClient::SessionSetup(ByteSpan ntlm_token, Bytes& server_token) {
+SmbAnswer SmbLogonClient::SessionSetup(ByteSpan ntlm_token, Bytes& server_token,
+                                       const std::optional<Bytes>& mech_list_mic) {
   Bytes spnego;
   if (first_leg_) {
     NegTokenInit init;
@@ -61,6 +62,7 @@ SmbAnswer SmbLogonClient::SessionSetup(ByteSpan ntlm_token, Bytes& server_token)
   } else {
     NegTokenResp resp;
     resp.response_token = Bytes(ntlm_token.begin(), ntlm_token.end());
+    resp.mech_list_mic = mech_list_mic;
     spnego = EncodeNegTokenResp(resp);
   }
   first_leg_ = false;

@@ -49,9 +49,11 @@ class SmbLogonClient {
   bool Negotiate(std::string& error);
 
   // One SESSION_SETUP leg carrying `ntlm_token` in SPNEGO (NegTokenInit on the
-  // first leg, NegTokenResp after). `server_token` receives the NTLM token of
-  // the response's SPNEGO (empty when none).
-  SmbAnswer SessionSetup(ByteSpan ntlm_token, Bytes& server_token);
+  // first leg, NegTokenResp after, with `mech_list_mic` when given).
+  // `server_token` receives the NTLM token of the response's SPNEGO (empty
+  // when none).
+  SmbAnswer SessionSetup(ByteSpan ntlm_token, Bytes& server_token,
+                         const std::optional<Bytes>& mech_list_mic = std::nullopt);
 
   // After a successful logon: the signing key from the NTLM session key.
   // Anonymous (NULL) sessions are not signed.
