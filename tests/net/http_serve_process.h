@@ -32,6 +32,10 @@ bool InCi();
 // file that group or others can read) and returns `path`.
 std::filesystem::path WriteUserFile(const std::filesystem::path& path, const std::string& lines);
 
+// A TCP port on 127.0.0.1 that was free a moment ago (for a peer server that
+// cannot bind port 0 and report it), 0 when none could be had.
+int FreeLoopbackPort();
+
 // The lines of a serve log that are authentication records ("event":"auth").
 std::vector<nlohmann::json> AuthLines(const std::string& log);
 
