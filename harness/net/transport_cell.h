@@ -55,7 +55,7 @@ std::optional<MatrixTransport> MatrixTransportFromName(std::string_view name);
 //                message 1; a replayed message reuses its MessageId and the
 //                connection is closed (SEC_E_OUT_OF_SEQUENCE) at message 2;
 //                reordered messages are accepted (MessageIds only need to be
-//                inside the credit window, [MS-SMB2] 3.3.5.2.3); a second
+//                inside the credit window, [MS-SMB2] 3.3.5.2.3, 3.3.1.1); a second
 //                AUTHENTICATE on the session is re-authentication, refused
 //                (STATUS_REQUEST_NOT_ACCEPTED, SEC_E_OUT_OF_SEQUENCE) at
 //                message 1; an anonymous (NULL) session is not signed, so
