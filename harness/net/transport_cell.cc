@@ -79,18 +79,29 @@ void RefuseLeg(CellResult& result, const LegAnswer& answer, Stage at) {
   t.expect.at = result.at_index;
 }
 
+// Sends one NTLM token; false when that decides the cell (a refusal of the
+// leg, or a harness error).
+bool SendLeg(CellCarrier& carrier, EntryType type, ByteSpan token, Stage stage, CellResult& result,
+             LegAnswer& answer) {
+  result.transcript.exchange.push_back(TokenEntry(EntryDir::kClientToServer, type, token));
+  answer = carrier.Leg(token);
+  if (!answer.error.empty()) {
+    result.harness_error = std::string(StageName(stage)) + ": " + answer.error;
+    return false;
+  }
+  if (answer.refused) {
+    RefuseLeg(result, answer, stage);
+    return false;
+  }
+  return true;
+}
+
 // The logon legs; false when the cell is decided (refused, or a harness error).
 bool PlayLogon(CellCarrier& carrier, ssp::ClientContext& client, const Bytes& negotiate,
                const Bytes* replayed_authenticate, CellResult& result, Bytes& authenticate) {
   Transcript& t = result.transcript;
-  t.exchange.push_back(TokenEntry(EntryDir::kClientToServer, EntryType::kNegotiate, negotiate));
-  LegAnswer first = carrier.Leg(negotiate);
-  if (!first.error.empty()) {
-    result.harness_error = "NEGOTIATE: " + first.error;
-    return false;
-  }
-  if (first.refused) {
-    RefuseLeg(result, first, Stage::kNegotiate);
+  LegAnswer first;
+  if (!SendLeg(carrier, EntryType::kNegotiate, negotiate, Stage::kNegotiate, result, first)) {
     return false;
   }
   t.exchange.push_back(
@@ -106,15 +117,9 @@ bool PlayLogon(CellCarrier& carrier, ssp::ClientContext& client, const Bytes& ne
     authenticate = std::move(*produced);
     result.negotiated_flags = client.negotiated_flags();
   }
-  t.exchange.push_back(
-      TokenEntry(EntryDir::kClientToServer, EntryType::kAuthenticate, authenticate));
-  LegAnswer second = carrier.Leg(authenticate);
-  if (!second.error.empty()) {
-    result.harness_error = "AUTHENTICATE: " + second.error;
-    return false;
-  }
-  if (second.refused) {
-    RefuseLeg(result, second, Stage::kAuthenticate);
+  LegAnswer second;
+  if (!SendLeg(carrier, EntryType::kAuthenticate, authenticate, Stage::kAuthenticate, result,
+               second)) {
     return false;
   }
   result.user = second.user;

@@ -4,9 +4,8 @@
 // socket and fails.
 #include "harness/net/io/smb_probe_exchange.h"
 
-#include <algorithm>
 #include <array>
-#include <cctype>
+#include <string_view>
 
 #include "asio/buffer.hpp"
 #include "asio/connect.hpp"
@@ -14,6 +13,8 @@
 #include "asio/ip/tcp.hpp"
 #include "asio/read.hpp"
 #include "asio/write.hpp"
+#include "harness/ascii.h"
+#include "harness/net/io/port_number.h"
 #include "harness/net/smb_logon_client.h"
 #include "harness/net/smb_status.h"
 #include "harness/net/spnego.h"
@@ -197,10 +198,7 @@ SmbProbeExchange RunSmbProbeExchange(const SmbTarget& target, ssp::ClientContext
 
 std::optional<SmbTarget> ParseSmbTarget(const std::string& text, std::string& error) {
   const std::string prefix = "smb://";
-  std::string lower = text.substr(0, std::min(text.size(), prefix.size()));
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (lower != prefix) {
+  if (!EqualsIgnoreAsciiCase(std::string_view(text).substr(0, prefix.size()), prefix)) {
     error = "'" + text + "' must start with smb://";
     return std::nullopt;
   }
@@ -231,13 +229,12 @@ std::optional<SmbTarget> ParseSmbTarget(const std::string& text, std::string& er
     return std::nullopt;
   }
   if (!port.empty() || rest.find(':') != std::string::npos) {
-    if (port.empty() || port.size() > 5 ||
-        !std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); }) ||
-        std::stoul(port) == 0 || std::stoul(port) > 65535) {
+    const auto number = ParsePortNumber(port);
+    if (!number) {
       error = "'" + text + "': port '" + port + "' must be 1..65535";
       return std::nullopt;
     }
-    target.port = static_cast<uint16_t>(std::stoul(port));
+    target.port = *number;
   }
   return target;
 }
