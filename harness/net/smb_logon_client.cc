@@ -95,9 +95,13 @@ void SmbLogonClient::Establish(const crypto::Key16& session_key) {
   key_ = DeriveSigningKey(dialect_, session_key, kSigningAesCmac, preauth_.value());
 }
 
-Bytes SmbLogonClient::SignedEcho(const std::function<void(Bytes&)>& tamper) {
-  Bytes request = builder_.Simple(Command::kEcho, session_id_, 0);
+Bytes SmbLogonClient::Signed(Bytes request) const {
   if (key_) SignMessage(*key_, request);
+  return request;
+}
+
+Bytes SmbLogonClient::SignedEcho(const std::function<void(Bytes&)>& tamper) {
+  Bytes request = Signed(builder_.Simple(Command::kEcho, session_id_, 0));
   if (tamper) tamper(request);
   return request;
 }

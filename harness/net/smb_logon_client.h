@@ -64,6 +64,9 @@ class SmbLogonClient {
   // A request on the session (ECHO here) with the next MessageId, signed when
   // the session signs; `tamper` may change it after signing.
   Bytes SignedEcho(const std::function<void(Bytes&)>& tamper = {});
+  // `request` signed when the session signs (for requests built with builder()).
+  Bytes Signed(Bytes request) const;
+  SmbRequestBuilder& builder() { return builder_; }
   // Sends a prepared request. A signed reply whose signature does not verify
   // sets `error`.
   SmbAnswer Send(const Bytes& request);
