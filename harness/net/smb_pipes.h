@@ -9,12 +9,12 @@
 // Served pipe names: "rpcecho" and "ntlmssp-harness" (both offer the
 // harness echo and Samba's rpcecho interfaces; the bind chooses). The SMB
 // session authenticates the caller, so binds without RPC authentication are
-// accepted (MS-RPCE 2.1.1.2: over ncacn_np the SMB session's identity stands);
+// accepted (over ncacn_np, MS-RPCE 2.1.1.2, SMB carries the caller's identity);
 // a bind may still authenticate with NTLM (its own context, as over TCP).
 // Not served: blocking READ on an empty pipe (answered STATUS_PIPE_EMPTY at
 // once), deferred calls (rpcecho TestSleep is answered without the delay),
 // the SMB session key as the RPC session key of unauthenticated binds
-// (no served interface uses it).
+// (MS-LSAD 2.1 has lsarpc encrypt with it; no served interface uses one).
 #pragma once
 
 #include <cstdint>

@@ -9,8 +9,7 @@
 //
 // As Windows and Samba clients do, the NTLM token travels in SPNEGO offering
 // NTLM only, and the AUTHENTICATE leg carries a mechListMIC when the NTLM
-// session can sign ([MS-SPNG] 3.1.5.1; Samba's server insists on it when the
-// AUTHENTICATE carries a MIC). A refusal names its NTSTATUS; which leg it
+// session can sign ([MS-SPNG] 3.1.5.1). A refusal names its NTSTATUS; which leg it
 // answered is exact. With `replay_authenticate`, that AUTHENTICATE (from an
 // earlier connection) is sent instead of `client`'s answer to this
 // connection's CHALLENGE.
