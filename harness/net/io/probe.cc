@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "harness/ascii.h"
 #include "harness/min_server_sec.h"
 #include "harness/net/io/http_ntlm_client.h"
 #include "harness/net/io/probe_smb.h"
@@ -275,9 +276,7 @@ bool ParseProbeTarget(const ProbeOptions& options, std::optional<net::HttpTarget
                       std::optional<net::RpcTarget>& rpc_target,
                       std::optional<net::SmbTarget>& smb_target, std::ostream& err) {
   std::string error;
-  std::string scheme = options.target.substr(0, options.target.find(':') + 1);
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string scheme = ToLowerAscii(options.target.substr(0, options.target.find(':') + 1));
   if (scheme == "ncacn_ip_tcp:") {
     rpc_target = net::ParseRpcTarget(options.target, error);
   } else if (scheme == "http:" || scheme == "https:") {

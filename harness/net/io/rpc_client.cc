@@ -14,6 +14,7 @@
 #include "asio/read.hpp"
 #include "asio/use_awaitable.hpp"
 #include "asio/write.hpp"
+#include "harness/ascii.h"
 #include "harness/net/io/port_number.h"
 #include "ssp/hex.h"
 
@@ -33,10 +34,7 @@ std::string NakReasonText(uint16_t reason) {
 
 std::optional<RpcTarget> ParseRpcTarget(const std::string& text, std::string& error) {
   const std::string prefix = "ncacn_ip_tcp:";
-  std::string lower = text.substr(0, std::min(text.size(), prefix.size()));
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (lower != prefix) {
+  if (!EqualsIgnoreAsciiCase(std::string_view(text).substr(0, prefix.size()), prefix)) {
     error = "'" + text + "' must start with ncacn_ip_tcp:";
     return std::nullopt;
   }
