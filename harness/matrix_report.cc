@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "harness/decode.h"
+#include "harness/min_server_sec.h"
 #include "ssp/flags.h"
 #include "ssp/hex.h"
 
@@ -25,6 +26,9 @@ ordered_json ColumnJson(const PolicyColumn& c) {
   return ordered_json{{"label", ColumnLabel(c)},
                       {"min_server_sec", ssp::Hex32(c.min_server_sec)},
                       {"min_server_sec_names", ssp::MinSecNames(c.min_server_sec)},
+                      {"preset", FindMinServerSecPreset(c.min_server_sec)
+                                     ? ordered_json(FindMinServerSecPreset(c.min_server_sec)->name)
+                                     : ordered_json(nullptr)},
                       {"lm_compat_level", c.lm_compat_level},
                       {"epa", EpaSettingName(c.epa)}};
 }
@@ -253,9 +257,8 @@ void WriteHtml(const MatrixRun& run, const ReportInfo& info, std::ostream& out) 
   out << "<table class=\"matrix\" id=\"matrix\"><thead><tr><th>"
       << (run.judged ? "variation" : "transcript") << "</th>";
   for (const auto& c : run.columns) {
-    out << "<th title=\""
-        << XmlEscape(ssp::Hex32(c.min_server_sec) + " " + ssp::MinSecNames(c.min_server_sec))
-        << "\">" << XmlEscape(ColumnLabel(c)) << "</th>";
+    out << "<th title=\"" << XmlEscape(MinServerSecText(c.min_server_sec)) << "\">"
+        << XmlEscape(ColumnLabel(c)) << "</th>";
   }
   out << "</tr></thead><tbody>\n";
   nlohmann::json cells = nlohmann::json::object();
@@ -275,17 +278,16 @@ void WriteHtml(const MatrixRun& run, const ReportInfo& info, std::ostream& out) 
       const PolicyColumn& col = run.columns[i];
       nlohmann::json events = nlohmann::json::array();
       for (const auto& e : cell.events) events.push_back(e.kind + ": " + e.text);
-      cells[id] = {
-          {"row", row.name},
-          {"column", ColumnLabel(col)},
-          {"policy", "NtlmMinServerSec " + ssp::Hex32(col.min_server_sec) + " (" +
-                         ssp::MinSecNames(col.min_server_sec) + "), LmCompatibilityLevel " +
-                         std::to_string(col.lm_compat_level) + ", EPA " + EpaSettingName(col.epa)},
-          {"summary", CellSummary(cell, run.judged)},
-          {"why", row.why},
-          {"events", events},
-          {"notes", cell.client_notes},
-          {"decoded", DecodedExchange(cell)}};
+      cells[id] = {{"row", row.name},
+                   {"column", ColumnLabel(col)},
+                   {"policy", "NtlmMinServerSec " + MinServerSecText(col.min_server_sec) +
+                                  ", LmCompatibilityLevel " + std::to_string(col.lm_compat_level) +
+                                  ", EPA " + EpaSettingName(col.epa)},
+                   {"summary", CellSummary(cell, run.judged)},
+                   {"why", row.why},
+                   {"events", events},
+                   {"notes", cell.client_notes},
+                   {"decoded", DecodedExchange(cell)}};
     }
     out << "</tr>\n";
   }

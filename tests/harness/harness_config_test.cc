@@ -85,6 +85,24 @@ TEST_F(ConfigTest, AFullFile) {
   EXPECT_EQ(c->accounts.Candidates("carol", "FABRIKAM").size(), 1u);
 }
 
+TEST_F(ConfigTest, MinServerSecPresets) {
+  auto c = Load(Write("server.json", R"({"policy": {"min_server_sec": "cis"}})"));
+  ASSERT_TRUE(c) << error_;
+  EXPECT_EQ(c->policy.min_server_sec, 0x20080000u);
+  ConfigOverrides o;
+  o.min_server_sec = "windows-default";
+  c = Load(std::nullopt, o);
+  ASSERT_TRUE(c) << error_;
+  EXPECT_EQ(c->policy.min_server_sec, 0x20000000u);
+  o.min_server_sec = "all";
+  c = Load(std::nullopt, o);
+  ASSERT_TRUE(c) << error_;
+  EXPECT_EQ(c->policy.min_server_sec, 0x20080030u);
+  EXPECT_FALSE(Load(Write("bad.json", R"({"policy": {"min_server_sec": "strict"}})")));
+  EXPECT_THAT(error_, HasSubstr("policy.min_server_sec"));
+  EXPECT_THAT(error_, HasSubstr("windows-default"));
+}
+
 TEST_F(ConfigTest, EnvironmentThenCommandLineOverride) {
   const std::string path =
       Write("server.json", R"({"policy": {"min_server_sec": "0x20", "lm_compat_level": 1}})");

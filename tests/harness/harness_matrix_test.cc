@@ -326,6 +326,44 @@ TEST(Matrix, ParseMinServerSecAcceptsHexAndNames) {
   EXPECT_EQ(AllMinServerSecValues().size(), 16u);
 }
 
+// The names administrators use, through the one parser every option and the
+// config file call; reports name the preset next to the hex value.
+TEST(Matrix, MinServerSecPresets) {
+  std::string error;
+  EXPECT_EQ(ParseMinServerSec("none", error), 0u);
+  EXPECT_EQ(ParseMinServerSec("windows-default", error), 0x20000000u);
+  EXPECT_EQ(ParseMinServerSec("CIS", error), 0x20080000u);
+  EXPECT_EQ(ParseMinServerSec(" all ", error), 0x20080030u);
+  EXPECT_FALSE(ParseMinServerSec("cis-level-2", error));
+  EXPECT_THAT(error, HasSubstr("a preset: none, windows-default, cis, all"));
+  EXPECT_EQ(MinServerSecText(0x20080000),
+            "0x20080000 (NTLMv2 session security (ESS) | 128-bit, preset cis)");
+  EXPECT_EQ(MinServerSecText(0x20000000), "0x20000000 (128-bit, preset windows-default)");
+  EXPECT_EQ(MinServerSecText(0x30).find("preset"), std::string::npos);
+  ASSERT_EQ(MinServerSecPresets().size(), 4u);
+  for (const auto& p : MinServerSecPresets()) {
+    EXPECT_EQ(ParseMinServerSec(p.name, error), p.value) << p.name;
+    EXPECT_EQ(FindMinServerSecPreset(p.value)->name, std::string(p.name));
+  }
+}
+
+TEST(MatrixCli, PolicyPresetsNameTheirColumns) {
+  auto r = Harness(
+      "matrix --deterministic --color never --filter windows-modern --policy "
+      "none,windows-default,cis,all --json -");
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\"preset\": \"cis\""));
+  EXPECT_THAT(r.out, HasSubstr("\"min_server_sec\": \"0x20080000\""));
+  auto table =
+      Harness("matrix --deterministic --color never --filter windows-modern --policy cis,all,SIGN");
+  EXPECT_EQ(table.rc, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("1 variations x 3 policies"));
+  EXPECT_THAT(table.out, HasSubstr("Presets: --E8 = cis, SCE8 = all.\n"));
+  auto every =
+      Harness("matrix --deterministic --color never --filter windows-modern --policy every");
+  EXPECT_THAT(every.out, HasSubstr("1 variations x 16 policies"));
+}
+
 TEST(MatrixCli, MainJobPrintsTheTableAndExitsZero) {
   auto r = Harness("matrix --deterministic --color never");
   EXPECT_EQ(r.rc, 0) << r.err;

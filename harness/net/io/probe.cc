@@ -406,10 +406,10 @@ std::string NamesOf(const std::vector<const ProbeObservation*>& members) {
 
 // The closest policy and what it leaves unexplained.
 void PrintVerdict(const ProbeVerdict& v, std::ostream& out) {
-  out << "Closest: NtlmMinServerSec " << ssp::Hex32(v.closest.min_server_sec) << " ("
-      << ssp::MinSecNames(v.closest.min_server_sec) << ") with LmCompatibilityLevel "
-      << v.closest.lm_compat_level << ", EPA " << EpaSettingName(v.closest.epa) << ": explains "
-      << v.explained << " of " << v.compared << " answers.\n";
+  out << "Closest: NtlmMinServerSec " << MinServerSecText(v.closest.min_server_sec)
+      << " with LmCompatibilityLevel " << v.closest.lm_compat_level << ", EPA "
+      << EpaSettingName(v.closest.epa) << ": explains " << v.explained << " of " << v.compared
+      << " answers.\n";
   if (!v.checks_not_made.empty()) {
     out << "Checks Windows makes that the server does not (accepted, Windows refuses): "
         << NamesOf(v.checks_not_made) << "\n";
@@ -437,8 +437,8 @@ void PrintConsistency(const std::vector<ProbeObservation>& observations,
   } else {
     out << "Consistent with (EPA off):\n";
     for (const auto& [min, lv] : levels) {
-      out << "  NtlmMinServerSec " << ssp::Hex32(min) << " (" << ssp::MinSecNames(min)
-          << ") with LmCompatibilityLevel " << LevelsText(lv) << "\n";
+      out << "  NtlmMinServerSec " << MinServerSecText(min) << " with LmCompatibilityLevel "
+          << LevelsText(lv) << "\n";
     }
     if (levels.empty()) out << "  nothing without EPA checks\n";
     std::string epa;
@@ -540,9 +540,7 @@ Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& e
     err << "ntlmssp-harness probe: --timeout must be seconds in (0, 300]\n";
     return Verdict::kInvalidInput;
   }
-  const std::filesystem::path dir =
-      options.catalogue_dir ? std::filesystem::path(*options.catalogue_dir) : DefaultCatalogueDir();
-  auto catalogue = LoadCatalogue(dir, error);
+  auto catalogue = LoadSelectedCatalogue(options.catalogue_dir, error);
   if (!catalogue) {
     err << "ntlmssp-harness probe: catalogue: " << error << "\n";
     return Verdict::kInvalidInput;
