@@ -48,9 +48,17 @@ CLI::App* AddMatrixCommand(CLI::App& app, MatrixOptions& options) {
   matrix->add_option("--filter", options.filters,
                      "Only variations whose name matches (glob, or substring; comma-separated "
                      "or repeated)");
-  matrix->add_option("--seed", options.seed,
-                     "Reproducible run: every random byte from this seed, clock fixed at "
-                     "2026-01-01T00:00:00Z unless --clock");
+  matrix
+      ->add_option("--seed", options.seed,
+                   "Reproducible run: every random byte from this seed (0..2^64-1), clock "
+                   "fixed at 2026-01-01T00:00:00Z unless --clock")
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            return text.find_first_not_of("0123456789") == std::string::npos
+                       ? std::string()
+                       : "--seed must be an unsigned integer, got '" + text + "'";
+          },
+          "UINT", "unsigned"));
   matrix->add_flag("--deterministic", options.deterministic, "Same as --seed 0");
   matrix->add_option("--clock", options.clock, "Server and client clock, RFC 3339 (default: now)");
   AddMatrixOutputOptions(*matrix, options.output);

@@ -148,6 +148,29 @@ TEST(HarnessCli, DecodeGarbageExits2) {
   }
 }
 
+// A path that names no file is "no such file", not a token that fails to parse.
+TEST(HarnessCli, DecodeMissingFileSaysSo) {
+  for (const std::string path : {"/nonexistent/file", "./missing-token.bin", "../nope.b64"}) {
+    const auto r = Harness("decode " + Quote(path));
+    EXPECT_EQ(r.rc, kExitUsage) << path;
+    EXPECT_EQ(r.err, "decode: " + path + ": no such file\n") << path;
+  }
+  const auto context = Harness(
+      "decode TlRMTVNTUAABAAAAl4II4gAAAAAAAAAAAAAAAAAAAAAKAGFKAAAADw== "
+      "--challenge /nonexistent/challenge");
+  EXPECT_EQ(context.rc, kExitUsage);
+  EXPECT_THAT(context.err, HasSubstr("/nonexistent/challenge: no such file"));
+}
+
+// --seed takes 0..2^64-1; a negative number is a usage error, not a wrap.
+TEST(HarnessCli, MatrixSeedMustBeUnsigned) {
+  const auto r = Harness("matrix --seed -1");
+  EXPECT_EQ(r.rc, kExitUsage) << r.out;
+  EXPECT_THAT(r.err, HasSubstr("--seed"));
+  EXPECT_EQ(Harness("matrix --seed 18446744073709551615 --filter windows-modern --color never").rc,
+            kExitOk);
+}
+
 TEST(HarnessCli, DecodeEmptyStdinExits2) {
   const auto r = Harness("decode");
   EXPECT_EQ(r.rc, kExitUsage);

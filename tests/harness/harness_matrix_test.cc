@@ -330,10 +330,11 @@ TEST(Matrix, ParseMinServerSecAcceptsHexAndNames) {
 // config file call; reports name the preset next to the hex value.
 TEST(Matrix, MinServerSecPresets) {
   std::string error;
-  EXPECT_EQ(ParseMinServerSec("none", error), 0u);
-  EXPECT_EQ(ParseMinServerSec("windows-default", error), 0x20000000u);
-  EXPECT_EQ(ParseMinServerSec("CIS", error), 0x20080000u);
-  EXPECT_EQ(ParseMinServerSec(" all ", error), 0x20080030u);
+  const std::pair<const char*, uint32_t> kWritten[] = {
+      {"none", 0}, {"windows-default", 0x20000000}, {"CIS", 0x20080000}, {" all ", 0x20080030}};
+  for (const auto& [text, value] : kWritten) {
+    EXPECT_EQ(ParseMinServerSec(text, error), value) << text;
+  }
   EXPECT_FALSE(ParseMinServerSec("cis-level-2", error));
   EXPECT_THAT(error, HasSubstr("a preset: none, windows-default, cis, all"));
   EXPECT_EQ(MinServerSecText(0x20080000),
