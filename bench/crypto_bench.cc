@@ -3,14 +3,19 @@
 
 #include <array>
 
-#include "crypto/digest.h"
 #include "crypto/init.h"
+#include "crypto/md4.h"
 #include "crypto/md5_block.h"
-#include "crypto/rc4.h"
 #include "crypto/rc4_md5_stitched.h"
+#include "reference/openssl_md5.h"
+#include "reference/openssl_rc4.h"
 
 namespace ntlm::crypto {
 namespace {
+
+using reference::HmacMd5Hasher;
+using reference::Md5;
+using reference::Rc4;
 
 // Fails the benchmark when the providers are missing, instead of timing zeros.
 bool Ready(benchmark::State& state) {

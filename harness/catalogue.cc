@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "harness/embedded_files.h"
+#include "harness/json_fields.h"
 #include "ssp/flags.h"
 
 namespace ntlm::harness {
@@ -50,80 +51,30 @@ constexpr NamedEpa kEpa[] = {{EpaSetting::kOff, "off"},
                              {EpaSetting::kCbt, "cbt"},
                              {EpaSetting::kAll, "all"}};
 
-// Reading with errors that name "file: key".
-class Reader {
- public:
-  Reader(std::string where, std::string& error) : where_(std::move(where)), error_(error) {}
-
-  bool Fail(const std::string& key, const std::string& what) {
-    error_ = where_ + ": " + key + ": " + what;
-    return false;
-  }
-  bool String(const json& obj, const char* key, std::string& out, bool required = true) {
-    auto it = obj.find(key);
-    if (it == obj.end()) return required ? Fail(key, "missing (a string)") : true;
-    if (!it->is_string()) return Fail(key, "must be a string");
-    out = it->get<std::string>();
+// A cell outcome: {"result": "accept"} or {"result": STATUS, "at": STAGE}.
+bool ParseOutcome(const json& value, const std::string& key, JsonFields& r, Outcome& out) {
+  if (!value.is_object()) return r.Fail(key, "must be an object {\"result\": ..., \"at\": ...}");
+  std::string result;
+  if (!r.String(value, key, "result", result, Need::kRequired)) return false;
+  if (result == "accept") {
+    out = Outcome{};
     return true;
   }
-  bool Bool(const json& obj, const char* key, bool& out) {
-    auto it = obj.find(key);
-    if (it == obj.end()) return true;
-    if (!it->is_boolean()) return Fail(key, "must be true or false");
-    out = it->get<bool>();
-    return true;
+  auto status = ssp::StatusFromName(result);
+  if (!status || *status == ssp::SecStatus::kOk) {
+    return r.Fail(key + ".result", "'" + result + "' must be \"accept\" or an SSPI error name");
   }
-  bool Flags(const json& obj, const char* key, uint32_t& out) {
-    auto it = obj.find(key);
-    if (it == obj.end())
-      return Fail(key, "missing (flag names like \"SIGN|SEAL|ESS|128\" or \"\")");
-    if (!it->is_string()) return Fail(key, "must be a string of flag names");
-    const std::string text = it->get<std::string>();
-    if (text.empty() || text == "none") {
-      out = 0;
-      return true;
-    }
-    auto parsed = ssp::ParseFlagList(text);
-    if (!parsed) return Fail(key, "'" + text + "' is not a list of NTLMSSP flag names");
-    out = *parsed;
-    return true;
-  }
-  bool ParseOutcome(const json& value, const std::string& key, Outcome& out) {
-    if (!value.is_object()) return Fail(key, "must be an object {\"result\": ..., \"at\": ...}");
-    std::string result;
-    if (!String(value, "result", result)) return Fail(key + ".result", "missing");
-    if (result == "accept") {
-      out = Outcome{};
-      return true;
-    }
-    auto status = ssp::StatusFromName(result);
-    if (!status || *status == ssp::SecStatus::kOk) {
-      return Fail(key + ".result", "'" + result + "' must be \"accept\" or an SSPI error name");
-    }
-    std::string at;
-    if (!String(value, "at", at)) return Fail(key + ".at", "missing for a refusal");
-    auto stage = StageFromName(at);
-    if (!stage) {
-      return Fail(key + ".at",
+  std::string at;
+  if (!r.Find(value, "at")) return r.Fail(key + ".at", "missing for a refusal");
+  if (!r.String(value, key, "at", at)) return false;
+  auto stage = StageFromName(at);
+  if (!stage) {
+    return r.Fail(key + ".at",
                   "'" + at + "' must be negotiate, authenticate, session-1 or session-2");
-    }
-    out = Outcome{false, *status, *stage};
-    return true;
   }
-  bool Known(const json& obj, std::initializer_list<const char*> keys, const std::string& prefix) {
-    for (auto it = obj.begin(); it != obj.end(); ++it) {
-      if (std::find_if(keys.begin(), keys.end(), [&](const char* k) { return it.key() == k; }) ==
-          keys.end()) {
-        return Fail(prefix + it.key(), "unknown key");
-      }
-    }
-    return true;
-  }
-
- private:
-  std::string where_;
-  std::string& error_;
-};
+  out = Outcome{false, *status, *stage};
+  return true;
+}
 
 // One catalogue file's text; `where` names it in errors.
 struct CatalogueFile {
@@ -156,7 +107,7 @@ bool ParseBaselines(const CatalogueFile& file, Catalogue& catalogue, std::string
   const std::filesystem::path& path = file.where;
   auto doc = ParseJsonObject(file, error);
   if (!doc) return false;
-  Reader r(path.string(), error);
+  JsonFields r(path.string(), error);
   auto list = doc->find("baselines");
   if (list == doc->end() || !list->is_array() || list->empty()) {
     return r.Fail("baselines", "must be a non-empty array");
@@ -165,29 +116,26 @@ bool ParseBaselines(const CatalogueFile& file, Catalogue& catalogue, std::string
   for (size_t i = 0; i < list->size(); ++i) {
     const json& b = (*list)[i];
     const std::string key = "baselines[" + std::to_string(i) + "]";
-    Reader rb(path.string() + ": " + key, error);
+    JsonFields rb(path.string() + ": " + key, error);
     if (!b.is_object()) return r.Fail(key, "must be an object");
-    if (!rb.Known(b,
+    if (!rb.Known(b, "",
                   {"name", "description", "flags", "lm_compat_level", "send_mic", "target_name",
-                   "channel_bindings", "anonymous", "negotiate_names"},
-                  "")) {
+                   "channel_bindings", "anonymous", "negotiate_names"})) {
       return false;
     }
     Baseline base;
-    if (!rb.String(b, "name", base.name) || !rb.String(b, "description", base.description) ||
-        !rb.Flags(b, "flags", base.flags) || !rb.Bool(b, "send_mic", base.send_mic) ||
-        !rb.Bool(b, "target_name", base.target_name) ||
-        !rb.Bool(b, "channel_bindings", base.channel_bindings) ||
-        !rb.Bool(b, "anonymous", base.anonymous) ||
-        !rb.Bool(b, "negotiate_names", base.negotiate_names)) {
+    if (!rb.String(b, "", "name", base.name, Need::kRequired) ||
+        !rb.String(b, "", "description", base.description, Need::kRequired) ||
+        !rb.FlagNames(b, "", "flags", base.flags) || !rb.Bool(b, "", "send_mic", base.send_mic) ||
+        !rb.Bool(b, "", "target_name", base.target_name) ||
+        !rb.Bool(b, "", "channel_bindings", base.channel_bindings) ||
+        !rb.Bool(b, "", "anonymous", base.anonymous) ||
+        !rb.Bool(b, "", "negotiate_names", base.negotiate_names)) {
       return false;
     }
-    if (auto lm = b.find("lm_compat_level"); lm != b.end()) {
-      if (!lm->is_number_integer() || lm->get<int>() < 0 || lm->get<int>() > 5) {
-        return rb.Fail("lm_compat_level", "must be an integer 0..5");
-      }
-      base.lm_compat_level = lm->get<int>();
-    }
+    std::optional<int> lm;
+    if (!rb.Int(b, "", "lm_compat_level", 0, 5, lm)) return false;
+    if (lm) base.lm_compat_level = *lm;
     if (!names.insert(base.name).second) return rb.Fail("name", "'" + base.name + "' repeated");
     catalogue.baselines.push_back(std::move(base));
   }
@@ -199,13 +147,14 @@ bool ParseVariation(const CatalogueFile& file, const Catalogue& catalogue, Varia
   const std::filesystem::path& path = file.where;
   auto doc = ParseJsonObject(file, error);
   if (!doc) return false;
-  Reader r(path.string(), error);
-  if (!r.Known(*doc, {"name", "description", "baseline", "deviation", "expect", "notes"}, "")) {
+  JsonFields r(path.string(), error);
+  if (!r.Known(*doc, "", {"name", "description", "baseline", "deviation", "expect", "notes"})) {
     return false;
   }
   v.file = path;
-  if (!r.String(*doc, "name", v.name) || !r.String(*doc, "description", v.description) ||
-      !r.String(*doc, "baseline", v.baseline)) {
+  if (!r.String(*doc, "", "name", v.name, Need::kRequired) ||
+      !r.String(*doc, "", "description", v.description, Need::kRequired) ||
+      !r.String(*doc, "", "baseline", v.baseline, Need::kRequired)) {
     return false;
   }
   if (v.name + ".json" != path.filename().string()) {
@@ -215,7 +164,7 @@ bool ParseVariation(const CatalogueFile& file, const Catalogue& catalogue, Varia
     return r.Fail("baseline", "'" + v.baseline + "' is not in baselines.json");
   }
   std::string deviation;
-  if (!r.String(*doc, "deviation", deviation, false)) return false;
+  if (!r.String(*doc, "", "deviation", deviation)) return false;
   if (!deviation.empty()) {
     v.client_deviation_text = deviation;
     if (auto scenario = ScenarioDeviationFromName(deviation)) {
@@ -232,16 +181,15 @@ bool ParseVariation(const CatalogueFile& file, const Catalogue& catalogue, Varia
   }
   auto expect = doc->find("expect");
   if (expect == doc->end() || !expect->is_object()) return r.Fail("expect", "missing (an object)");
-  Reader re(path.string() + ": expect", error);
-  if (!re.Known(*expect,
+  JsonFields re(path.string() + ": expect", error);
+  if (!re.Known(*expect, "",
                 {"negotiate_meets", "authenticate_meets", "lm_refused_from", "when_met",
-                 "when_anonymous_allowed", "epa", "why"},
-                "")) {
+                 "when_anonymous_allowed", "epa", "why"})) {
     return false;
   }
-  if (!re.Flags(*expect, "negotiate_meets", v.negotiate_meets) ||
-      !re.Flags(*expect, "authenticate_meets", v.authenticate_meets) ||
-      !re.String(*expect, "why", v.why)) {
+  if (!re.FlagNames(*expect, "", "negotiate_meets", v.negotiate_meets) ||
+      !re.FlagNames(*expect, "", "authenticate_meets", v.authenticate_meets) ||
+      !re.String(*expect, "", "why", v.why, Need::kRequired)) {
     return false;
   }
   if (auto lm = expect->find("lm_refused_from"); lm != expect->end() && !lm->is_null()) {
@@ -252,10 +200,10 @@ bool ParseVariation(const CatalogueFile& file, const Catalogue& catalogue, Varia
   }
   auto when_met = expect->find("when_met");
   if (when_met == expect->end()) return re.Fail("when_met", "missing");
-  if (!re.ParseOutcome(*when_met, "when_met", v.when_met)) return false;
+  if (!ParseOutcome(*when_met, "when_met", re, v.when_met)) return false;
   if (auto anon = expect->find("when_anonymous_allowed"); anon != expect->end()) {
     Outcome o;
-    if (!re.ParseOutcome(*anon, "when_anonymous_allowed", o)) return false;
+    if (!ParseOutcome(*anon, "when_anonymous_allowed", re, o)) return false;
     v.when_anonymous_allowed = o;
   }
   if (auto epa = expect->find("epa"); epa != expect->end()) {
@@ -266,7 +214,7 @@ bool ParseVariation(const CatalogueFile& file, const Catalogue& catalogue, Varia
         return re.Fail("epa." + it.key(), "unknown EPA setting (mic, spn, cbt or all)");
       }
       Outcome o;
-      if (!re.ParseOutcome(it.value(), "epa." + it.key(), o)) return false;
+      if (!ParseOutcome(it.value(), "epa." + it.key(), re, o)) return false;
       v.epa[*setting] = o;
     }
   }

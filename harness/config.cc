@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "harness/json_fields.h"
 #include "harness/min_server_sec.h"
+#include "harness/policy_json.h"
 #include "harness/token_input.h"
 #include "harness/user_file.h"
 
@@ -17,56 +19,15 @@ namespace {
 
 using nlohmann::json;
 
-class ConfigReader {
- public:
-  ConfigReader(std::string file, std::string& error) : file_(std::move(file)), error_(error) {}
-
-  bool Fail(const std::string& key, const std::string& what) {
-    error_ = file_ + ": " + key + ": " + what;
-    return false;
-  }
-  bool Known(const json& obj, const std::string& prefix, std::initializer_list<const char*> keys) {
-    for (auto it = obj.begin(); it != obj.end(); ++it) {
-      bool found = false;
-      for (const char* k : keys) found = found || it.key() == k;
-      if (!found) {
-        std::string list;
-        for (const char* k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
-        return Fail(prefix + it.key(), "unknown key (expected one of: " + list + ")");
-      }
-    }
-    return true;
-  }
-  bool String(const json& obj, const std::string& prefix, const char* key,
-              std::optional<std::string>& out) {
-    auto it = obj.find(key);
-    if (it == obj.end()) return true;
-    if (!it->is_string()) return Fail(prefix + key, "must be a string");
-    out = it->get<std::string>();
-    return true;
-  }
-  bool Bool(const json& obj, const std::string& prefix, const char* key, bool& out) {
-    auto it = obj.find(key);
-    if (it == obj.end()) return true;
-    if (!it->is_boolean()) return Fail(prefix + key, "must be true or false");
-    out = it->get<bool>();
-    return true;
-  }
-
- private:
-  std::string file_;
-  std::string& error_;
-};
-
 bool ParseLmLevel(const std::string& text, int& out) {
   if (text.size() != 1 || text[0] < '0' || text[0] > '5') return false;
   out = text[0] - '0';
   return true;
 }
 
-bool ApplyIdentity(const json& j, ConfigReader& r, ssp::ServerIdentity& id) {
+bool ApplyIdentity(const json& j, JsonFields& r, ssp::ServerIdentity& id) {
   if (!j.is_object()) return r.Fail("identity", "must be an object");
-  if (!r.Known(j, "identity.",
+  if (!r.Known(j, "identity",
                {"nb_computer_name", "nb_domain_name", "dns_computer_name", "dns_domain_name",
                 "dns_tree_name", "domain_member"})) {
     return false;
@@ -81,66 +42,45 @@ bool ApplyIdentity(const json& j, ConfigReader& r, ssp::ServerIdentity& id) {
                 {"dns_tree_name", &id.dns_tree_name}};
   for (const auto& f : fields) {
     std::optional<std::string> v;
-    if (!r.String(j, "identity.", f.key, v)) return false;
+    if (!r.String(j, "identity", f.key, v)) return false;
     if (v) {
       if (v->empty() && std::string(f.key).rfind("nb_", 0) == 0) {
-        return r.Fail(std::string("identity.") + f.key, "must not be empty");
+        return r.Fail(JsonFields::Join("identity", f.key), "must not be empty");
       }
       *f.target = *v;
     }
   }
-  return r.Bool(j, "identity.", "domain_member", id.domain_member);
+  return r.Bool(j, "identity", "domain_member", id.domain_member);
 }
 
-bool ApplyPolicy(const json& j, ConfigReader& r, ssp::ServerPolicy& p) {
+// The keys a transcript's `server` object shares go through ReadPolicyFields
+// (one set of rules); channel_binding_mode and allow_anonymous are the
+// configuration's own.
+bool ApplyPolicy(const json& j, JsonFields& r, ssp::ServerPolicy& p) {
   if (!j.is_object()) return r.Fail("policy", "must be an object");
-  if (!r.Known(j, "policy.",
+  if (!r.Known(j, "policy",
                {"min_server_sec", "lm_compat_level", "require_mic", "target_name",
                 "channel_bindings_md5", "channel_binding_mode", "max_clock_skew_s",
                 "allow_anonymous"})) {
     return false;
   }
-  if (auto it = j.find("min_server_sec"); it != j.end()) {
-    std::string text;
-    if (it->is_number_unsigned()) {
-      text = std::to_string(it->get<uint64_t>());
-    } else if (it->is_string()) {
-      text = it->get<std::string>();
-    } else {
-      return r.Fail("policy.min_server_sec",
-                    "must be a number or a string (\"0x20000000\" or \"SEAL|128|ESS\")");
-    }
-    std::string why;
-    auto v = ParseMinServerSec(text, why);
-    if (!v) return r.Fail("policy.min_server_sec", why);
-    p.min_server_sec = *v;
-  }
-  if (auto it = j.find("lm_compat_level"); it != j.end()) {
-    if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 5) {
-      return r.Fail("policy.lm_compat_level", "must be an integer 0..5");
-    }
-    p.lm_compat_level = it->get<int>();
-  }
-  if (!r.Bool(j, "policy.", "require_mic", p.require_mic) ||
-      !r.Bool(j, "policy.", "allow_anonymous", p.allow_anonymous) ||
-      !r.String(j, "policy.", "target_name", p.target_name)) {
+  PolicyFields fields;
+  if (!ReadPolicyFields(j, "policy", r, fields) ||
+      !r.Bool(j, "policy", "allow_anonymous", p.allow_anonymous)) {
     return false;
   }
-  std::optional<std::string> cbt;
-  if (!r.String(j, "policy.", "channel_bindings_md5", cbt)) return false;
-  if (cbt) {
-    std::string why;
-    auto bytes = DecodeHex(*cbt, why);
-    if (!bytes || bytes->size() != 16) {
-      return r.Fail("policy.channel_bindings_md5", "must be 32 hex digits");
-    }
-    std::array<uint8_t, 16> md5{};
-    std::copy(bytes->begin(), bytes->end(), md5.begin());
-    p.channel_bindings_md5 = md5;
+  if (fields.min_server_sec) p.min_server_sec = *fields.min_server_sec;
+  if (fields.lm_compat_level) p.lm_compat_level = *fields.lm_compat_level;
+  if (fields.require_mic) p.require_mic = *fields.require_mic;
+  if (fields.target_name) p.target_name = fields.target_name;
+  if (fields.max_clock_skew_s) p.max_clock_skew_seconds = fields.max_clock_skew_s;
+  if (fields.no_timestamp_check) p.max_clock_skew_seconds.reset();
+  if (fields.channel_bindings_md5) {
+    p.channel_bindings_md5 = fields.channel_bindings_md5;
     p.channel_binding_mode = ssp::ChannelBindingMode::kRequired;
   }
   std::optional<std::string> mode;
-  if (!r.String(j, "policy.", "channel_binding_mode", mode)) return false;
+  if (!r.String(j, "policy", "channel_binding_mode", mode)) return false;
   if (mode) {
     if (*mode == "never") {
       p.channel_binding_mode = ssp::ChannelBindingMode::kNever;
@@ -153,23 +93,13 @@ bool ApplyPolicy(const json& j, ConfigReader& r, ssp::ServerPolicy& p) {
                     "'" + *mode + "' must be never, when-supported or required");
     }
   }
-  if (auto it = j.find("max_clock_skew_s"); it != j.end()) {
-    if (it->is_null()) {
-      p.max_clock_skew_seconds.reset();
-    } else if (it->is_number_unsigned()) {
-      p.max_clock_skew_seconds = it->get<uint64_t>();
-    } else {
-      return r.Fail("policy.max_clock_skew_s",
-                    "must be a non-negative number of seconds, or null (no timestamp check)");
-    }
-  }
   return true;
 }
 
-bool AddAccounts(const json& j, ConfigReader& r, ssp::InMemoryCredentialStore& store) {
+bool AddAccounts(const json& j, JsonFields& r, ssp::InMemoryCredentialStore& store) {
   if (!j.is_array()) return r.Fail("accounts", "must be an array");
   for (size_t i = 0; i < j.size(); ++i) {
-    const std::string prefix = "accounts[" + std::to_string(i) + "].";
+    const std::string prefix = "accounts[" + std::to_string(i) + "]";
     const json& a = j[i];
     if (!a.is_object()) return r.Fail("accounts[" + std::to_string(i) + "]", "must be an object");
     if (!r.Known(a, prefix, {"domain", "user", "password", "nt_hash"})) return false;
@@ -178,14 +108,17 @@ bool AddAccounts(const json& j, ConfigReader& r, ssp::InMemoryCredentialStore& s
         !r.String(a, prefix, "password", password) || !r.String(a, prefix, "nt_hash", nt_hash)) {
       return false;
     }
-    if (!user || user->empty()) return r.Fail(prefix + "user", "missing (a non-empty string)");
+    if (!user || user->empty())
+      return r.Fail(JsonFields::Join(prefix, "user"), "missing (a non-empty string)");
     if (password.has_value() == nt_hash.has_value()) {
-      return r.Fail(prefix + "password", "give exactly one of password and nt_hash");
+      return r.Fail(JsonFields::Join(prefix, "password"),
+                    "give exactly one of password and nt_hash");
     }
     auto account = password ? ssp::AccountFromPassword(domain.value_or(""), *user, *password)
                             : ssp::AccountFromNtHash(domain.value_or(""), *user, *nt_hash);
     if (!account.ok()) {
-      return r.Fail(prefix + (password ? "password" : "nt_hash"), account.error().reason);
+      return r.Fail(JsonFields::Join(prefix, password ? "password" : "nt_hash"),
+                    account.error().reason);
     }
     store.Add(std::move(*account));
   }
@@ -255,7 +188,7 @@ std::optional<ServerConfig> LoadServerConfig(const std::optional<std::string>& p
       error = *path + ": not valid JSON";
       return std::nullopt;
     }
-    ConfigReader r(*path, error);
+    JsonFields r(*path, error);
     if (!doc.is_object()) {
       r.Fail("(top level)", "must be a JSON object");
       return std::nullopt;

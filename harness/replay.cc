@@ -62,20 +62,18 @@ class ServerReplay {
     const TranscriptEntry& e = t_.exchange[i];
     switch (e.type) {
       case EntryType::kNegotiate:
-        if (auto r = server_.AcceptNegotiate(e.token); !r.ok()) return r.error();
+        NTLM_RETURN_IF_ERROR(server_.AcceptNegotiate(e.token));
         return ssp::Status::Ok();
       case EntryType::kChallenge:
         return server_.AdoptChallenge(e.token);
       case EntryType::kAuthenticate: {
-        auto r = server_.AcceptAuthenticate(e.token);
-        if (!r.ok()) return r.error();
+        NTLM_ASSIGN_OR_RETURN(auto r, server_.AcceptAuthenticate(e.token));
         out_.accept = true;
         out_.status = SecStatus::kOk;
-        out_.user = r->QualifiedUser();
-        out_.negotiated_flags = r->negotiated_flags;
-        out_.session_key =
-            Bytes(r->exported_session_key.data(), r->exported_session_key.data() + 16);
-        session_.emplace(r->negotiated_flags, r->exported_session_key, /*is_server=*/true);
+        out_.user = r.QualifiedUser();
+        out_.negotiated_flags = r.negotiated_flags;
+        out_.session_key = Bytes(r.exported_session_key.data(), r.exported_session_key.data() + 16);
+        session_.emplace(r.negotiated_flags, r.exported_session_key, /*is_server=*/true);
         return ssp::Status::Ok();
       }
       case EntryType::kSeal:

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "harness/json_fields.h"
+#include "harness/policy_json.h"
 #include "harness/token_input.h"
 #include "ssp/flags.h"
 #include "ssp/hex.h"
@@ -36,75 +38,6 @@ void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   m = mp < 10 ? mp + 3 : mp - 9;
   y += m <= 2;
 }
-
-class Parser {
- public:
-  explicit Parser(std::string& error) : error_(error) {}
-
-  bool Fail(const std::string& where, const std::string& what) {
-    if (error_.empty()) error_ = where + ": " + what;
-    return false;
-  }
-
-  bool String(const json& obj, const char* key, const std::string& where, std::string& out,
-              bool required) {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) {
-      return required ? Fail(where + "." + key, "missing (must be a string)") : true;
-    }
-    if (!it->is_string()) return Fail(where + "." + key, "must be a string");
-    out = it->get<std::string>();
-    return true;
-  }
-
-  bool Base64(const json& obj, const char* key, const std::string& where, Bytes& out,
-              bool required) {
-    std::string text;
-    auto it = obj.find(key);
-    if (it == obj.end()) return required ? Fail(where + "." + key, "missing (base64)") : true;
-    if (!String(obj, key, where, text, required)) return false;
-    std::string why;
-    auto bytes = DecodeBase64(text, why);
-    if (!bytes) return Fail(where + "." + key, why);
-    out = std::move(*bytes);
-    return true;
-  }
-
-  bool Hex16(const json& value, const std::string& where, std::array<uint8_t, 16>& out) {
-    if (!value.is_string()) return Fail(where, "must be a string of 32 hex digits");
-    std::string why;
-    auto bytes = DecodeHex(value.get<std::string>(), why);
-    if (!bytes) return Fail(where, why);
-    if (bytes->size() != 16) {
-      return Fail(where, "must be 32 hex digits (16 bytes), got " + std::to_string(bytes->size()) +
-                             " bytes");
-    }
-    std::copy(bytes->begin(), bytes->end(), out.begin());
-    return true;
-  }
-
-  // A number or a hex string ("0x20080030") as a 32-bit value.
-  bool U32(const json& value, const std::string& where, uint32_t& out) {
-    if (value.is_number_unsigned() || value.is_number_integer()) {
-      auto v = value.get<int64_t>();
-      if (v < 0 || v > 0xffffffffLL) return Fail(where, "out of range for a 32-bit value");
-      out = static_cast<uint32_t>(v);
-      return true;
-    }
-    if (value.is_string()) {
-      auto parsed = ssp::ParseFlagList(value.get<std::string>());
-      if (!parsed)
-        return Fail(where,
-                    "not a number, hex value or flag names: '" + value.get<std::string>() + "'");
-      out = *parsed;
-      return true;
-    }
-    return Fail(where, "must be a number or a hex string");
-  }
-
- private:
-  std::string& error_;
-};
 
 }  // namespace
 
@@ -228,7 +161,7 @@ std::string FormatRfc3339(ssp::FileTime time) {
 namespace {
 
 // "accounts": each with a password or an NT hash.
-bool ParseAccounts(const json& root, Parser& p, Transcript& t) {
+bool ParseAccounts(const json& root, JsonFields& p, Transcript& t) {
   if (auto it = root.find("accounts"); it != root.end()) {
     if (!it->is_array()) {
       return p.Fail("accounts", "must be an array");
@@ -241,10 +174,9 @@ bool ParseAccounts(const json& root, Parser& p, Transcript& t) {
       }
       TranscriptAccount account;
       std::string password, nt_hash;
-      if (!p.String(a, "user", where, account.user, true) ||
-          !p.String(a, "domain", where, account.domain, false) ||
-          !p.String(a, "password", where, password, false) ||
-          !p.String(a, "nt_hash", where, nt_hash, false)) {
+      if (!p.String(a, where, "user", account.user, Need::kRequired) ||
+          !p.String(a, where, "domain", account.domain) ||
+          !p.String(a, where, "password", password) || !p.String(a, where, "nt_hash", nt_hash)) {
         return false;
       }
       if (a.contains("password")) account.password = password;
@@ -264,61 +196,39 @@ bool ParseAccounts(const json& root, Parser& p, Transcript& t) {
   return true;
 }
 
-// "server": the policy and clock the exchange ran under.
-bool ParseServer(const json& root, Parser& p, Transcript& t) {
-  if (auto it = root.find("server"); it != root.end() && !it->is_null()) {
-    const json& s = *it;
-    if (!s.is_object()) {
-      return p.Fail("server", "must be an object");
+// "server": the policy (the keys a configuration's policy shares, read by
+// ReadPolicyFields) and the clock the exchange ran under.
+bool ParseServer(const json& root, JsonFields& p, Transcript& t) {
+  auto it = root.find("server");
+  if (it == root.end() || it->is_null()) return true;
+  const json& s = *it;
+  if (!s.is_object()) return p.Fail("server", "must be an object");
+  PolicyFields policy;
+  if (!ReadPolicyFields(s, "server", p, policy)) return false;
+  if (policy.no_timestamp_check) {
+    return p.Fail("server.max_clock_skew_s",
+                  "null (no timestamp check) is a configuration value; a transcript without "
+                  "`clock` has no timestamp check");
+  }
+  t.server.min_server_sec = policy.min_server_sec;
+  t.server.lm_compat_level = policy.lm_compat_level;
+  t.server.max_clock_skew_s = policy.max_clock_skew_s;
+  t.server.require_mic = policy.require_mic;
+  t.server.target_name = policy.target_name;
+  t.server.channel_bindings_md5 = policy.channel_bindings_md5;
+  if (auto v = s.find("clock"); v != s.end() && !v->is_null()) {
+    auto parsed = v->is_string() ? ParseRfc3339(v->get<std::string>()) : std::nullopt;
+    if (!parsed) {
+      return p.Fail("server.clock", "must be an RFC 3339 time such as 2026-11-25T12:00:00Z");
     }
-    if (auto v = s.find("min_server_sec"); v != s.end()) {
-      uint32_t value = 0;
-      if (!p.U32(*v, "server.min_server_sec", value)) return false;
-      t.server.min_server_sec = value;
-    }
-    if (auto v = s.find("lm_compat_level"); v != s.end()) {
-      if (!v->is_number_integer() || v->get<int64_t>() < 0 || v->get<int64_t>() > 5) {
-        return p.Fail("server.lm_compat_level", "must be an integer 0..5");
-      }
-      t.server.lm_compat_level = v->get<int>();
-    }
-    if (auto v = s.find("clock"); v != s.end() && !v->is_null()) {
-      auto parsed = v->is_string() ? ParseRfc3339(v->get<std::string>()) : std::nullopt;
-      if (!parsed) {
-        return p.Fail("server.clock", "must be an RFC 3339 time such as 2026-11-25T12:00:00Z");
-      }
-      t.server.clock = parsed;
-      t.server.clock_text = v->get<std::string>();
-    }
-    if (auto v = s.find("max_clock_skew_s"); v != s.end()) {
-      if (!v->is_number_integer() || v->get<int64_t>() < 0) {
-        return p.Fail("server.max_clock_skew_s", "must be a non-negative integer (seconds)");
-      }
-      t.server.max_clock_skew_s = v->get<uint64_t>();
-    }
-    if (auto v = s.find("require_mic"); v != s.end()) {
-      if (!v->is_boolean()) {
-        return p.Fail("server.require_mic", "must be true or false");
-      }
-      t.server.require_mic = v->get<bool>();
-    }
-    if (auto v = s.find("target_name"); v != s.end() && !v->is_null()) {
-      if (!v->is_string()) {
-        return p.Fail("server.target_name", "must be a string");
-      }
-      t.server.target_name = v->get<std::string>();
-    }
-    if (auto v = s.find("channel_bindings_md5"); v != s.end() && !v->is_null()) {
-      std::array<uint8_t, 16> cb;
-      if (!p.Hex16(*v, "server.channel_bindings_md5", cb)) return false;
-      t.server.channel_bindings_md5 = cb;
-    }
+    t.server.clock = parsed;
+    t.server.clock_text = v->get<std::string>();
   }
   return true;
 }
 
 // "exchange": the messages in order, each in the direction its type requires.
-bool ParseExchange(const json& root, Parser& p, Transcript& t) {
+bool ParseExchange(const json& root, JsonFields& p, Transcript& t) {
   auto ex = root.find("exchange");
   if (ex == root.end() || !ex->is_array() || ex->empty()) {
     return p.Fail("exchange", "missing or empty (must be an array of messages)");
@@ -331,7 +241,8 @@ bool ParseExchange(const json& root, Parser& p, Transcript& t) {
     }
     TranscriptEntry entry;
     std::string dir, type;
-    if (!p.String(e, "dir", where, dir, true) || !p.String(e, "type", where, type, true)) {
+    if (!p.String(e, where, "dir", dir, Need::kRequired) ||
+        !p.String(e, where, "type", type, Need::kRequired)) {
       return false;
     }
     if (dir == "c2s") {
@@ -368,15 +279,16 @@ bool ParseExchange(const json& root, Parser& p, Transcript& t) {
         return p.Fail(where + ".dir", std::string("a ") + type + " must be " +
                                           (want == EntryDir::kClientToServer ? "c2s" : "s2c"));
       }
-      if (!p.Base64(e, "token", where, entry.token, true)) return false;
+      if (!p.Base64(e, where, "token", entry.token, Need::kRequired)) return false;
     } else {
-      if (!p.Base64(e, "plaintext", where, entry.plaintext, true)) return false;
-      if (entry.type == EntryType::kSeal && !p.Base64(e, "data", where, entry.data, true)) {
+      if (!p.Base64(e, where, "plaintext", entry.plaintext, Need::kRequired)) return false;
+      if (entry.type == EntryType::kSeal &&
+          !p.Base64(e, where, "data", entry.data, Need::kRequired)) {
         return false;
       }
       if (e.contains("signed")) {
         Bytes signed_bytes;
-        if (!p.Base64(e, "signed", where, signed_bytes, true)) return false;
+        if (!p.Base64(e, where, "signed", signed_bytes, Need::kRequired)) return false;
         entry.signed_bytes = std::move(signed_bytes);
       }
       auto sig = e.find("signature");
@@ -396,18 +308,18 @@ bool ParseExchange(const json& root, Parser& p, Transcript& t) {
 }
 
 // "expect": the verdict a correct server reaches.
-bool ParseExpect(const json& root, Parser& p, Transcript& t) {
+bool ParseExpect(const json& root, JsonFields& p, Transcript& t) {
   auto ep = root.find("expect");
   if (ep == root.end() || !ep->is_object()) {
     return p.Fail("expect", "missing (must be an object)");
   }
   std::string result, status;
-  if (!p.String(*ep, "result", "expect", result, true)) return false;
+  if (!p.String(*ep, "expect", "result", result, Need::kRequired)) return false;
   if (result != "accept" && result != "reject") {
     return p.Fail("expect.result", "is '" + result + "', expected accept or reject");
   }
   t.expect.accept = result == "accept";
-  if (!p.String(*ep, "status", "expect", status, true)) return false;
+  if (!p.String(*ep, "expect", "status", status, Need::kRequired)) return false;
   auto st = ssp::StatusFromName(status);
   if (!st) {
     return p.Fail("expect.status", "unknown SSPI status '" + status + "'");
@@ -429,7 +341,7 @@ bool ParseExpect(const json& root, Parser& p, Transcript& t) {
     return p.Fail("expect.at", "required for a reject");
   }
   std::string user;
-  if (!p.String(*ep, "user", "expect", user, false)) return false;
+  if (!p.String(*ep, "expect", "user", user)) return false;
   if (ep->contains("user")) t.expect.user = user;
   if (auto v = ep->find("negotiated_flags"); v != ep->end() && !v->is_null()) {
     uint32_t flags = 0;
@@ -457,25 +369,25 @@ std::optional<Transcript> ParseTranscript(const std::string& text, std::string& 
     error = std::string("not valid JSON: ") + e.what();
     return std::nullopt;
   }
-  Parser p(error);
+  JsonFields p("", error, NullIs::kAbsent);
   if (!root.is_object()) {
     p.Fail("(top level)", "must be a JSON object");
     return std::nullopt;
   }
   Transcript t;
   std::string format;
-  if (!p.String(root, "format", "(top level)", format, true)) return std::nullopt;
+  if (!p.String(root, "(top level)", "format", format, Need::kRequired)) return std::nullopt;
   if (format != kTranscriptFormat) {
     p.Fail("format", "is '" + format + "', expected '" + kTranscriptFormat + "'");
     return std::nullopt;
   }
-  if (!p.String(root, "name", "(top level)", t.name, true)) return std::nullopt;
+  if (!p.String(root, "(top level)", "name", t.name, Need::kRequired)) return std::nullopt;
   if (t.name.empty()) {
     p.Fail("name", "must not be empty");
     return std::nullopt;
   }
-  if (!p.String(root, "description", "(top level)", t.description, false) ||
-      !p.String(root, "client", "(top level)", t.client, false)) {
+  if (!p.String(root, "(top level)", "description", t.description) ||
+      !p.String(root, "(top level)", "client", t.client)) {
     return std::nullopt;
   }
 

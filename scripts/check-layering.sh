@@ -8,12 +8,18 @@ cd "$root" || exit 2
 fail=0
 report() { echo "layering: $1"; fail=1; }
 
-# Only crypto/ includes OpenSSL.
+# Only crypto/ (and reference/, the tests' and benches' OpenSSL MD5/HMAC/RC4) includes OpenSSL.
 while IFS= read -r hit; do report "OpenSSL header outside crypto/: $hit"; done \
   < <(grep -rn --include='*.h' --include='*.cc' -E '#include <openssl/' ssp harness 2>/dev/null)
 # crypto/ knows nothing above it.
 while IFS= read -r hit; do report "crypto/ includes a higher layer: $hit"; done \
-  < <(grep -rn --include='*.h' --include='*.cc' -E '#include "(ssp|harness)/' crypto 2>/dev/null)
+  < <(grep -rn --include='*.h' --include='*.cc' -E '#include "(ssp|harness|reference)/' crypto 2>/dev/null)
+# reference/ is for tests and benches: the product (crypto, ssp, harness) never includes it,
+# and it sits on crypto/ only.
+while IFS= read -r hit; do report "product includes reference/: $hit"; done \
+  < <(grep -rn --include='*.h' --include='*.cc' -E '#include "reference/' crypto ssp harness 2>/dev/null)
+while IFS= read -r hit; do report "reference/ includes a layer above crypto/: $hit"; done \
+  < <(grep -rn --include='*.h' --include='*.cc' -E '#include "(ssp|harness)/' reference 2>/dev/null)
 # ssp/ never includes harness/.
 while IFS= read -r hit; do report "ssp/ includes harness/: $hit"; done \
   < <(grep -rn --include='*.h' --include='*.cc' -E '#include "harness/' ssp 2>/dev/null)

@@ -30,13 +30,11 @@ Result<AuthenticateMessage> DecodeAuthenticateMessage(ByteSpan token) {
   AuthenticateMessage msg;
   SecurityBuffer fields[kFieldCount];
   for (size_t i = 0; i < kFieldCount; ++i) {
-    auto field = ReadSecurityBuffer(reader, kFieldNames[i]);
-    if (!field.ok()) return field.error();
-    fields[i] = *field;
+    NTLM_ASSIGN_OR_RETURN(auto field, ReadSecurityBuffer(reader, kFieldNames[i]));
+    fields[i] = field;
   }
-  auto flags = reader.ReadU32("NegotiateFlags");
-  if (!flags.ok()) return flags.error();
-  msg.flags = *flags;
+  NTLM_ASSIGN_OR_RETURN(auto flags, reader.ReadU32("NegotiateFlags"));
+  msg.flags = flags;
 
   // A session-key field that no server reads (key exchange not in effect)
   // and that is malformed neither places the header nor fails the decode.
@@ -64,15 +62,13 @@ Result<AuthenticateMessage> DecodeAuthenticateMessage(ByteSpan token) {
     }
   }
   if (header >= kAuthenticateHeaderWithVersionSize) {
-    auto version = ReadVersion(reader);
-    if (!version.ok()) return version.error();
+    NTLM_ASSIGN_OR_RETURN(auto version, ReadVersion(reader));
     msg.has_version = true;
-    msg.version = *version;
+    msg.version = version;
   }
   if (header >= kAuthenticateHeaderWithMicSize) {
-    auto mic = reader.ReadBytes(kMicSize, "MIC");
-    if (!mic.ok()) return mic.error();
-    std::copy(mic->begin(), mic->end(), msg.mic.begin());
+    NTLM_ASSIGN_OR_RETURN(auto mic, reader.ReadBytes(kMicSize, "MIC"));
+    std::copy(mic.begin(), mic.end(), msg.mic.begin());
     msg.has_mic_field = true;
     msg.mic_offset = kAuthenticateMicOffset;
   }
@@ -87,10 +83,10 @@ Result<AuthenticateMessage> DecodeAuthenticateMessage(ByteSpan token) {
                                  {kUser, "UserName", &msg.user},
                                  {kWorkstation, "Workstation", &msg.workstation}};
   for (const StringField& s : strings) {
-    auto text = DecodeWireString(SecurityBufferBytes(token, fields[s.index]), unicode, kName,
-                                 s.name, fields[s.index].offset);
-    if (!text.ok()) return text.error();
-    *s.out = std::move(text).value();
+    NTLM_ASSIGN_OR_RETURN(
+        auto text, DecodeWireString(SecurityBufferBytes(token, fields[s.index]), unicode, kName,
+                                    s.name, fields[s.index].offset));
+    *s.out = std::move(text);
   }
   msg.lm_challenge_response = ToBytes(SecurityBufferBytes(token, fields[kLm]));
   msg.nt_challenge_response = ToBytes(SecurityBufferBytes(token, fields[kNt]));
@@ -129,12 +125,11 @@ Bytes EncodeAuthenticateMessage(const AuthenticateMessage& message) {
 }
 
 Result<Bytes> AuthenticateWithZeroedMic(ByteSpan token) {
-  auto msg = DecodeAuthenticateMessage(token);
-  if (!msg.ok()) return msg.error();
-  if (!msg->has_mic_field) {
+  NTLM_ASSIGN_OR_RETURN(auto msg, DecodeAuthenticateMessage(token));
+  if (!msg.has_mic_field) {
     return MakeError(SecStatus::kInvalidToken,
                      "AUTHENTICATE: MIC at offset 0x48: no MIC field (the fixed header is " +
-                         std::to_string(msg->layout->header_length) + " bytes)");
+                         std::to_string(msg.layout->header_length) + " bytes)");
   }
   Bytes copy(token.begin(), token.end());
   std::fill_n(copy.begin() + kAuthenticateMicOffset, kMicSize, 0);

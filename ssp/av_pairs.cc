@@ -146,9 +146,8 @@ void AvPairList::Set(AvId id, ByteSpan value) {
 }
 
 Status AvPairList::SetString(AvId id, std::string_view utf8) {
-  auto utf16 = Utf8ToUtf16Le(utf8);
-  if (!utf16.ok()) return utf16.error();
-  Set(id, *utf16);
+  NTLM_ASSIGN_OR_RETURN(auto utf16, Utf8ToUtf16Le(utf8));
+  Set(id, utf16);
   return Status::Ok();
 }
 

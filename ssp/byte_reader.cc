@@ -161,18 +161,16 @@ Result<MessageType> ReadFraming(ByteSpan token, std::string_view context) {
                      Prefix(context, {}) + "token of " + std::to_string(token.size()) +
                          " bytes exceeds the " + std::to_string(kMaxTokenSize) + "-byte limit");
   }
-  auto signature = reader.ReadBytes(8, "Signature");
-  if (!signature.ok()) return signature.error();
-  if (!std::equal(signature->begin(), signature->end(), std::begin(kNtlmSignature))) {
+  NTLM_ASSIGN_OR_RETURN(auto signature, reader.ReadBytes(8, "Signature"));
+  if (!std::equal(signature.begin(), signature.end(), std::begin(kNtlmSignature))) {
     return reader.MakeParseErrorAt(0, "Signature", "not \"NTLMSSP\\0\"");
   }
-  auto type = reader.ReadU32("MessageType");
-  if (!type.ok()) return type.error();
-  if (*type < 1 || *type > 3) {
+  NTLM_ASSIGN_OR_RETURN(auto type, reader.ReadU32("MessageType"));
+  if (type < 1 || type > 3) {
     return reader.MakeParseErrorAt(8, "MessageType",
-                                   "unknown message type " + std::to_string(*type));
+                                   "unknown message type " + std::to_string(type));
   }
-  return static_cast<MessageType>(*type);
+  return static_cast<MessageType>(type);
 }
 
 }  // namespace

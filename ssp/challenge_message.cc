@@ -18,21 +18,16 @@ Result<ChallengeMessage> DecodeChallengeMessage(ByteSpan token) {
   ByteReader reader(token, kName);
   (void)reader.Skip(12);  // Signature + MessageType, checked above.
   ChallengeMessage msg;
-  auto target_name_fields = ReadSecurityBuffer(reader, "TargetNameFields");
-  if (!target_name_fields.ok()) return target_name_fields.error();
-  auto flags = reader.ReadU32("NegotiateFlags");
-  if (!flags.ok()) return flags.error();
-  msg.flags = *flags;
-  auto challenge = reader.ReadBytes(8, "ServerChallenge");
-  if (!challenge.ok()) return challenge.error();
-  std::copy(challenge->begin(), challenge->end(), msg.server_challenge.begin());
-  auto reserved = reader.ReadBytes(8, "Reserved");
-  if (!reserved.ok()) return reserved.error();
-  std::copy(reserved->begin(), reserved->end(), msg.reserved.begin());
-  auto target_info_fields = ReadSecurityBuffer(reader, "TargetInfoFields");
-  if (!target_info_fields.ok()) return target_info_fields.error();
+  NTLM_ASSIGN_OR_RETURN(auto target_name_fields, ReadSecurityBuffer(reader, "TargetNameFields"));
+  NTLM_ASSIGN_OR_RETURN(auto flags, reader.ReadU32("NegotiateFlags"));
+  msg.flags = flags;
+  NTLM_ASSIGN_OR_RETURN(auto challenge, reader.ReadBytes(8, "ServerChallenge"));
+  std::copy(challenge.begin(), challenge.end(), msg.server_challenge.begin());
+  NTLM_ASSIGN_OR_RETURN(auto reserved, reader.ReadBytes(8, "Reserved"));
+  std::copy(reserved.begin(), reserved.end(), msg.reserved.begin());
+  NTLM_ASSIGN_OR_RETURN(auto target_info_fields, ReadSecurityBuffer(reader, "TargetInfoFields"));
 
-  const SecurityBuffer fields[2] = {*target_name_fields, *target_info_fields};
+  const SecurityBuffer fields[2] = {target_name_fields, target_info_fields};
   const uint64_t payload_start = LowestPayloadOffset(fields, token.size());
   const size_t header = payload_start >= kChallengeHeaderWithVersionSize
                             ? kChallengeHeaderWithVersionSize
@@ -45,21 +40,17 @@ Result<ChallengeMessage> DecodeChallengeMessage(ByteSpan token) {
     }
   }
   if (header == kChallengeHeaderWithVersionSize) {
-    auto version = ReadVersion(reader);
-    if (!version.ok()) return version.error();
+    NTLM_ASSIGN_OR_RETURN(auto version, ReadVersion(reader));
     msg.has_version = true;
-    msg.version = *version;
+    msg.version = version;
   }
-  auto name =
-      DecodeWireString(SecurityBufferBytes(token, fields[0]), (msg.flags & kNegotiateUnicode) != 0,
-                       kName, "TargetName", fields[0].offset);
-  if (!name.ok()) return name.error();
-  msg.target_name = std::move(name).value();
+  NTLM_ASSIGN_OR_RETURN(msg.target_name, DecodeWireString(SecurityBufferBytes(token, fields[0]),
+                                                          (msg.flags & kNegotiateUnicode) != 0,
+                                                          kName, "TargetName", fields[0].offset));
   if (fields[1].length != 0) {
-    auto info = DecodeAvPairs(SecurityBufferBytes(token, fields[1]), "CHALLENGE: TargetInfo",
-                              fields[1].offset);
-    if (!info.ok()) return info.error();
-    msg.target_info = std::move(info).value();
+    NTLM_ASSIGN_OR_RETURN(auto info, DecodeAvPairs(SecurityBufferBytes(token, fields[1]),
+                                                   "CHALLENGE: TargetInfo", fields[1].offset));
+    msg.target_info = std::move(info);
   }
   msg.layout =
       PayloadLayout{header,

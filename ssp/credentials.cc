@@ -45,12 +45,11 @@ Error LineError(size_t line_no, std::string_view what) {
 
 Result<Account> AccountFromPassword(std::string_view domain, std::string_view user,
                                     std::string_view password) {
-  auto nt = NtOwfV1(password);
-  if (!nt.ok()) return nt.error();
+  NTLM_ASSIGN_OR_RETURN(auto nt, NtOwfV1(password));
   Account account;
   account.domain = std::string(domain);
   account.user = std::string(user);
-  account.nt_hash = std::move(*nt);
+  account.nt_hash = std::move(nt);
   if (auto lm = LmOwfV1(password); lm.ok()) account.lm_hash = std::move(*lm);
   return account;
 }

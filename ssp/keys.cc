@@ -5,7 +5,7 @@
 #include <string>
 
 #include "crypto/des.h"
-#include "crypto/digest.h"
+#include "crypto/md4.h"
 #include "crypto/md5_block.h"
 #include "crypto/rc4_md5_stitched.h"
 #include "ssp/flags.h"
@@ -44,7 +44,8 @@ void Wipe(Bytes& bytes) { crypto::SecureZero(MutableByteSpan(bytes.data(), bytes
 // 34 MD5 compressions per handshake, and OpenSSL's per-call set-up cost as
 // much again). Bit-exact with OpenSSL's MD5 and HMAC-MD5
 // (tests/ssp/stitched_seal_test.cc); keys_test checks every function here
-// against crypto::HmacMd5 / crypto::Md5 (OpenSSL) and the MS-NLMP 4.2 vectors.
+// against reference::HmacMd5 / reference::Md5 (OpenSSL, reference/) and the
+// MS-NLMP 4.2 vectors.
 
 // HMAC_MD5(key, a || b) without building the concatenation.
 void HmacMd5Concat(ByteSpan key, ByteSpan a, ByteSpan b, crypto::Out16 out) {

@@ -17,9 +17,8 @@ Result<NegotiateMessage> DecodeNegotiateMessage(ByteSpan token) {
   ByteReader reader(token, kName);
   (void)reader.Skip(12);  // Signature + MessageType, checked above.
   NegotiateMessage msg;
-  auto flags = reader.ReadU32("NegotiateFlags");
-  if (!flags.ok()) return flags.error();
-  msg.flags = *flags;
+  NTLM_ASSIGN_OR_RETURN(auto flags, reader.ReadU32("NegotiateFlags"));
+  msg.flags = flags;
 
   if (token.size() < kNegotiateHeaderSize) {
     msg.short_form = true;
@@ -59,10 +58,9 @@ Result<NegotiateMessage> DecodeNegotiateMessage(ByteSpan token) {
     *text[i] = OemToUtf8(SecurityBufferBytes(token, fields[i]));  // Always OEM (2.2.1.1).
   }
   if (header == kNegotiateHeaderWithVersionSize) {
-    auto version = ReadVersion(reader);
-    if (!version.ok()) return version.error();
+    NTLM_ASSIGN_OR_RETURN(auto version, ReadVersion(reader));
     msg.has_version = true;
-    msg.version = *version;
+    msg.version = version;
   }
   msg.layout = PayloadLayout{
       header, {fields[0], fields[1]}, ToBytes(token.subspan(header)), std::move(unread)};

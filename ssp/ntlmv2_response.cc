@@ -37,9 +37,9 @@ Result<ParsedNtlmV2Response> DecodeNtlmV2Response(ByteSpan nt_response, size_t b
   std::copy(cc.begin(), cc.end(), c.client_challenge.begin());
   c.reserved3 = reader.ReadU32().value();
   if (!reader.empty()) {
-    auto pairs = DecodeAvPairs(reader.rest(), "NTLMv2_RESPONSE: AvPairs", reader.offset());
-    if (!pairs.ok()) return pairs.error();
-    c.av_pairs = std::move(pairs).value();
+    NTLM_ASSIGN_OR_RETURN(
+        auto pairs, DecodeAvPairs(reader.rest(), "NTLMv2_RESPONSE: AvPairs", reader.offset()));
+    c.av_pairs = std::move(pairs);
   }
   return out;
 }

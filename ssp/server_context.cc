@@ -431,13 +431,11 @@ Result<ServerContext::StepOutput> ServerContext::Step(ByteSpan token) {
   auto peeked = ReadMessageType(token);
   const uint32_t type = peeked.ok() ? static_cast<uint32_t>(*peeked) : 0;
   if (state_ == ServerState::kAwaitNegotiate && type == 1) {
-    auto challenge = AcceptNegotiate(token);
-    if (!challenge.ok()) return challenge.error();
-    return StepOutput{std::move(*challenge), false};
+    NTLM_ASSIGN_OR_RETURN(auto challenge, AcceptNegotiate(token));
+    return StepOutput{std::move(challenge), false};
   }
   if (state_ == ServerState::kAwaitAuthenticate && type == 3) {
-    auto verdict = AcceptAuthenticate(token);
-    if (!verdict.ok()) return verdict.error();
+    NTLM_ASSIGN_OR_RETURN(auto verdict, AcceptAuthenticate(token));
     return StepOutput{{}, true};
   }
   std::string got = type == 0 ? "a token that is not NTLMSSP" : MessageTypeName(type);

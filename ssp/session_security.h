@@ -43,9 +43,9 @@
 //    (SEC_E_OUT_OF_SEQUENCE), then Version and Checksum, in constant time
 //    (SEC_E_MESSAGE_ALTERED). A rejected message never advances the sequence
 //    number, and a failed Unseal wipes the plaintext it wrote.
-//  - RC4 state after a rejected message. crypto::Rc4 cannot be copied or
-//    rewound, so the implementation avoids touching it where it can and is
-//    explicit where it cannot:
+//  - RC4 state after a rejected message. The RC4 handle (crypto::Rc4State)
+//    is never rewound, so the implementation avoids touching it where it can
+//    and is explicit where it cannot:
 //      * With ESS the SeqNum is in the clear and is checked before any RC4
 //        byte is used: a replayed, reordered or dropped message is rejected
 //        with SEC_E_OUT_OF_SEQUENCE and the context stays fully usable (the

@@ -37,9 +37,8 @@ std::array<uint8_t, 8> EncodeVersion(const Version& version) {
 }
 
 Result<Version> ReadVersion(ByteReader& reader) {
-  auto bytes = reader.ReadBytes(8, "Version");
-  if (!bytes.ok()) return bytes.error();
-  const ByteSpan b = *bytes;
+  NTLM_ASSIGN_OR_RETURN(auto bytes, reader.ReadBytes(8, "Version"));
+  const ByteSpan b = bytes;
   Version v;
   v.major = b[0];
   v.minor = b[1];

@@ -53,58 +53,54 @@ Bytes RpcClientSession::EncodeBindOrAlter(PduType type, uint8_t header_sign_flag
 }
 
 ssp::Result<ClientBindReply> RpcClientSession::OnBindReply(ByteSpan bytes) {
-  auto f = ParseFragment(bytes, max_recv_);
-  if (!f.ok()) return f.error();
-  if (f->header.call_id != bind_call_id_) {
-    return Invalid("reply to the bind has call_id " + std::to_string(f->header.call_id) + ", not " +
+  NTLM_ASSIGN_OR_RETURN(auto f, ParseFragment(bytes, max_recv_));
+  if (f.header.call_id != bind_call_id_) {
+    return Invalid("reply to the bind has call_id " + std::to_string(f.header.call_id) + ", not " +
                    std::to_string(bind_call_id_));
   }
   ClientBindReply reply;
-  switch (static_cast<PduType>(f->header.type)) {
+  switch (static_cast<PduType>(f.header.type)) {
     case PduType::kBindNak: {
-      auto reason = ParseBindNakReason(*f);
-      if (!reason.ok()) return reason.error();
+      NTLM_ASSIGN_OR_RETURN(auto reason, ParseBindNakReason(f));
       reply.kind = ClientBindReply::Kind::kNak;
-      reply.nak_reason = *reason;
+      reply.nak_reason = reason;
       return reply;
     }
     case PduType::kFault: {
-      auto status = ParseFaultStatus(*f);
-      if (!status.ok()) return status.error();
+      NTLM_ASSIGN_OR_RETURN(auto status, ParseFaultStatus(f));
       reply.kind = ClientBindReply::Kind::kFault;
-      reply.fault_status = *status;
+      reply.fault_status = status;
       return reply;
     }
     case PduType::kBindAck:
     case PduType::kAlterContextResp:
-      if ((f->header.type == static_cast<uint8_t>(PduType::kAlterContextResp)) == alter_) break;
+      if ((f.header.type == static_cast<uint8_t>(PduType::kAlterContextResp)) == alter_) break;
       [[fallthrough]];
     default:
       return Invalid(std::string("the ") + (alter_ ? "alter_context" : "bind") +
-                     " was answered with " + PduTypeName(f->header.type));
+                     " was answered with " + PduTypeName(f.header.type));
   }
-  auto ack = ParseBindAckBody(*f);
-  if (!ack.ok()) return ack.error();
+  NTLM_ASSIGN_OR_RETURN(auto ack, ParseBindAckBody(f));
   if (alter_) {
-    reply.context_accepted = !ack->results.empty() && ack->results[0].result == kResultAcceptance;
-    if (f->trailer) reply.challenge.assign(f->auth_value.begin(), f->auth_value.end());
+    reply.context_accepted = !ack.results.empty() && ack.results[0].result == kResultAcceptance;
+    if (f.trailer) reply.challenge.assign(f.auth_value.begin(), f.auth_value.end());
     return reply;
   }
-  if (ack->max_xmit_frag < kMustRecvFragSize || ack->max_recv_frag < kMustRecvFragSize) {
-    return Invalid("bind_ack fragment sizes " + std::to_string(ack->max_xmit_frag) + "/" +
-                   std::to_string(ack->max_recv_frag) + " are below " +
+  if (ack.max_xmit_frag < kMustRecvFragSize || ack.max_recv_frag < kMustRecvFragSize) {
+    return Invalid("bind_ack fragment sizes " + std::to_string(ack.max_xmit_frag) + "/" +
+                   std::to_string(ack.max_recv_frag) + " are below " +
                    std::to_string(kMustRecvFragSize));
   }
   // The server's max_xmit_frag is what it sends us; its max_recv_frag what
   // it accepts from us.
-  max_recv_ = std::min<size_t>(ack->max_xmit_frag, proposed_frag_);
-  max_xmit_ = std::min<size_t>(ack->max_recv_frag, proposed_frag_);
-  header_sign_ = (f->header.pfc_flags & kPfcSupportHeaderSign) != 0;
-  reply.context_accepted = !ack->results.empty() && ack->results[0].result == kResultAcceptance;
-  if (!f->trailer || f->trailer->auth_type != kAuthTypeWinNt) {
+  max_recv_ = std::min<size_t>(ack.max_xmit_frag, proposed_frag_);
+  max_xmit_ = std::min<size_t>(ack.max_recv_frag, proposed_frag_);
+  header_sign_ = (f.header.pfc_flags & kPfcSupportHeaderSign) != 0;
+  reply.context_accepted = !ack.results.empty() && ack.results[0].result == kResultAcceptance;
+  if (!f.trailer || f.trailer->auth_type != kAuthTypeWinNt) {
     return Invalid("bind_ack without an NTLMSSP auth verifier");
   }
-  reply.challenge.assign(f->auth_value.begin(), f->auth_value.end());
+  reply.challenge.assign(f.auth_value.begin(), f.auth_value.end());
   return reply;
 }
 
@@ -196,52 +192,49 @@ std::vector<Bytes> RpcClientSession::RequestWithBlankVerifier(uint16_t opnum, By
 }
 
 ssp::Result<ClientCallReply> RpcClientSession::OnResponseFragment(ByteSpan bytes) {
-  auto f = ParseFragment(bytes, max_recv_);
-  if (!f.ok()) return f.error();
-  if (!call_id_ || f->header.call_id != *call_id_) {
-    return Invalid("fragment for call " + std::to_string(f->header.call_id) +
+  NTLM_ASSIGN_OR_RETURN(auto f, ParseFragment(bytes, max_recv_));
+  if (!call_id_ || f.header.call_id != *call_id_) {
+    return Invalid("fragment for call " + std::to_string(f.header.call_id) +
                    (call_id_ ? ", not " + std::to_string(*call_id_) : ", no call in progress"));
   }
   ClientCallReply reply;
-  if (f->header.type == static_cast<uint8_t>(PduType::kFault)) {
-    auto status = ParseFaultStatus(*f);
-    if (!status.ok()) return status.error();
+  if (f.header.type == static_cast<uint8_t>(PduType::kFault)) {
+    NTLM_ASSIGN_OR_RETURN(auto status, ParseFaultStatus(f));
     reply.complete = true;
     reply.fault = true;
-    reply.fault_status = *status;
+    reply.fault_status = status;
     call_id_.reset();
     return reply;
   }
-  if (f->header.type != static_cast<uint8_t>(PduType::kResponse)) {
-    return Invalid(std::string("the request was answered with ") + PduTypeName(f->header.type));
+  if (f.header.type != static_cast<uint8_t>(PduType::kResponse)) {
+    return Invalid(std::string("the request was answered with ") + PduTypeName(f.header.type));
   }
-  auto header = ParseResponseHeader(*f);
-  if (!header.ok()) return header.error();
-  ByteSpan stub = header->stub;
+  NTLM_ASSIGN_OR_RETURN(auto header, ParseResponseHeader(f));
+  ByteSpan stub = header.stub;
   Bytes plain;
   if (Protected()) {
-    if (!f->trailer || f->trailer->auth_type != kAuthTypeWinNt ||
-        f->trailer->auth_level != auth_level_ || f->auth_value.size() != kSignatureSize) {
+    if (!f.trailer || f.trailer->auth_type != kAuthTypeWinNt ||
+        f.trailer->auth_level != auth_level_ || f.auth_value.size() != kSignatureSize) {
       return Invalid("response without the association's verifier");
     }
     if (!security_) return Invalid("protected response before the context was established");
-    const size_t data_begin = header->stub_offset;
-    const size_t data_end = f->trailer_offset;
+    const size_t data_begin = header.stub_offset;
+    const size_t data_end = f.trailer_offset;
     const bool seal = auth_level_ == kAuthLevelPktPrivacy;
     plain.assign(bytes.begin(), bytes.end());
     if (ssp::Status st = UnprotectFragment(
             *security_, plain, ProtectedFragment{data_begin, data_end, seal, HeaderCovered()},
-            ssp::SignatureIn(f->auth_value.data(), kSignatureSize));
+            ssp::SignatureIn(f.auth_value.data(), kSignatureSize));
         !st.ok()) {
       return st.error();
     }
-    stub = ByteSpan(plain).subspan(data_begin, header->stub.size());
+    stub = ByteSpan(plain).subspan(data_begin, header.stub.size());
   }
   if (response_.size() + stub.size() > 16 * 1024 * 1024) {
     return Invalid("response larger than 16 MiB");
   }
   response_.insert(response_.end(), stub.begin(), stub.end());
-  if (f->header.pfc_flags & kPfcLastFrag) {
+  if (f.header.pfc_flags & kPfcLastFrag) {
     reply.complete = true;
     reply.stub = std::move(response_);
     response_.clear();

@@ -22,23 +22,20 @@ Bytes EncodeByteArray(ByteSpan bytes) {
 
 ssp::Result<ByteSpan> DecodeByteArray(ByteSpan stub) {
   ssp::ByteReader r(stub, "ByteArray");
-  auto length = r.ReadU32("length");
-  if (!length.ok()) return length.error();
-  auto max_count = r.ReadU32("max_count");
-  if (!max_count.ok()) return max_count.error();
-  if (*max_count != *length) {
+  NTLM_ASSIGN_OR_RETURN(auto length, r.ReadU32("length"));
+  NTLM_ASSIGN_OR_RETURN(auto max_count, r.ReadU32("max_count"));
+  if (max_count != length) {
     return r.MakeParseErrorAt(
         4, "max_count",
-        std::to_string(*max_count) + " differs from length " + std::to_string(*length));
+        std::to_string(max_count) + " differs from length " + std::to_string(length));
   }
-  auto data = r.ReadBytes(*length, "data");
-  if (!data.ok()) return data.error();
+  NTLM_ASSIGN_OR_RETURN(auto data, r.ReadBytes(length, "data"));
   if (r.remaining() > 7) {
     return r.MakeParseError("trailing bytes", std::to_string(r.remaining()) +
                                                   " bytes after the array (at most 7 alignment "
                                                   "bytes are allowed)");
   }
-  return *data;
+  return data;
 }
 
 CallOutcome DispatchEchoCall(uint16_t opnum, ByteSpan stub, const CallerInfo& caller) {

@@ -107,16 +107,13 @@ int HexDigit(char c) {
 constexpr size_t kWireIndex[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
 
 Result<SyntaxId> ReadSyntax(ByteReader& r, std::string_view what) {
-  auto uuid = r.ReadBytes(16, what);
-  if (!uuid.ok()) return uuid.error();
-  auto major = r.ReadU16(what);
-  if (!major.ok()) return major.error();
-  auto minor = r.ReadU16(what);
-  if (!minor.ok()) return minor.error();
+  NTLM_ASSIGN_OR_RETURN(auto uuid, r.ReadBytes(16, what));
+  NTLM_ASSIGN_OR_RETURN(auto major, r.ReadU16(what));
+  NTLM_ASSIGN_OR_RETURN(auto minor, r.ReadU16(what));
   SyntaxId id;
-  std::copy(uuid->begin(), uuid->end(), id.uuid.bytes.begin());
-  id.major = *major;
-  id.minor = *minor;
+  std::copy(uuid.begin(), uuid.end(), id.uuid.bytes.begin());
+  id.major = major;
+  id.minor = minor;
   return id;
 }
 
@@ -180,41 +177,33 @@ SyntaxId NdrTransferSyntax() {
 Result<CommonHeader> ParseCommonHeader(ByteSpan bytes, size_t max_frag_length) {
   ByteReader r(bytes.first(std::min(bytes.size(), kCommonHeaderSize)), "DCE/RPC header");
   CommonHeader h;
-  auto vers = r.ReadU8("rpc_vers");
-  if (!vers.ok()) return vers.error();
-  if (*vers != 5) {
-    return r.MakeParseErrorAt(0, "rpc_vers", "version " + std::to_string(*vers) + " is not 5");
+  NTLM_ASSIGN_OR_RETURN(auto vers, r.ReadU8("rpc_vers"));
+  if (vers != 5) {
+    return r.MakeParseErrorAt(0, "rpc_vers", "version " + std::to_string(vers) + " is not 5");
   }
-  h.rpc_vers = *vers;
-  auto minor = r.ReadU8("rpc_vers_minor");
-  if (!minor.ok()) return minor.error();
-  if (*minor > 1) {
+  h.rpc_vers = vers;
+  NTLM_ASSIGN_OR_RETURN(auto minor, r.ReadU8("rpc_vers_minor"));
+  if (minor > 1) {
     return r.MakeParseErrorAt(1, "rpc_vers_minor",
-                              "minor version " + std::to_string(*minor) + " is not 0 or 1");
+                              "minor version " + std::to_string(minor) + " is not 0 or 1");
   }
-  h.rpc_vers_minor = *minor;
-  auto type = r.ReadU8("PTYPE");
-  if (!type.ok()) return type.error();
-  h.type = *type;
-  auto flags = r.ReadU8("pfc_flags");
-  if (!flags.ok()) return flags.error();
-  h.pfc_flags = *flags;
-  auto drep = r.ReadBytes(4, "drep");
-  if (!drep.ok()) return drep.error();
-  std::copy(drep->begin(), drep->end(), h.drep.begin());
+  h.rpc_vers_minor = minor;
+  NTLM_ASSIGN_OR_RETURN(auto type, r.ReadU8("PTYPE"));
+  h.type = type;
+  NTLM_ASSIGN_OR_RETURN(auto flags, r.ReadU8("pfc_flags"));
+  h.pfc_flags = flags;
+  NTLM_ASSIGN_OR_RETURN(auto drep, r.ReadBytes(4, "drep"));
+  std::copy(drep.begin(), drep.end(), h.drep.begin());
   if (h.drep[0] != 0x10 || h.drep[1] != 0) {
     return r.MakeParseErrorAt(4, "drep",
                               "only little-endian ASCII IEEE data (10 00 00 00) is supported");
   }
-  auto frag = r.ReadU16("frag_length");
-  if (!frag.ok()) return frag.error();
-  h.frag_length = *frag;
-  auto auth = r.ReadU16("auth_length");
-  if (!auth.ok()) return auth.error();
-  h.auth_length = *auth;
-  auto call = r.ReadU32("call_id");
-  if (!call.ok()) return call.error();
-  h.call_id = *call;
+  NTLM_ASSIGN_OR_RETURN(auto frag, r.ReadU16("frag_length"));
+  h.frag_length = frag;
+  NTLM_ASSIGN_OR_RETURN(auto auth, r.ReadU16("auth_length"));
+  h.auth_length = auth;
+  NTLM_ASSIGN_OR_RETURN(auto call, r.ReadU32("call_id"));
+  h.call_id = call;
   const size_t minimum =
       kCommonHeaderSize + (h.auth_length ? kSecTrailerSize + size_t{h.auth_length} : 0);
   if (h.frag_length < minimum) {
@@ -231,10 +220,9 @@ Result<CommonHeader> ParseCommonHeader(ByteSpan bytes, size_t max_frag_length) {
 }
 
 Result<Fragment> ParseFragment(ByteSpan bytes, size_t max_frag_length) {
-  auto header = ParseCommonHeader(bytes, max_frag_length);
-  if (!header.ok()) return header.error();
+  NTLM_ASSIGN_OR_RETURN(auto header, ParseCommonHeader(bytes, max_frag_length));
   Fragment f;
-  f.header = *header;
+  f.header = header;
   ByteReader r(bytes, ContextName(f.header.type));
   if (bytes.size() != f.header.frag_length) {
     return r.MakeParseErrorAt(8, "frag_length",
@@ -279,33 +267,25 @@ Result<Fragment> ParseFragment(ByteSpan bytes, size_t max_frag_length) {
 Result<BindBody> ParseBindBody(const Fragment& fragment) {
   ByteReader r(fragment.body, ContextName(fragment.header.type), kCommonHeaderSize);
   BindBody b;
-  auto xmit = r.ReadU16("max_xmit_frag");
-  if (!xmit.ok()) return xmit.error();
-  auto recv = r.ReadU16("max_recv_frag");
-  if (!recv.ok()) return recv.error();
-  auto group = r.ReadU32("assoc_group_id");
-  if (!group.ok()) return group.error();
-  auto count = r.ReadU8("n_context_elem");
-  if (!count.ok()) return count.error();
-  if (auto st = r.Skip(3, "reserved"); !st.ok()) return st.error();
-  b.max_xmit_frag = *xmit;
-  b.max_recv_frag = *recv;
-  b.assoc_group_id = *group;
-  for (uint8_t i = 0; i < *count; ++i) {
+  NTLM_ASSIGN_OR_RETURN(auto xmit, r.ReadU16("max_xmit_frag"));
+  NTLM_ASSIGN_OR_RETURN(auto recv, r.ReadU16("max_recv_frag"));
+  NTLM_ASSIGN_OR_RETURN(auto group, r.ReadU32("assoc_group_id"));
+  NTLM_ASSIGN_OR_RETURN(auto count, r.ReadU8("n_context_elem"));
+  NTLM_RETURN_IF_ERROR(r.Skip(3, "reserved"));
+  b.max_xmit_frag = xmit;
+  b.max_recv_frag = recv;
+  b.assoc_group_id = group;
+  for (uint8_t i = 0; i < count; ++i) {
     ContextElement e;
-    auto id = r.ReadU16("p_cont_id");
-    if (!id.ok()) return id.error();
-    auto n = r.ReadU8("n_transfer_syn");
-    if (!n.ok()) return n.error();
-    if (auto st = r.Skip(1, "reserved"); !st.ok()) return st.error();
-    auto abstract = ReadSyntax(r, "abstract_syntax");
-    if (!abstract.ok()) return abstract.error();
-    e.context_id = *id;
-    e.abstract_syntax = *abstract;
-    for (uint8_t j = 0; j < *n; ++j) {
-      auto transfer = ReadSyntax(r, "transfer_syntaxes");
-      if (!transfer.ok()) return transfer.error();
-      e.transfer_syntaxes.push_back(*transfer);
+    NTLM_ASSIGN_OR_RETURN(auto id, r.ReadU16("p_cont_id"));
+    NTLM_ASSIGN_OR_RETURN(auto n, r.ReadU8("n_transfer_syn"));
+    NTLM_RETURN_IF_ERROR(r.Skip(1, "reserved"));
+    NTLM_ASSIGN_OR_RETURN(auto abstract, ReadSyntax(r, "abstract_syntax"));
+    e.context_id = id;
+    e.abstract_syntax = abstract;
+    for (uint8_t j = 0; j < n; ++j) {
+      NTLM_ASSIGN_OR_RETURN(auto transfer, ReadSyntax(r, "transfer_syntaxes"));
+      e.transfer_syntaxes.push_back(transfer);
     }
     b.contexts.push_back(std::move(e));
   }
@@ -315,20 +295,16 @@ Result<BindBody> ParseBindBody(const Fragment& fragment) {
 Result<RequestHeader> ParseRequestHeader(const Fragment& fragment) {
   ByteReader r(fragment.body, "request", kCommonHeaderSize);
   RequestHeader h;
-  auto hint = r.ReadU32("alloc_hint");
-  if (!hint.ok()) return hint.error();
-  auto ctx = r.ReadU16("p_cont_id");
-  if (!ctx.ok()) return ctx.error();
-  auto opnum = r.ReadU16("opnum");
-  if (!opnum.ok()) return opnum.error();
-  h.alloc_hint = *hint;
-  h.context_id = *ctx;
-  h.opnum = *opnum;
+  NTLM_ASSIGN_OR_RETURN(auto hint, r.ReadU32("alloc_hint"));
+  NTLM_ASSIGN_OR_RETURN(auto ctx, r.ReadU16("p_cont_id"));
+  NTLM_ASSIGN_OR_RETURN(auto opnum, r.ReadU16("opnum"));
+  h.alloc_hint = hint;
+  h.context_id = ctx;
+  h.opnum = opnum;
   if (fragment.header.pfc_flags & kPfcObjectUuid) {
-    auto object = r.ReadBytes(16, "object");
-    if (!object.ok()) return object.error();
+    NTLM_ASSIGN_OR_RETURN(auto object, r.ReadBytes(16, "object"));
     Uuid uuid;
-    std::copy(object->begin(), object->end(), uuid.bytes.begin());
+    std::copy(object.begin(), object.end(), uuid.bytes.begin());
     h.object = uuid;
   }
   h.stub_offset = r.offset();
@@ -339,16 +315,13 @@ Result<RequestHeader> ParseRequestHeader(const Fragment& fragment) {
 Result<ResponseHeader> ParseResponseHeader(const Fragment& fragment) {
   ByteReader r(fragment.body, "response", kCommonHeaderSize);
   ResponseHeader h;
-  auto hint = r.ReadU32("alloc_hint");
-  if (!hint.ok()) return hint.error();
-  auto ctx = r.ReadU16("p_cont_id");
-  if (!ctx.ok()) return ctx.error();
-  auto cancels = r.ReadU8("cancel_count");
-  if (!cancels.ok()) return cancels.error();
-  if (auto st = r.Skip(1, "reserved"); !st.ok()) return st.error();
-  h.alloc_hint = *hint;
-  h.context_id = *ctx;
-  h.cancel_count = *cancels;
+  NTLM_ASSIGN_OR_RETURN(auto hint, r.ReadU32("alloc_hint"));
+  NTLM_ASSIGN_OR_RETURN(auto ctx, r.ReadU16("p_cont_id"));
+  NTLM_ASSIGN_OR_RETURN(auto cancels, r.ReadU8("cancel_count"));
+  NTLM_RETURN_IF_ERROR(r.Skip(1, "reserved"));
+  h.alloc_hint = hint;
+  h.context_id = ctx;
+  h.cancel_count = cancels;
   h.stub_offset = r.offset();
   h.stub = r.rest();
   return h;
@@ -478,35 +451,26 @@ Bytes EncodeBindBody(const BindBody& body) {
 Result<BindAckBody> ParseBindAckBody(const Fragment& fragment) {
   ByteReader r(fragment.body, ContextName(fragment.header.type), kCommonHeaderSize);
   BindAckBody b;
-  auto xmit = r.ReadU16("max_xmit_frag");
-  if (!xmit.ok()) return xmit.error();
-  auto recv = r.ReadU16("max_recv_frag");
-  if (!recv.ok()) return recv.error();
-  auto group = r.ReadU32("assoc_group_id");
-  if (!group.ok()) return group.error();
-  auto addr_len = r.ReadU16("sec_addr length");
-  if (!addr_len.ok()) return addr_len.error();
-  auto addr = r.ReadBytes(*addr_len, "sec_addr");
-  if (!addr.ok()) return addr.error();
-  if (auto st = r.Skip((4 - r.offset() % 4) % 4, "pad"); !st.ok()) return st.error();
-  auto count = r.ReadU8("n_results");
-  if (!count.ok()) return count.error();
-  if (auto st = r.Skip(3, "reserved"); !st.ok()) return st.error();
-  b.max_xmit_frag = *xmit;
-  b.max_recv_frag = *recv;
-  b.assoc_group_id = *group;
-  if (!addr->empty()) b.secondary_address.assign(addr->begin(), addr->end() - 1);
-  for (uint8_t i = 0; i < *count; ++i) {
+  NTLM_ASSIGN_OR_RETURN(auto xmit, r.ReadU16("max_xmit_frag"));
+  NTLM_ASSIGN_OR_RETURN(auto recv, r.ReadU16("max_recv_frag"));
+  NTLM_ASSIGN_OR_RETURN(auto group, r.ReadU32("assoc_group_id"));
+  NTLM_ASSIGN_OR_RETURN(auto addr_len, r.ReadU16("sec_addr length"));
+  NTLM_ASSIGN_OR_RETURN(auto addr, r.ReadBytes(addr_len, "sec_addr"));
+  NTLM_RETURN_IF_ERROR(r.Skip((4 - r.offset() % 4) % 4, "pad"));
+  NTLM_ASSIGN_OR_RETURN(auto count, r.ReadU8("n_results"));
+  NTLM_RETURN_IF_ERROR(r.Skip(3, "reserved"));
+  b.max_xmit_frag = xmit;
+  b.max_recv_frag = recv;
+  b.assoc_group_id = group;
+  if (!addr.empty()) b.secondary_address.assign(addr.begin(), addr.end() - 1);
+  for (uint8_t i = 0; i < count; ++i) {
     ContextResult result;
-    auto res = r.ReadU16("result");
-    if (!res.ok()) return res.error();
-    auto reason = r.ReadU16("reason");
-    if (!reason.ok()) return reason.error();
-    auto syntax = ReadSyntax(r, "transfer_syntax");
-    if (!syntax.ok()) return syntax.error();
-    result.result = *res;
-    result.reason = *reason;
-    result.transfer_syntax = *syntax;
+    NTLM_ASSIGN_OR_RETURN(auto res, r.ReadU16("result"));
+    NTLM_ASSIGN_OR_RETURN(auto reason, r.ReadU16("reason"));
+    NTLM_ASSIGN_OR_RETURN(auto syntax, ReadSyntax(r, "transfer_syntax"));
+    result.result = res;
+    result.reason = reason;
+    result.transfer_syntax = syntax;
     b.results.push_back(result);
   }
   return b;
@@ -519,7 +483,7 @@ Result<uint16_t> ParseBindNakReason(const Fragment& fragment) {
 
 Result<uint32_t> ParseFaultStatus(const Fragment& fragment) {
   ByteReader r(fragment.body, "fault", kCommonHeaderSize);
-  if (auto st = r.Skip(8, "alloc_hint, p_cont_id, cancel_count"); !st.ok()) return st.error();
+  NTLM_RETURN_IF_ERROR(r.Skip(8, "alloc_hint, p_cont_id, cancel_count"));
   return r.ReadU32("status");
 }
 

@@ -403,7 +403,7 @@ void RpcSession::FailAuthentication(const ssp::Error& error) {
 
 ssp::Result<std::optional<Bytes>> RpcSession::FinishAuthentication(ByteSpan auth_value) {
   if (auth_type_ != kAuthTypeSpnego) {
-    if (auto st = CompleteAuthentication(auth_value); !st.ok()) return st.error();
+    NTLM_RETURN_IF_ERROR(CompleteAuthentication(auth_value));
     return std::optional<Bytes>();
   }
   auto leg = UnwrapSpnegoResp(auth_value);
@@ -412,7 +412,7 @@ ssp::Result<std::optional<Bytes>> RpcSession::FinishAuthentication(ByteSpan auth
     ReportAuth(false, leg.status(), leg.error().reason);
     return leg.error();
   }
-  if (auto st = CompleteAuthentication(leg->ntlm); !st.ok()) return st.error();
+  NTLM_RETURN_IF_ERROR(CompleteAuthentication(leg->ntlm));
   auto mic =
       AnswerMechListMic(*security_, spnego_mech_types_, leg->mech_list_mic, spnego_ntlm_preferred_);
   if (!mic.ok()) {

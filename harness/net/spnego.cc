@@ -27,29 +27,26 @@ std::string TagText(uint8_t tag) {
 // One DER TLV: returns a reader over its contents (offsets stay absolute).
 Result<ByteReader> ReadTlv(ByteReader& reader, uint8_t expected_tag, std::string_view what) {
   size_t start = reader.offset();
-  auto tag = reader.ReadU8(what);
-  if (!tag.ok()) return tag.error();
-  if (*tag != expected_tag) {
+  NTLM_ASSIGN_OR_RETURN(auto tag, reader.ReadU8(what));
+  if (tag != expected_tag) {
     return reader.MakeParseErrorAt(start, what,
-                                   "tag " + TagText(*tag) + ", expected " + TagText(expected_tag));
+                                   "tag " + TagText(tag) + ", expected " + TagText(expected_tag));
   }
-  auto first = reader.ReadU8(what);
-  if (!first.ok()) return first.error();
-  size_t length = *first;
-  if (*first == 0x80) {
+  NTLM_ASSIGN_OR_RETURN(auto first, reader.ReadU8(what));
+  size_t length = first;
+  if (first == 0x80) {
     return reader.MakeParseErrorAt(start, what, "indefinite length (BER, not DER)");
   }
-  if (*first > 0x80) {
-    size_t count = *first & 0x7f;
+  if (first > 0x80) {
+    size_t count = first & 0x7f;
     if (count > 4) {
       return reader.MakeParseErrorAt(start, what,
                                      "length of " + std::to_string(count) + " octets (at most 4)");
     }
     length = 0;
     for (size_t i = 0; i < count; ++i) {
-      auto b = reader.ReadU8(what);
-      if (!b.ok()) return b.error();
-      length = length << 8 | *b;
+      NTLM_ASSIGN_OR_RETURN(auto b, reader.ReadU8(what));
+      length = length << 8 | b;
     }
   }
   if (length > reader.remaining()) {
@@ -72,17 +69,15 @@ ssp::Status ExpectEnd(const ByteReader& reader, std::string_view what) {
 }
 
 Result<Bytes> ReadOctetString(ByteReader& outer, std::string_view what) {
-  auto contents = ReadTlv(outer, kTagOctetString, what);
-  if (!contents.ok()) return contents.error();
-  ByteSpan rest = contents->rest();
+  NTLM_ASSIGN_OR_RETURN(auto contents, ReadTlv(outer, kTagOctetString, what));
+  ByteSpan rest = contents.rest();
   return Bytes(rest.begin(), rest.end());
 }
 
 Result<Bytes> ReadOid(ByteReader& outer, std::string_view what) {
   size_t start = outer.offset();
-  auto contents = ReadTlv(outer, kTagOid, what);
-  if (!contents.ok()) return contents.error();
-  ByteSpan rest = contents->rest();
+  NTLM_ASSIGN_OR_RETURN(auto contents, ReadTlv(outer, kTagOid, what));
+  ByteSpan rest = contents.rest();
   if (rest.empty() || (rest.back() & 0x80) != 0) {
     return outer.MakeParseErrorAt(start, what, "malformed OBJECT IDENTIFIER");
   }
@@ -105,51 +100,44 @@ ssp::Status ReadTaggedFields(ByteReader& sequence, int max_tag, std::string_view
           what, "field [" + std::to_string(number) + "] repeated or out of order");
     }
     last = number;
-    auto explicit_contents = ReadTlv(sequence, *tag, what);
-    if (!explicit_contents.ok()) return explicit_contents.error();
-    auto status = field(number, *explicit_contents);
-    if (!status.ok()) return status;
+    NTLM_ASSIGN_OR_RETURN(auto explicit_contents, ReadTlv(sequence, *tag, what));
+    NTLM_RETURN_IF_ERROR(field(number, explicit_contents));
   }
   return ssp::Status::Ok();
 }
 
 Result<NegTokenInit> DecodeNegTokenInit(ByteReader& tagged, size_t max_elements) {
-  auto sequence = ReadTlv(tagged, kTagSequence, "NegTokenInit");
-  if (!sequence.ok()) return sequence.error();
-  if (auto end = ExpectEnd(tagged, "NegTokenInit"); !end.ok()) return end.error();
+  NTLM_ASSIGN_OR_RETURN(auto sequence, ReadTlv(tagged, kTagSequence, "NegTokenInit"));
+  NTLM_RETURN_IF_ERROR(ExpectEnd(tagged, "NegTokenInit"));
   NegTokenInit init;
   bool have_mech_types = false;
   auto status = ReadTaggedFields(
-      *sequence, 4, "NegTokenInit", [&](int number, ByteReader& field) -> ssp::Status {
+      sequence, 4, "NegTokenInit", [&](int number, ByteReader& field) -> ssp::Status {
         switch (number) {
           case 0: {
             ByteSpan whole = field.rest();
-            auto list = ReadTlv(field, kTagSequence, "mechTypes");
-            if (!list.ok()) return list.error();
+            NTLM_ASSIGN_OR_RETURN(auto list, ReadTlv(field, kTagSequence, "mechTypes"));
             init.mech_types_der.assign(whole.begin(), whole.end() - field.remaining());
-            while (!list->empty()) {
+            while (!list.empty()) {
               if (init.mech_types.size() >= max_elements) {
-                return list->MakeParseError("mechTypes",
-                                            "more than " + std::to_string(max_elements) + " OIDs");
+                return list.MakeParseError("mechTypes",
+                                           "more than " + std::to_string(max_elements) + " OIDs");
               }
-              auto oid = ReadOid(*list, "mechTypes");
-              if (!oid.ok()) return oid.error();
-              init.mech_types.push_back(std::move(*oid));
+              NTLM_ASSIGN_OR_RETURN(auto oid, ReadOid(list, "mechTypes"));
+              init.mech_types.push_back(std::move(oid));
             }
             have_mech_types = true;
             break;
           }
           case 1: {
-            auto bits = ReadTlv(field, kTagBitString, "reqFlags");
-            if (!bits.ok()) return bits.error();
-            ByteSpan rest = bits->rest();
+            NTLM_ASSIGN_OR_RETURN(auto bits, ReadTlv(field, kTagBitString, "reqFlags"));
+            ByteSpan rest = bits.rest();
             init.req_flags = Bytes(rest.begin(), rest.end());
             break;
           }
           case 2: {
-            auto token = ReadOctetString(field, "mechToken");
-            if (!token.ok()) return token.error();
-            init.mech_token = std::move(*token);
+            NTLM_ASSIGN_OR_RETURN(auto token, ReadOctetString(field, "mechToken"));
+            init.mech_token = std::move(token);
             break;
           }
           case 3:
@@ -166,53 +154,47 @@ Result<NegTokenInit> DecodeNegTokenInit(ByteReader& tagged, size_t max_elements)
             if (init.mech_list_mic) {
               return field.MakeParseError("NegTokenInit", "mechListMIC repeated");
             }
-            auto mic = ReadOctetString(field, "mechListMIC");
-            if (!mic.ok()) return mic.error();
-            init.mech_list_mic = std::move(*mic);
+            NTLM_ASSIGN_OR_RETURN(auto mic, ReadOctetString(field, "mechListMIC"));
+            init.mech_list_mic = std::move(mic);
             break;
           }
         }
         return ExpectEnd(field, "NegTokenInit field");
       });
   if (!status.ok()) return status.error();
-  if (!have_mech_types) return sequence->MakeParseError("NegTokenInit", "no mechTypes");
+  if (!have_mech_types) return sequence.MakeParseError("NegTokenInit", "no mechTypes");
   return init;
 }
 
 Result<NegTokenResp> DecodeNegTokenResp(ByteReader& tagged) {
-  auto sequence = ReadTlv(tagged, kTagSequence, "NegTokenResp");
-  if (!sequence.ok()) return sequence.error();
-  if (auto end = ExpectEnd(tagged, "NegTokenResp"); !end.ok()) return end.error();
+  NTLM_ASSIGN_OR_RETURN(auto sequence, ReadTlv(tagged, kTagSequence, "NegTokenResp"));
+  NTLM_RETURN_IF_ERROR(ExpectEnd(tagged, "NegTokenResp"));
   NegTokenResp resp;
   auto status = ReadTaggedFields(
-      *sequence, 3, "NegTokenResp", [&](int number, ByteReader& field) -> ssp::Status {
+      sequence, 3, "NegTokenResp", [&](int number, ByteReader& field) -> ssp::Status {
         switch (number) {
           case 0: {
             size_t start = field.offset();
-            auto value = ReadTlv(field, kTagEnumerated, "negState");
-            if (!value.ok()) return value.error();
-            if (value->remaining() != 1 || value->rest()[0] > 3) {
+            NTLM_ASSIGN_OR_RETURN(auto value, ReadTlv(field, kTagEnumerated, "negState"));
+            if (value.remaining() != 1 || value.rest()[0] > 3) {
               return field.MakeParseErrorAt(start, "negState", "not one of 0..3");
             }
-            resp.neg_state = static_cast<NegState>(value->rest()[0]);
+            resp.neg_state = static_cast<NegState>(value.rest()[0]);
             break;
           }
           case 1: {
-            auto oid = ReadOid(field, "supportedMech");
-            if (!oid.ok()) return oid.error();
-            resp.supported_mech = std::move(*oid);
+            NTLM_ASSIGN_OR_RETURN(auto oid, ReadOid(field, "supportedMech"));
+            resp.supported_mech = std::move(oid);
             break;
           }
           case 2: {
-            auto token = ReadOctetString(field, "responseToken");
-            if (!token.ok()) return token.error();
-            resp.response_token = std::move(*token);
+            NTLM_ASSIGN_OR_RETURN(auto token, ReadOctetString(field, "responseToken"));
+            resp.response_token = std::move(token);
             break;
           }
           case 3: {
-            auto mic = ReadOctetString(field, "mechListMIC");
-            if (!mic.ok()) return mic.error();
-            resp.mech_list_mic = std::move(*mic);
+            NTLM_ASSIGN_OR_RETURN(auto mic, ReadOctetString(field, "mechListMIC"));
+            resp.mech_list_mic = std::move(mic);
             break;
           }
         }
@@ -267,38 +249,30 @@ ssp::Result<NegotiationToken> DecodeNegotiationToken(ByteSpan der, size_t max_el
   auto tag = PeekTag(reader);
   if (!tag) return reader.MakeParseError("", "empty token");
   if (*tag == kTagApplication0) {
-    auto initial = ReadTlv(reader, kTagApplication0, "InitialContextToken");
-    if (!initial.ok()) return initial.error();
-    if (auto end = ExpectEnd(reader, "InitialContextToken"); !end.ok()) return end.error();
-    size_t oid_at = initial->offset();
-    auto mech = ReadOid(*initial, "thisMech");
-    if (!mech.ok()) return mech.error();
-    if (!std::equal(mech->begin(), mech->end(), kSpnegoMechOid.begin(), kSpnegoMechOid.end())) {
-      return initial->MakeParseErrorAt(oid_at, "thisMech",
-                                       OidToString(*mech) + " is not SPNEGO (1.3.6.1.5.5.2)");
+    NTLM_ASSIGN_OR_RETURN(auto initial, ReadTlv(reader, kTagApplication0, "InitialContextToken"));
+    NTLM_RETURN_IF_ERROR(ExpectEnd(reader, "InitialContextToken"));
+    size_t oid_at = initial.offset();
+    NTLM_ASSIGN_OR_RETURN(auto mech, ReadOid(initial, "thisMech"));
+    if (!std::equal(mech.begin(), mech.end(), kSpnegoMechOid.begin(), kSpnegoMechOid.end())) {
+      return initial.MakeParseErrorAt(oid_at, "thisMech",
+                                      OidToString(mech) + " is not SPNEGO (1.3.6.1.5.5.2)");
     }
-    auto tagged = ReadTlv(*initial, kTagContext0, "NegTokenInit");
-    if (!tagged.ok()) return tagged.error();
-    if (auto end = ExpectEnd(*initial, "InitialContextToken"); !end.ok()) return end.error();
-    auto init = DecodeNegTokenInit(*tagged, max_elements);
-    if (!init.ok()) return init.error();
-    return NegotiationToken(std::move(*init));
+    NTLM_ASSIGN_OR_RETURN(auto tagged, ReadTlv(initial, kTagContext0, "NegTokenInit"));
+    NTLM_RETURN_IF_ERROR(ExpectEnd(initial, "InitialContextToken"));
+    NTLM_ASSIGN_OR_RETURN(auto init, DecodeNegTokenInit(tagged, max_elements));
+    return NegotiationToken(std::move(init));
   }
   if (*tag == kTagContext0) {
-    auto tagged = ReadTlv(reader, kTagContext0, "NegTokenInit");
-    if (!tagged.ok()) return tagged.error();
-    if (auto end = ExpectEnd(reader, "NegTokenInit"); !end.ok()) return end.error();
-    auto init = DecodeNegTokenInit(*tagged, max_elements);
-    if (!init.ok()) return init.error();
-    return NegotiationToken(std::move(*init));
+    NTLM_ASSIGN_OR_RETURN(auto tagged, ReadTlv(reader, kTagContext0, "NegTokenInit"));
+    NTLM_RETURN_IF_ERROR(ExpectEnd(reader, "NegTokenInit"));
+    NTLM_ASSIGN_OR_RETURN(auto init, DecodeNegTokenInit(tagged, max_elements));
+    return NegotiationToken(std::move(init));
   }
   if (*tag == kTagContext1) {
-    auto tagged = ReadTlv(reader, kTagContext1, "NegTokenResp");
-    if (!tagged.ok()) return tagged.error();
-    if (auto end = ExpectEnd(reader, "NegTokenResp"); !end.ok()) return end.error();
-    auto resp = DecodeNegTokenResp(*tagged);
-    if (!resp.ok()) return resp.error();
-    return NegotiationToken(std::move(*resp));
+    NTLM_ASSIGN_OR_RETURN(auto tagged, ReadTlv(reader, kTagContext1, "NegTokenResp"));
+    NTLM_RETURN_IF_ERROR(ExpectEnd(reader, "NegTokenResp"));
+    NTLM_ASSIGN_OR_RETURN(auto resp, DecodeNegTokenResp(tagged));
+    return NegotiationToken(std::move(resp));
   }
   return reader.MakeParseError("", "tag " + TagText(*tag) +
                                        " is neither an InitialContextToken (0x60) nor a "

@@ -1,16 +1,23 @@
-// Tests for crypto/digest.h against the RFC 1320, RFC 1321 and RFC 2202 vectors.
+// Tests for crypto/md4.h and reference/openssl_md5.h (the OpenSSL MD5/HMAC-MD5 the product's
+// inline ones are checked against) against the RFC 1320, RFC 1321 and RFC 2202 vectors.
 #include <gtest/gtest.h>
 
 #include <array>
 #include <string>
 #include <string_view>
 
-#include "crypto/digest.h"
 #include "crypto/init.h"
+#include "crypto/md4.h"
+#include "reference/openssl_md5.h"
 #include "tests/crypto/crypto_test_util.h"
 
 namespace ntlm::crypto {
 namespace {
+
+using reference::HmacMd5;
+using reference::HmacMd5Hasher;
+using reference::Md5;
+using reference::Md5Hasher;
 
 using test_util::Hex;
 using test_util::Str;

@@ -13,16 +13,24 @@
 
 #include "crypto/crc32.h"
 #include "crypto/des.h"
-#include "crypto/digest.h"
 #include "crypto/init.h"
 #include "crypto/internal/openssl_ctx.h"
+#include "crypto/md4.h"
 #include "crypto/random.h"
-#include "crypto/rc4.h"
 #include "crypto/secret.h"
+#include "reference/openssl_md5.h"
+#include "reference/openssl_rc4.h"
 #include "tests/crypto/crypto_test_util.h"
 
 namespace ntlm::crypto {
 namespace {
+
+using reference::HmacMd5;
+using reference::HmacMd5Hasher;
+using reference::Md5;
+using reference::Md5Hasher;
+using reference::Rc4;
+using reference::Rc4Once;
 
 using test_util::Hex;
 using test_util::Str;

@@ -1,15 +1,19 @@
-// Tests for crypto/rc4.h against RFC 6229 key streams.
+// Tests for reference/openssl_rc4.h (the OpenSSL RC4 the product's inline RC4 is checked
+// against) against RFC 6229 key streams.
 #include <gtest/gtest.h>
 
 #include <string_view>
 #include <vector>
 
 #include "crypto/init.h"
-#include "crypto/rc4.h"
+#include "reference/openssl_rc4.h"
 #include "tests/crypto/crypto_test_util.h"
 
 namespace ntlm::crypto {
 namespace {
+
+using reference::Rc4;
+using reference::Rc4Once;
 
 using test_util::FromHex;
 using test_util::Hex;

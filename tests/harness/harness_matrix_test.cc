@@ -349,20 +349,19 @@ TEST(Matrix, MinServerSecPresets) {
 }
 
 TEST(MatrixCli, PolicyPresetsNameTheirColumns) {
-  auto r = Harness(
-      "matrix --deterministic --color never --filter windows-modern --policy "
-      "none,windows-default,cis,all --json -");
-  EXPECT_EQ(r.rc, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("\"preset\": \"cis\""));
-  EXPECT_THAT(r.out, HasSubstr("\"min_server_sec\": \"0x20080000\""));
-  auto table =
-      Harness("matrix --deterministic --color never --filter windows-modern --policy cis,all,SIGN");
-  EXPECT_EQ(table.rc, 0) << table.err;
-  EXPECT_THAT(table.out, HasSubstr("1 variations x 3 policies"));
-  EXPECT_THAT(table.out, HasSubstr("Presets: --E8 = cis, SCE8 = all.\n"));
-  auto every =
-      Harness("matrix --deterministic --color never --filter windows-modern --policy every");
-  EXPECT_THAT(every.out, HasSubstr("1 variations x 16 policies"));
+  const std::pair<const char*, const char*> kRuns[] = {
+      {"none,windows-default,cis,all --json -", "\"preset\": \"cis\""},
+      {"none,windows-default,cis,all --json -", "\"min_server_sec\": \"0x20080000\""},
+      {"cis,all,SIGN", "1 variations x 3 policies"},
+      {"cis,all,SIGN", "Presets: --E8 = cis, SCE8 = all.\n"},
+      {"every", "1 variations x 16 policies"}};
+  for (const auto& [policies, expected] : kRuns) {
+    auto r = Harness(
+        std::string("matrix --deterministic --color never --filter windows-modern --policy ") +
+        policies);
+    EXPECT_EQ(r.rc, 0) << policies << r.err;
+    EXPECT_THAT(r.out, HasSubstr(expected)) << policies;
+  }
 }
 
 TEST(MatrixCli, MainJobPrintsTheTableAndExitsZero) {

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "crypto/digest.h"
 #include "crypto/secret.h"
+#include "reference/openssl_md5.h"
 #include "ssp/authenticate_message.h"
 #include "ssp/av_pairs.h"
 #include "ssp/credentials.h"
@@ -881,7 +881,7 @@ TEST(ClientChannelBindings, HashOfTheFlattenedStruct) {
   Bytes flat(16, 0);
   flat.insert(flat.end(), {3, 0, 0, 0, 'a', 'b', 'c'});
   std::array<uint8_t, 16> expected{};
-  crypto::Md5(flat, expected);
+  reference::Md5(flat, expected);
   EXPECT_EQ(ChannelBindingsHash(data), expected);
 }
 

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "crypto/des.h"
-#include "crypto/digest.h"
-#include "crypto/rc4.h"
+#include "reference/openssl_md5.h"
+#include "reference/openssl_rc4.h"
 #include "ssp/authenticate_message.h"
 #include "ssp/challenge_message.h"
 #include "ssp/text_encoding.h"
@@ -131,7 +131,7 @@ TEST(KeysOwf, NtOwfV2IsHmacOfUnicodeUserDomain) {
   // UNICODE("ALICE" || "contoso")
   const Bytes text = FromHex("41004c0049004300450063006f006e0074006f0073006f00");
   Key16 expected;
-  crypto::HmacMd5(nt, text, expected.span());
+  reference::HmacMd5(nt, text, expected.span());
   EXPECT_EQ(Hex(Owf(NtOwfV2(nt, "alice", "contoso"))), Hex(expected));
 }
 
@@ -169,7 +169,7 @@ TEST(KeysResponses, EssResponsesUseMd5OfBothChallenges) {
   std::array<uint8_t, 16> digest{};
   Bytes both(kServerChallenge.begin(), kServerChallenge.end());
   both.insert(both.end(), kClientChallenge.begin(), kClientChallenge.end());
-  crypto::Md5(both, digest);
+  reference::Md5(both, digest);
   std::array<uint8_t, 8> first8{};
   std::copy_n(digest.begin(), 8, first8.begin());
   EXPECT_EQ(Hex(NtlmV1EssResponse(nt, kServerChallenge, kClientChallenge)), Hex(Desl(nt, first8)));
@@ -200,11 +200,11 @@ TEST(KeysResponses, NtlmV2ResponseIsProofThenTemp) {
   Bytes data(kServerChallenge.begin(), kServerChallenge.end());
   data.insert(data.end(), temp.begin(), temp.end());
   std::array<uint8_t, 16> hmac{};
-  crypto::HmacMd5(key, data, hmac);
+  reference::HmacMd5(key, data, hmac);
   EXPECT_EQ(Hex(proof), Hex(hmac));
   // SessionBaseKey = HMAC_MD5(key, NTProofStr).
   Key16 sbk;
-  crypto::HmacMd5(key, proof, sbk.span());
+  reference::HmacMd5(key, proof, sbk.span());
   EXPECT_EQ(Hex(NtlmV2SessionBaseKey(key, proof)), Hex(sbk));
 }
 
@@ -244,7 +244,7 @@ TEST(KeysKxKey, EssTakesPrecedenceOverLmKeyAndNonNt) {
   Bytes data(kServerChallenge.begin(), kServerChallenge.end());
   data.insert(data.end(), k.lm_response.begin(), k.lm_response.begin() + 8);
   Key16 expected;
-  crypto::HmacMd5(k.sbk, data, expected.span());
+  reference::HmacMd5(k.sbk, data, expected.span());
   EXPECT_EQ(ess, Hex(expected));
 }
 
@@ -281,7 +281,7 @@ TEST(KeysExported, EncryptDecryptRoundTrip) {
   const Key16 encrypted = EncryptRandomSessionKey(kx, random);
   EXPECT_NE(Hex(encrypted), Hex(random));
   EXPECT_EQ(Hex(DecryptRandomSessionKey(kx, encrypted.span())), Hex(random));
-  EXPECT_EQ(Hex(encrypted), Hex(crypto::Rc4Once(kx, random)));
+  EXPECT_EQ(Hex(encrypted), Hex(reference::Rc4Once(kx, random)));
 }
 
 TEST(KeysExported, KeyExchNeedsSignOrSeal) {
@@ -336,7 +336,7 @@ TEST(KeysSessionKeys, SignKeyHashesTheTerminatingNul) {
   data.insert(data.end(), magic.begin(), magic.end());
   data.push_back(0);
   Key16 expected;
-  crypto::Md5(data, expected.span());
+  reference::Md5(data, expected.span());
   Key16 out;
   ASSERT_TRUE(SignKey(kEss, key, Direction::kServerToClient, out));
   EXPECT_EQ(Hex(out), Hex(expected));
@@ -456,7 +456,7 @@ TEST(KeysMic, IsHmacOverMessagesWithZeroMic) {
   std::fill(zeroed.begin() + 72, zeroed.begin() + 88, 0);
   all.insert(all.end(), zeroed.begin(), zeroed.end());
   std::array<uint8_t, 16> expected{};
-  crypto::HmacMd5(key, all, expected);
+  reference::HmacMd5(key, all, expected);
   EXPECT_EQ(Hex(*mic), Hex(expected));
 
   // Other offsets, and the MIC bytes never matter.
@@ -596,7 +596,7 @@ TEST_P(KeysTranscriptTest, RecomputesKeysMicAndFirstSignatures) {
     const bool c2s = std::string(dir) == "c2s";
     const Key16& seal_key = c2s ? keys.seal_in : keys.seal_out;
     const Key16& sign_key = c2s ? keys.sign_in : keys.sign_out;
-    crypto::Rc4 rc4(ByteSpan(seal_key.data(), c2s ? keys.seal_in_len : keys.seal_out_len));
+    reference::Rc4 rc4(ByteSpan(seal_key.data(), c2s ? keys.seal_in_len : keys.seal_out_len));
 
     std::string error;
     const Bytes plaintext =
@@ -609,7 +609,7 @@ TEST_P(KeysTranscriptTest, RecomputesKeysMicAndFirstSignatures) {
     Bytes signed_data = {0, 0, 0, 0};  // SeqNum 0
     signed_data.insert(signed_data.end(), plaintext.begin(), plaintext.end());
     std::array<uint8_t, 16> hmac{};
-    crypto::HmacMd5(sign_key, signed_data, hmac);
+    reference::HmacMd5(sign_key, signed_data, hmac);
     std::array<uint8_t, 8> checksum{};
     std::copy_n(hmac.begin(), 8, checksum.begin());
     if ((flags & kKeyExch) != 0) rc4.ApplyInPlace(checksum);

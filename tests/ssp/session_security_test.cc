@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "crypto/crc32.h"
-#include "crypto/digest.h"
-#include "crypto/rc4.h"
 #include "crypto/secret.h"
+#include "reference/openssl_md5.h"
+#include "reference/openssl_rc4.h"
 #include "ssp/keys.h"
 #include "ssp/status.h"
 #include "ssp/text_encoding.h"
@@ -316,9 +316,9 @@ TEST(SessionSecurityVectors, SealMatchesPublishedSealKeys) {
       Bytes seq_and_msg = {0, 0, 0, 0};
       seq_and_msg.insert(seq_and_msg.end(), plaintext.begin(), plaintext.end());
       std::array<uint8_t, 16> mac{};
-      crypto::HmacMd5(Hex(c.sign_key_hex), seq_and_msg, mac);
+      reference::HmacMd5(Hex(c.sign_key_hex), seq_and_msg, mac);
       stream_in.insert(stream_in.end(), mac.begin(), mac.begin() + 8);
-      Bytes stream = crypto::Rc4Once(seal_key, stream_in);
+      Bytes stream = reference::Rc4Once(seal_key, stream_in);
       std::copy(stream.end() - 8, stream.end(), expected_sig.begin() + 4);
       EXPECT_EQ(ToHex(out.ciphertext), ToHex(ByteSpan(stream).first(plaintext.size())));
     } else {
@@ -336,7 +336,7 @@ TEST(SessionSecurityVectors, SealMatchesPublishedSealKeys) {
                                  0,
                                  0};
       stream_in.insert(stream_in.end(), block, block + 12);
-      Bytes stream = crypto::Rc4Once(seal_key, stream_in);
+      Bytes stream = reference::Rc4Once(seal_key, stream_in);
       std::copy(stream.end() - 8, stream.end(), expected_sig.begin() + 8);  // SeqNum 0
       EXPECT_EQ(ToHex(out.ciphertext), ToHex(ByteSpan(stream).first(plaintext.size())));
     }
@@ -837,7 +837,7 @@ class ReferenceSender {
       Bytes mac_in(seq_le, seq_le + 4);
       for (const Buf& b : bufs) mac_in.insert(mac_in.end(), b.data.begin(), b.data.end());
       std::array<uint8_t, 16> mac{};
-      crypto::HmacMd5(sign_key_, mac_in, mac);
+      reference::HmacMd5(sign_key_, mac_in, mac);
       for (const Buf& b : bufs)
         out.push_back(b.encrypt ? Xor(b.data, Keystream(b.data.size())) : b.data);
       Bytes checksum(mac.begin(), mac.begin() + 8);
@@ -869,7 +869,7 @@ class ReferenceSender {
     return r;
   }
   Bytes Keystream(size_t n) {
-    const Bytes all = crypto::Rc4Once(seal_key_, Bytes(used_ + n, 0));
+    const Bytes all = reference::Rc4Once(seal_key_, Bytes(used_ + n, 0));
     used_ += n;
     return Bytes(all.end() - static_cast<std::ptrdiff_t>(n), all.end());
   }

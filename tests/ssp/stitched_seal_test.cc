@@ -1,6 +1,6 @@
 // Our own MD5, HMAC-MD5, RC4 and the stitched RC4+MD5 passes
 // (crypto/md5_block.h, crypto/rc4_md5_stitched.h) against OpenSSL's MD5, RC4
-// and HMAC-MD5 (through crypto/digest.h and crypto/rc4.h), over random
+// and HMAC-MD5 (through reference/openssl_md5.h and reference/openssl_rc4.h), over random
 // lengths 0..70000, many seeds, random split points and both in-place and
 // out-of-place buffers; and SessionSecurity's seal/unseal/sign/verify against
 // the MS-NLMP 3.4 definition built from OpenSSL primitives, for every keying
@@ -13,11 +13,11 @@
 #include <string>
 
 #include "crypto/crc32.h"
-#include "crypto/digest.h"
 #include "crypto/init.h"
 #include "crypto/md5_block.h"
-#include "crypto/rc4.h"
 #include "crypto/rc4_md5_stitched.h"
+#include "reference/openssl_md5.h"
+#include "reference/openssl_rc4.h"
 #include "ssp/flags.h"
 #include "ssp/keys.h"
 #include "ssp/session_security.h"
@@ -47,7 +47,7 @@ TEST_F(StitchedTest, Md5MatchesOpenSsl) {
     const size_t n = RandomLength(rng);
     const Bytes data = RandomBytes(rng, n);
     std::array<uint8_t, 16> want{}, got{};
-    crypto::Md5(data, want);
+    reference::Md5(data, want);
     crypto::Md5Stream s;
     s.Reset();
     // Random pieces, so every buffered offset is exercised.
@@ -67,7 +67,7 @@ TEST_F(StitchedTest, HmacMd5MatchesOpenSsl) {
     const Bytes key = RandomBytes(rng, rng() % 100);  // short, block-sized and long keys
     const Bytes data = RandomBytes(rng, RandomLength(rng));
     std::array<uint8_t, 16> want{}, got{};
-    crypto::HmacMd5(key, data, want);
+    reference::HmacMd5(key, data, want);
     crypto::HmacMd5Key k(key.data(), key.size());
     crypto::Md5Stream s;
     k.Begin(s);
@@ -83,7 +83,7 @@ TEST_F(StitchedTest, Rc4MatchesOpenSsl) {
     const size_t key_sizes[] = {5, 7, 8, 16, 1, 256};
     const Bytes key = RandomBytes(rng, key_sizes[seed % 6]);
     const Bytes data = RandomBytes(rng, RandomLength(rng));
-    crypto::Rc4 reference(key);
+    reference::Rc4 reference(key);
     Bytes want(data.size());
     ASSERT_TRUE(reference.Apply(data, want));
     crypto::Rc4State ours;
@@ -112,8 +112,8 @@ TEST_F(StitchedTest, StitchedPassesMatchSequentialOpenSsl) {
     Bytes whole = prefix;
     whole.insert(whole.end(), plain.begin(), plain.end());
     std::array<uint8_t, 16> want_md5{};
-    crypto::Md5(whole, want_md5);
-    crypto::Rc4 reference(key);
+    reference::Md5(whole, want_md5);
+    reference::Rc4 reference(key);
     Bytes cipher(plain.size());
     ASSERT_TRUE(reference.Apply(plain, cipher));
 
@@ -161,7 +161,7 @@ void PutLe32(uint8_t* p, uint32_t v) {
 // defines them, computed with OpenSSL's HMAC-MD5, RC4 and our CRC32.
 struct Reference {
   ssp::SessionKeys keys;
-  crypto::Rc4 rc4;
+  reference::Rc4 rc4;
   uint32_t seq = 0;
   uint32_t flags;
   Reference(uint32_t f, const crypto::Key16& session_key)
@@ -177,7 +177,7 @@ struct Reference {
       PutLe32(mac_in.data(), seq);
       mac_in.insert(mac_in.end(), plain.begin(), plain.end());
       std::array<uint8_t, 16> mac{};
-      crypto::HmacMd5(keys.sign_out, mac_in, mac);
+      reference::HmacMd5(keys.sign_out, mac_in, mac);
       if (seal && !plain.empty()) {
         ASSERT_TRUE(rc4.Apply(plain, cipher));
       }

@@ -14,6 +14,7 @@
 #include "asio/read.hpp"
 #include "asio/use_awaitable.hpp"
 #include "asio/write.hpp"
+#include "harness/ascii.h"
 #include "ssp/hex.h"
 
 namespace ntlm::harness::net {
@@ -32,18 +33,23 @@ std::string NakReasonText(uint16_t reason) {
 
 std::optional<RpcTarget> ParseRpcTarget(const std::string& text, std::string& error) {
   const std::string prefix = "ncacn_ip_tcp:";
-  std::string lower = text.substr(0, std::min(text.size(), prefix.size()));
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (lower != prefix) {
+  if (!EqualsIgnoreAsciiCase(std::string_view(text).substr(0, prefix.size()), prefix)) {
     error = "'" + text + "' must start with ncacn_ip_tcp:";
     return std::nullopt;
   }
   const std::string rest = text.substr(prefix.size());
-  if (rest.empty() || rest.back() != ']') {
-    error = "'" + text +
-            "': no endpoint; write ncacn_ip_tcp:HOST[PORT] (the endpoint mapper is not queried)";
+  if (rest.empty()) {
+    error = "'" + text + "': no host";
     return std::nullopt;
+  }
+  if (rest.back() != ']') {
+    // No endpoint: the endpoint mapper (port 135) is asked for it.
+    if (rest.find_first_of("[] \t/") != std::string::npos || rest.find(':') != std::string::npos) {
+      error = "'" + text + "': host '" + rest +
+              "' is not a name or an IPv4 address (write [::1][PORT] for IPv6)";
+      return std::nullopt;
+    }
+    return RpcTarget{rest, 0};
   }
   const size_t open = rest.rfind('[');
   if (open == std::string::npos) {

@@ -62,21 +62,23 @@ asio::awaitable<bool> TimedSocket::ReadExactly(asio::mutable_buffer buffer,
   timer_.expires_at(deadline);
   auto result =
       co_await (asio::async_read(socket_, buffer, kUseTuple) || timer_.async_wait(kUseTuple));
-  if (result.index() == 1) {
-    end_reason = timeout_reason;
-    co_return false;
-  }
-  auto [ec, n] = std::get<0>(result);
-  if (ec) {
-    end_reason = ec == asio::error::eof ? "client closed the connection" : ec.message();
-    co_return false;
-  }
-  Tap(TrafficDirection::kClientToServer, ByteSpan(static_cast<const uint8_t*>(buffer.data()), n));
-  co_return n == buffer.size();
+  const size_t n = Settle(result, buffer, timeout_reason, end_reason);
+  co_return n != 0 && n == buffer.size();
 }
 
-asio::awaitable<bool> TimedSocket::WriteAll(ByteSpan bytes, std::string& end_reason) {
-  write_timer_.expires_at(Clock::now() + ctx_.limits.idle_timeout);
+asio::awaitable<size_t> TimedSocket::ReadSome(asio::mutable_buffer buffer,
+                                              Clock::time_point deadline,
+                                              const std::string& timeout_reason,
+                                              std::string& end_reason) {
+  timer_.expires_at(deadline);
+  auto result =
+      co_await (socket_.async_read_some(buffer, kUseTuple) || timer_.async_wait(kUseTuple));
+  co_return Settle(result, buffer, timeout_reason, end_reason);
+}
+
+asio::awaitable<bool> TimedSocket::WriteAll(ByteSpan bytes, std::string& end_reason,
+                                            std::optional<Clock::time_point> deadline) {
+  write_timer_.expires_at(deadline.value_or(Clock::now() + ctx_.limits.idle_timeout));
   auto result =
       co_await (asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), kUseTuple) ||
                 write_timer_.async_wait(kUseTuple));
@@ -91,6 +93,30 @@ asio::awaitable<bool> TimedSocket::WriteAll(ByteSpan bytes, std::string& end_rea
   }
   Tap(TrafficDirection::kServerToClient, bytes.first(n));
   co_return true;
+}
+
+void TimedSocket::SendNow(ByteSpan bytes) {
+  std::error_code ec;
+  socket_.non_blocking(true, ec);
+  if (ec) return;
+  const size_t sent = socket_.write_some(asio::buffer(bytes.data(), bytes.size()), ec);
+  if (!ec) Tap(TrafficDirection::kServerToClient, bytes.first(sent));
+}
+
+template <typename Result>
+size_t TimedSocket::Settle(const Result& result, asio::mutable_buffer buffer,
+                           const std::string& timeout_reason, std::string& end_reason) {
+  if (result.index() == 1) {
+    end_reason = timeout_reason;
+    return 0;
+  }
+  auto [ec, n] = std::get<0>(result);
+  if (ec) {
+    end_reason = ec == asio::error::eof ? "client closed the connection" : ec.message();
+    return 0;
+  }
+  Tap(TrafficDirection::kClientToServer, ByteSpan(static_cast<const uint8_t*>(buffer.data()), n));
+  return n;
 }
 
 void TimedSocket::Tap(TrafficDirection direction, ByteSpan bytes) {

@@ -1,10 +1,12 @@
 // timed_socket.h: a connection's socket with a deadline on every read and
-// write, and its bytes mirrored to the front's TrafficTap. Shared by the
-// fronts that frame length-prefixed messages (DCE/RPC, SMB).
+// write, its client's "ADDR:PORT" for the log, and its bytes mirrored to the
+// front's TrafficTap. The one connection helper of every front (HTTP,
+// DCE/RPC, SMB).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "asio/any_io_executor.hpp"
@@ -34,9 +36,18 @@ class TimedSocket {
   // read go to the tap.
   asio::awaitable<bool> ReadExactly(asio::mutable_buffer buffer, Clock::time_point deadline,
                                     const std::string& timeout_reason, std::string& end_reason);
-  // Writes all of `bytes` within the idle timeout ("write timeout"). Its own
-  // timer: a write may run while a read waits (a deferred DCE/RPC reply).
-  asio::awaitable<bool> WriteAll(ByteSpan bytes, std::string& end_reason);
+  // Reads what has arrived (at least one byte) before `deadline`: the count,
+  // or 0 with `end_reason` as ReadExactly. The bytes read go to the tap.
+  asio::awaitable<size_t> ReadSome(asio::mutable_buffer buffer, Clock::time_point deadline,
+                                   const std::string& timeout_reason, std::string& end_reason);
+  // Writes all of `bytes` before `deadline` (default: the idle timeout from
+  // now), else "write timeout". Its own timer: a write may run while a read
+  // waits (a deferred DCE/RPC reply).
+  asio::awaitable<bool> WriteAll(ByteSpan bytes, std::string& end_reason,
+                                 std::optional<Clock::time_point> deadline = std::nullopt);
+  // One bounded, non-blocking attempt to send `bytes` (a last answer on a
+  // connection being cut off); what was sent goes to the tap.
+  void SendNow(ByteSpan bytes);
   // Shuts the socket down and closes it (again: no effect); a pending read or
   // write ends with an error.
   void Close();
@@ -47,6 +58,11 @@ class TimedSocket {
   uint16_t local_port() const { return local_port_; }
 
  private:
+  // The bytes a read race (read || timer) delivered, tapped; 0 with
+  // `end_reason` on the timer, end of stream or an error.
+  template <typename Result>
+  size_t Settle(const Result& result, asio::mutable_buffer buffer,
+                const std::string& timeout_reason, std::string& end_reason);
   void Tap(TrafficDirection direction, ByteSpan bytes);
 
   asio::ip::tcp::socket socket_;

@@ -1,9 +1,9 @@
-// digest.h: MD4, MD5 and HMAC-MD5 over OpenSSL 3 EVP.
-//
-// MD4 ([RFC1320], NTOWFv1, [MS-NLMP] 3.3.1), MD5 ([RFC1321], SIGNKEY/SEALKEY,
-// [MS-NLMP] 3.4.5.2-3) and HMAC-MD5 ([RFC2104], NTOWFv2, NTProofStr, MIC,
-// NTLMv2 signatures, [MS-NLMP] 3.3.2, 3.4.4.2). All run on the private library
-// context of crypto/init.h.
+// openssl_md5.h: REFERENCE ONLY (tests and benches; the product does not link
+// it). MD5 and HMAC-MD5 over OpenSSL 3, the independent implementation that
+// the product's inline MD5/HMAC-MD5 (crypto/md5_block.h) is checked and
+// measured against. MD5 ([RFC1321], SIGNKEY/SEALKEY, [MS-NLMP] 3.4.5.2-3) and
+// HMAC-MD5 ([RFC2104], NTOWFv2, NTProofStr, MIC, NTLMv2 signatures, [MS-NLMP]
+// 3.3.2, 3.4.4.2). All run on the private library context of crypto/init.h.
 //
 // One-shot functions write exactly 16 bytes. The incremental classes keep
 // their EVP contexts for their whole life; HmacMd5Hasher precomputes the keyed
@@ -22,16 +22,13 @@
 #include <span>
 
 #include "crypto/bytes.h"
+#include "crypto/md4.h"
 
-namespace ntlm::crypto {
+namespace ntlm::reference {
 
-// kDigest16 is the output size of MD4, MD5 and HMAC-MD5.
-inline constexpr size_t kDigest16 = 16;
-// Out16 is the output parameter of every digest here.
-using Out16 = std::span<uint8_t, 16>;
+using crypto::kDigest16;
+using crypto::Out16;
 
-// Md4 writes MD4(data) ([RFC1320]; NTOWFv1 = MD4(UNICODE(password))).
-void Md4(ByteSpan data, Out16 out);
 // Md5 writes MD5(data) ([RFC1321]).
 void Md5(ByteSpan data, Out16 out);
 // HmacMd5 writes HMAC-MD5(key, data) ([RFC2104]; keys over 64 bytes are
@@ -84,4 +81,4 @@ class HmacMd5Hasher {
   std::unique_ptr<State> state_;
 };
 
-}  // namespace ntlm::crypto
+}  // namespace ntlm::reference

@@ -1,4 +1,7 @@
-// rc4.h: RC4 as a stateful stream (MS-NLMP uses one handle per direction).
+// openssl_rc4.h: REFERENCE ONLY (tests and benches; the product does not link
+// it). RC4 over OpenSSL 3 as a stateful stream (MS-NLMP uses one handle per
+// direction), the independent implementation that the product's inline RC4
+// (crypto/rc4_state.h) is checked and measured against.
 //
 // [MS-NLMP] 3.4 keeps one RC4 handle for sealing client-to-server and one for
 // server-to-client, each running continuously across messages (RC4Init in
@@ -16,7 +19,7 @@
 
 #include "crypto/bytes.h"
 
-namespace ntlm::crypto {
+namespace ntlm::reference {
 
 // Rc4 is one RC4 key stream. Movable (a moved-from Rc4 is unkeyed), not
 // copyable; the key schedule is wiped on destruction and on re-keying.
@@ -52,4 +55,4 @@ class Rc4 {
 // data.size() zero bytes.
 Bytes Rc4Once(ByteSpan key, ByteSpan data);
 
-}  // namespace ntlm::crypto
+}  // namespace ntlm::reference

@@ -1,4 +1,5 @@
-// digest.cc: MD4, MD5 and HMAC-MD5 over OpenSSL 3 (private library context).
+// openssl_md5.cc: reference MD5 and HMAC-MD5 over OpenSSL 3 (private library
+// context), for tests and benches only.
 //
 // HmacMd5Hasher keeps its keyed states as OpenSSL's MD5_CTX structures (the
 // low-level MD5 API, deprecated in OpenSSL 3 but shipped): restoring a keyed
@@ -7,7 +8,7 @@
 // sign/seal path free of heap allocation (MS-NLMP session security runs one
 // HMAC per message).
 #define OPENSSL_SUPPRESS_DEPRECATED
-#include "crypto/digest.h"
+#include "reference/openssl_md5.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -19,7 +20,10 @@
 #include "crypto/internal/openssl_ctx.h"
 #include "crypto/secret.h"
 
-namespace ntlm::crypto {
+namespace ntlm::reference {
+
+namespace internal = crypto::internal;
+using crypto::SecretArray;
 namespace {
 
 constexpr size_t kMd5BlockSize = 64;
@@ -59,11 +63,6 @@ MdCtxPtr NewMd5Context() {
 }
 
 }  // namespace
-
-void Md4(ByteSpan data, Out16 out) {
-  const internal::OpenSslContext* ctx = internal::Context();
-  OneShot(ctx != nullptr ? ctx->md4 : nullptr, data, out);
-}
 
 void Md5(ByteSpan data, Out16 out) { OneShot(Md5Algorithm(), data, out); }
 
@@ -167,4 +166,4 @@ void HmacMd5Hasher::Reset() {
   state_->work = state_->inner;
 }
 
-}  // namespace ntlm::crypto
+}  // namespace ntlm::reference

@@ -1,5 +1,6 @@
-// rc4.cc: RC4 streams over OpenSSL 3's legacy-provider "RC4" cipher.
-#include "crypto/rc4.h"
+// openssl_rc4.cc: reference RC4 streams over OpenSSL 3's legacy-provider "RC4"
+// cipher, for tests and benches only.
+#include "reference/openssl_rc4.h"
 
 #include <openssl/evp.h>
 
@@ -9,7 +10,9 @@
 
 #include "crypto/internal/openssl_ctx.h"
 
-namespace ntlm::crypto {
+namespace ntlm::reference {
+
+namespace internal = crypto::internal;
 namespace {
 
 constexpr size_t kMaxKeySize = 256;  // RC4's key schedule uses at most 256 key bytes
@@ -85,4 +88,4 @@ Bytes Rc4Once(ByteSpan key, ByteSpan data) {
   return out;
 }
 
-}  // namespace ntlm::crypto
+}  // namespace ntlm::reference
