@@ -8,6 +8,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "harness/embedded_files.h"
 #include "harness/json_fields.h"
 #include "ssp/flags.h"
 
@@ -75,7 +76,23 @@ bool ParseOutcome(const json& value, const std::string& key, JsonFields& r, Outc
   return true;
 }
 
-std::optional<json> ReadJsonFile(const std::filesystem::path& path, std::string& error) {
+// One catalogue file's text; `where` names it in errors.
+struct CatalogueFile {
+  std::filesystem::path where;
+  std::string text;
+};
+
+std::optional<json> ParseJsonObject(const CatalogueFile& file, std::string& error) {
+  json doc = json::parse(file.text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    error = file.where.string() + ": not a JSON object";
+    return std::nullopt;
+  }
+  return doc;
+}
+
+std::optional<CatalogueFile> ReadCatalogueFile(const std::filesystem::path& path,
+                                               std::string& error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = path.string() + ": cannot be read";
@@ -83,16 +100,12 @@ std::optional<json> ReadJsonFile(const std::filesystem::path& path, std::string&
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
-  json doc = json::parse(buffer.str(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    error = path.string() + ": not a JSON object";
-    return std::nullopt;
-  }
-  return doc;
+  return CatalogueFile{path, buffer.str()};
 }
 
-bool ParseBaselines(const std::filesystem::path& path, Catalogue& catalogue, std::string& error) {
-  auto doc = ReadJsonFile(path, error);
+bool ParseBaselines(const CatalogueFile& file, Catalogue& catalogue, std::string& error) {
+  const std::filesystem::path& path = file.where;
+  auto doc = ParseJsonObject(file, error);
   if (!doc) return false;
   JsonFields r(path.string(), error);
   auto list = doc->find("baselines");
@@ -129,9 +142,10 @@ bool ParseBaselines(const std::filesystem::path& path, Catalogue& catalogue, std
   return true;
 }
 
-bool ParseVariation(const std::filesystem::path& path, const Catalogue& catalogue, Variation& v,
+bool ParseVariation(const CatalogueFile& file, const Catalogue& catalogue, Variation& v,
                     std::string& error) {
-  auto doc = ReadJsonFile(path, error);
+  const std::filesystem::path& path = file.where;
+  auto doc = ParseJsonObject(file, error);
   if (!doc) return false;
   JsonFields r(path.string(), error);
   if (!r.Known(*doc, "", {"name", "description", "baseline", "deviation", "expect", "notes"})) {
@@ -207,6 +221,35 @@ bool ParseVariation(const std::filesystem::path& path, const Catalogue& catalogu
   return true;
 }
 
+// Baselines first, then each variation in `files` (sorted by file name);
+// rows in baselines.json's order: each baseline as it is, then its deviations
+// by name.
+std::optional<Catalogue> ParseCatalogue(const std::string& source, const CatalogueFile& baselines,
+                                        const std::vector<CatalogueFile>& files,
+                                        std::string& error) {
+  Catalogue catalogue;
+  catalogue.source = source;
+  if (!ParseBaselines(baselines, catalogue, error)) return std::nullopt;
+  for (const auto& file : files) {
+    Variation v;
+    if (!ParseVariation(file, catalogue, v, error)) return std::nullopt;
+    catalogue.variations.push_back(std::move(v));
+  }
+  auto rank = [&](const Variation& v) {
+    size_t i = 0;
+    while (i < catalogue.baselines.size() && catalogue.baselines[i].name != v.baseline) ++i;
+    const bool deviates = v.client_deviation || v.scenario != ScenarioDeviation::kNone;
+    return std::make_tuple(i, deviates, v.name);
+  };
+  std::stable_sort(catalogue.variations.begin(), catalogue.variations.end(),
+                   [&](const Variation& a, const Variation& b) { return rank(a) < rank(b); });
+  if (catalogue.variations.empty()) {
+    error = source + ": no variation files";
+    return std::nullopt;
+  }
+  return catalogue;
+}
+
 }  // namespace
 
 const char* ScenarioDeviationName(ScenarioDeviation deviation) {
@@ -269,45 +312,51 @@ std::optional<Catalogue> LoadCatalogue(const std::filesystem::path& dir, std::st
     error = dir.string() + ": not a folder (the variation catalogue, e.g. vectors/variations)";
     return std::nullopt;
   }
-  Catalogue catalogue;
-  if (!ParseBaselines(dir / "baselines.json", catalogue, error)) return std::nullopt;
-  std::vector<std::filesystem::path> files;
+  auto baselines = ReadCatalogueFile(dir / "baselines.json", error);
+  if (!baselines) return std::nullopt;
+  std::vector<std::filesystem::path> paths;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     const auto& p = entry.path();
-    if (p.extension() == ".json" && p.filename() != "baselines.json") files.push_back(p);
+    if (p.extension() == ".json" && p.filename() != "baselines.json") paths.push_back(p);
   }
-  std::sort(files.begin(), files.end());
-  for (const auto& file : files) {
-    Variation v;
-    if (!ParseVariation(file, catalogue, v, error)) return std::nullopt;
-    catalogue.variations.push_back(std::move(v));
+  std::sort(paths.begin(), paths.end());
+  std::vector<CatalogueFile> files;
+  for (const auto& path : paths) {
+    auto file = ReadCatalogueFile(path, error);
+    if (!file) return std::nullopt;
+    files.push_back(std::move(*file));
   }
-  // Rows in baselines.json's order: each baseline as it is, then its
-  // deviations by name.
-  auto rank = [&](const Variation& v) {
-    size_t i = 0;
-    while (i < catalogue.baselines.size() && catalogue.baselines[i].name != v.baseline) ++i;
-    const bool deviates = v.client_deviation || v.scenario != ScenarioDeviation::kNone;
-    return std::make_tuple(i, deviates, v.name);
-  };
-  std::stable_sort(catalogue.variations.begin(), catalogue.variations.end(),
-                   [&](const Variation& a, const Variation& b) { return rank(a) < rank(b); });
-  if (catalogue.variations.empty()) {
-    error = dir.string() + ": no variation files";
-    return std::nullopt;
-  }
-  return catalogue;
+  return ParseCatalogue(dir.string(), *baselines, files, error);
 }
 
-std::filesystem::path DefaultCatalogueDir() {
-  if (const char* env = std::getenv("NTLM_VARIATIONS"); env && *env) return env;
-  std::error_code ec;
-  if (std::filesystem::is_directory("vectors/variations", ec)) return "vectors/variations";
-#ifdef NTLM_DEFAULT_VECTORS_DIR
-  return std::filesystem::path(NTLM_DEFAULT_VECTORS_DIR) / "variations";
-#else
-  return "vectors/variations";
-#endif
+std::optional<Catalogue> LoadBuiltInCatalogue(std::string& error) {
+  const std::string prefix = "variations/";
+  std::optional<CatalogueFile> baselines;
+  std::vector<CatalogueFile> files;
+  for (const auto& embedded : EmbeddedFiles()) {
+    if (!embedded.path.starts_with(prefix)) continue;
+    CatalogueFile file{std::filesystem::path("vectors") / embedded.path,
+                       std::string(embedded.bytes)};
+    if (embedded.path == prefix + "baselines.json") {
+      baselines = std::move(file);
+    } else {
+      files.push_back(std::move(file));
+    }
+  }
+  if (!baselines) {
+    error = "built-in catalogue: no variations/baselines.json (a build without vectors/)";
+    return std::nullopt;
+  }
+  return ParseCatalogue(kBuiltInCatalogueName, *baselines, files, error);
+}
+
+std::optional<Catalogue> LoadSelectedCatalogue(const std::optional<std::string>& dir,
+                                               std::string& error) {
+  if (dir) return LoadCatalogue(*dir, error);
+  if (const char* env = std::getenv("NTLM_VARIATIONS"); env && *env) {
+    return LoadCatalogue(env, error);
+  }
+  return LoadBuiltInCatalogue(error);
 }
 
 Outcome ExpectedOutcome(const Variation& v, const PolicyColumn& column) {

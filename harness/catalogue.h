@@ -113,6 +113,7 @@ struct Variation {
 };
 
 struct Catalogue {
+  std::string source;  // the folder read, or kBuiltInCatalogueName
   std::vector<Baseline> baselines;
   std::vector<Variation> variations;
   const Baseline* FindBaseline(const std::string& name) const;
@@ -122,9 +123,15 @@ struct Catalogue {
 // Any problem: nullopt and `error` naming the file and the key.
 std::optional<Catalogue> LoadCatalogue(const std::filesystem::path& dir, std::string& error);
 
-// The default catalogue folder: $NTLM_VARIATIONS, else vectors/variations
-// under the source tree the binary was built from, else ./vectors/variations.
-std::filesystem::path DefaultCatalogueDir();
+// The catalogue built into the binary from vectors/variations
+// (harness/embedded_files.h); its files are named vectors/variations/NAME.json.
+inline constexpr const char* kBuiltInCatalogueName = "vectors/variations (built in)";
+std::optional<Catalogue> LoadBuiltInCatalogue(std::string& error);
+
+// `dir` when given (--catalogue), else $NTLM_VARIATIONS when set, else the
+// built-in catalogue: the same from every working directory and install.
+std::optional<Catalogue> LoadSelectedCatalogue(const std::optional<std::string>& dir,
+                                               std::string& error);
 
 // One matrix column: a server policy setting.
 struct PolicyColumn {

@@ -1,6 +1,9 @@
 #include "harness/config.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -135,6 +138,28 @@ bool AddUserFile(const std::string& path, const std::string& origin, ServerConfi
   return true;
 }
 
+// A configuration file with passwords or NT hashes in `accounts` is held to
+// the user file's rule: readable by its owner only.
+bool SecretsFileIsPrivate(const std::string& path, std::string& error) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    error = path + ": cannot stat";
+    return false;
+  }
+  if (auto problem = SecretFileModeProblem(info.st_mode, "configuration file", path)) {
+    error = *problem + " (its accounts hold passwords or NT hashes)";
+    return false;
+  }
+  return true;
+}
+
+// user_file in a configuration file is relative to the file's folder.
+std::string RelativeToFolderOf(const std::string& config_path, const std::string& file) {
+  const std::filesystem::path p(file);
+  if (p.is_absolute()) return file;
+  return (std::filesystem::path(config_path).parent_path() / p).string();
+}
+
 }  // namespace
 
 EnvLookup ProcessEnvironment() {
@@ -179,7 +204,9 @@ std::optional<ServerConfig> LoadServerConfig(const std::optional<std::string>& p
     if (auto it = doc.find("accounts"); it != doc.end() && !AddAccounts(*it, r, config.accounts)) {
       return std::nullopt;
     }
+    if (config.accounts.size() > 0 && !SecretsFileIsPrivate(*path, error)) return std::nullopt;
     if (!r.String(doc, "", "user_file", file_user_file)) return std::nullopt;
+    if (file_user_file) *file_user_file = RelativeToFolderOf(*path, *file_user_file);
     config.sources.push_back("configuration file " + *path);
   }
 

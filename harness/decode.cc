@@ -453,15 +453,29 @@ Node DecodeAuthenticate(const ssp::AuthenticateMessage& m) {
   return root;
 }
 
-// Resolves an argument: a readable file's contents, or the text itself.
-std::string ReadArgument(const std::string& arg, std::istream& in) {
+// Resolves an argument: a readable file's contents, or the text itself. An
+// argument written as a path (starting with '/', './', '../' or '~/') that
+// names no file is an error ("no such file"), not a token to parse.
+std::optional<std::string> ReadArgument(const std::string& arg, std::istream& in,
+                                        std::ostream& err) {
   if (arg.empty() || arg == "-") {
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   std::error_code ec;
   if (arg.size() < 4096 && std::filesystem::is_regular_file(arg, ec)) {
     std::ifstream file(arg, std::ios::binary);
+    if (!file) {
+      err << "decode: " << arg << ": cannot be read\n";
+      return std::nullopt;
+    }
     return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  }
+  for (const char* prefix : {"/", "./", "../", "~/"}) {
+    if (arg.starts_with(prefix)) {
+      err << "decode: " << arg
+          << (std::filesystem::exists(arg, ec) ? ": not a regular file" : ": no such file") << "\n";
+      return std::nullopt;
+    }
   }
   return arg;
 }
@@ -614,7 +628,9 @@ std::string DecodedExchangeText(const Transcript& transcript) {
 
 Verdict DecodeInput(const DecodeOptions& options, std::istream& in, std::ostream& out,
                     std::ostream& err) {
-  std::string text = ReadArgument(options.token, in);
+  const auto argument = ReadArgument(options.token, in, err);
+  if (!argument) return Verdict::kInvalidInput;
+  const std::string& text = *argument;
   {
     // A transcript file: decode every token with its accounts.
     size_t first = text.find_first_not_of(" \t\r\n");
@@ -633,7 +649,9 @@ Verdict DecodeInput(const DecodeOptions& options, std::istream& in, std::ostream
   // The context tokens must be the messages they claim to be.
   auto context_token = [&](const std::string& arg, const char* option,
                            ssp::MessageType want) -> std::optional<Bytes> {
-    auto bytes = ToToken(ReadArgument(arg, in), option, ignored, err);
+    const auto argument_text = ReadArgument(arg, in, err);
+    if (!argument_text) return std::nullopt;
+    auto bytes = ToToken(*argument_text, option, ignored, err);
     if (!bytes) return std::nullopt;
     auto type = ssp::ReadMessageType(*bytes);
     if (!type.ok() || *type != want) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iomanip>
 
+#include "harness/min_server_sec.h"
 #include "ssp/flags.h"
 #include "ssp/hex.h"
 
@@ -72,6 +73,20 @@ std::string ShortOutcome(const Outcome& o) {
   }
 }
 
+std::string PresetLegend(const std::vector<PolicyColumn>& columns) {
+  std::string legend;
+  std::vector<uint32_t> seen;
+  for (const auto& c : columns) {
+    const auto* preset = FindMinServerSecPreset(c.min_server_sec);
+    if (!preset || std::find(seen.begin(), seen.end(), c.min_server_sec) != seen.end()) continue;
+    seen.push_back(c.min_server_sec);
+    legend += (legend.empty() ? "Presets: " : ", ") +
+              ColumnLabel(PolicyColumn{c.min_server_sec, 3, EpaSetting::kOff}).substr(0, 4) +
+              " = " + preset->name;
+  }
+  return legend.empty() ? legend : legend + ".\n";
+}
+
 void PrintMatrixTable(const MatrixRun& run, std::ostream& out, bool color) {
   size_t name_width = 9;
   for (const auto& row : run.rows) name_width = std::max(name_width, row.name.size());
@@ -113,7 +128,8 @@ void PrintMatrixTable(const MatrixRun& run, std::ostream& out, bool color) {
       << "Cells: ok = authenticated (and the session messages verified); UNSUP = "
          "SEC_E_UNSUPPORTED_FUNCTION, DENIED = SEC_E_LOGON_DENIED,\n  SKEW = SEC_E_TIME_SKEW, "
          "BIND = SEC_E_BAD_BINDINGS, SEQ = SEC_E_OUT_OF_SEQUENCE, ALTER = SEC_E_MESSAGE_ALTERED,\n"
-         "  TOKEN = SEC_E_INVALID_TOKEN; '!' = differs from the catalogue's expectation.\n";
+         "  TOKEN = SEC_E_INVALID_TOKEN; '!' = differs from the catalogue's expectation.\n"
+      << PresetLegend(run.columns);
 
   if (!run.judged) return;
   size_t n = 0;
@@ -125,8 +141,8 @@ void PrintMatrixTable(const MatrixRun& run, std::ostream& out, bool color) {
       ++n;
       const PolicyColumn& col = run.columns[i];
       out << "  " << n << ". " << row.name << " under " << ColumnLabel(col) << " ("
-          << ssp::Hex32(col.min_server_sec) << ", LmCompatibilityLevel " << col.lm_compat_level
-          << ", EPA " << EpaSettingName(col.epa) << ")\n";
+          << MinServerSecText(col.min_server_sec) << ", LmCompatibilityLevel "
+          << col.lm_compat_level << ", EPA " << EpaSettingName(col.epa) << ")\n";
       if (cell.harness_error) {
         out << "     harness error: " << *cell.harness_error << "\n";
         continue;

@@ -60,4 +60,8 @@ std::string ShortOutcome(const Outcome& outcome);
 // colours.
 void PrintMatrixTable(const MatrixRun& run, std::ostream& out, bool color);
 
+// "Presets: ---8 = windows-default, --E8 = cis.\n" for the columns whose
+// NtlmMinServerSec is a named preset (min_server_sec.h); empty when none is.
+std::string PresetLegend(const std::vector<PolicyColumn>& columns);
+
 }  // namespace ntlm::harness

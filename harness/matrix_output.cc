@@ -114,7 +114,7 @@ std::optional<std::vector<PolicyColumn>> SelectColumns(const MatrixOutputOptions
   } else {
     for (const auto& list : options.policies) {
       for (const auto& part : SplitList(list)) {
-        if (part == "all") {
+        if (part == "every") {
           for (uint32_t v : AllMinServerSecValues()) values.push_back(v);
           continue;
         }

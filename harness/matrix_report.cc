@@ -2,9 +2,11 @@
 
 #include <cctype>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "harness/decode.h"
+#include "harness/min_server_sec.h"
 #include "harness/xml_escape.h"
 #include "ssp/flags.h"
 #include "ssp/hex.h"
@@ -26,6 +28,9 @@ ordered_json ColumnJson(const PolicyColumn& c) {
   return ordered_json{{"label", ColumnLabel(c)},
                       {"min_server_sec", ssp::Hex32(c.min_server_sec)},
                       {"min_server_sec_names", ssp::MinSecNames(c.min_server_sec)},
+                      {"preset", FindMinServerSecPreset(c.min_server_sec)
+                                     ? ordered_json(FindMinServerSecPreset(c.min_server_sec)->name)
+                                     : ordered_json(nullptr)},
                       {"lm_compat_level", c.lm_compat_level},
                       {"epa", EpaSettingName(c.epa)}};
 }
@@ -48,8 +53,9 @@ table.matrix thead th{position:sticky;top:0;background:#f6f8fa;font-family:ui-mo
 td.cell{cursor:pointer;font-family:ui-monospace,monospace}
 td.ok{background:#dafbe1}td.refused{background:#fff8c5}td.diff{background:#ffcecb;font-weight:bold}
 td.selected{outline:3px solid #0969da}
-#detail{margin-top:1.5em;border-top:2px solid #d0d7de;padding-top:1em}
-#detail pre{background:#f6f8fa;padding:1em;overflow:auto;font-size:12px;max-height:40em}
+#detail{margin-top:1.5em;border-top:2px solid #d0d7de;padding:1em 0 0;position:sticky;bottom:0;
+  max-height:45vh;overflow:auto;background:#fff;box-shadow:0 -4px 8px rgba(0,0,0,.08)}
+#detail pre{background:#f6f8fa;padding:1em;overflow:auto;font-size:12px}
 .legend span{display:inline-block;padding:1px 6px;margin-right:6px;border:1px solid #d0d7de}
 .summary{font-weight:bold;margin:1em 0}
 )";
@@ -75,6 +81,11 @@ const char* kHtmlScript = R"(<script>
     detail.appendChild(text('h3','Exchange (as ntlmssp-harness decode shows it)'));
     var pre=text('pre', c.decoded); pre.className='decoded'; detail.appendChild(pre);
     detail.setAttribute('data-open', td.id);
+    // The panel sticks to the bottom of the window: the opened exchange is in
+    // sight wherever the clicked cell is (data-in-view records that it is).
+    detail.scrollTop = 0;
+    var r = detail.getBoundingClientRect();
+    detail.setAttribute('data-in-view', r.top < window.innerHeight && r.bottom > 0 ? '1' : '0');
   }
   document.querySelectorAll('td.cell').forEach(function(td){
     td.addEventListener('click', function(){ open(td); });
@@ -205,8 +216,10 @@ void WriteHtml(const MatrixRun& run, const ReportInfo& info, std::ostream& out) 
       << (run.environment.seed ? "; seed " + std::to_string(*run.environment.seed) : "")
       << ". Click a cell to open its exchange.</div>\n";
   out << "<div class=\"legend\"><span class=\"ok\" style=\"background:#dafbe1\">ok</span>"
-         "<span style=\"background:#fff8c5\">refused as expected</span>"
-         "<span style=\"background:#ffcecb\">differs from the catalogue</span> Columns: S = 0x10 "
+         "<span style=\"background:#fff8c5\">"
+      << (run.judged ? "refused as expected" : "refused") << "</span>"
+      << (run.judged ? "<span style=\"background:#ffcecb\">differs from the catalogue</span>" : "")
+      << " Columns: S = 0x10 "
          "SIGN, C = 0x20 SEAL, E = 0x80000 ESS, 8 = 0x20000000 128-bit; /Ln "
          "LmCompatibilityLevel; /mic /spn /cbt /all EPA.</div>\n";
   if (run.judged) {
@@ -216,9 +229,8 @@ void WriteHtml(const MatrixRun& run, const ReportInfo& info, std::ostream& out) 
   out << "<table class=\"matrix\" id=\"matrix\"><thead><tr><th>"
       << (run.judged ? "variation" : "transcript") << "</th>";
   for (const auto& c : run.columns) {
-    out << "<th title=\""
-        << XmlEscape(ssp::Hex32(c.min_server_sec) + " " + ssp::MinSecNames(c.min_server_sec))
-        << "\">" << XmlEscape(ColumnLabel(c)) << "</th>";
+    out << "<th title=\"" << XmlEscape(MinServerSecText(c.min_server_sec)) << "\">"
+        << XmlEscape(ColumnLabel(c)) << "</th>";
   }
   out << "</tr></thead><tbody>\n";
   nlohmann::json cells = nlohmann::json::object();
@@ -238,17 +250,16 @@ void WriteHtml(const MatrixRun& run, const ReportInfo& info, std::ostream& out) 
       const PolicyColumn& col = run.columns[i];
       nlohmann::json events = nlohmann::json::array();
       for (const auto& e : cell.events) events.push_back(e.kind + ": " + e.text);
-      cells[id] = {
-          {"row", row.name},
-          {"column", ColumnLabel(col)},
-          {"policy", "NtlmMinServerSec " + ssp::Hex32(col.min_server_sec) + " (" +
-                         ssp::MinSecNames(col.min_server_sec) + "), LmCompatibilityLevel " +
-                         std::to_string(col.lm_compat_level) + ", EPA " + EpaSettingName(col.epa)},
-          {"summary", CellSummary(cell, run.judged)},
-          {"why", row.why},
-          {"events", events},
-          {"notes", cell.client_notes},
-          {"decoded", DecodedExchange(cell)}};
+      cells[id] = {{"row", row.name},
+                   {"column", ColumnLabel(col)},
+                   {"policy", "NtlmMinServerSec " + MinServerSecText(col.min_server_sec) +
+                                  ", LmCompatibilityLevel " + std::to_string(col.lm_compat_level) +
+                                  ", EPA " + EpaSettingName(col.epa)},
+                   {"summary", CellSummary(cell, run.judged)},
+                   {"why", row.why},
+                   {"events", events},
+                   {"notes", cell.client_notes},
+                   {"decoded", DecodedExchange(cell)}};
     }
     out << "</tr>\n";
   }
@@ -263,7 +274,10 @@ void WriteHtml(const MatrixRun& run, const ReportInfo& info, std::ostream& out) 
 }
 
 std::string CellFileName(const CellResult& cell) {
-  std::string name = cell.transcript.name;
+  return TranscriptFileName(cell.transcript.name);
+}
+
+std::string TranscriptFileName(std::string name) {
   for (char& c : name) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')) {
       c = '_';
@@ -279,9 +293,18 @@ bool RecordCells(const MatrixRun& run, const std::filesystem::path& dir, std::st
     error = dir.string() + ": cannot create the folder: " + ec.message();
     return false;
   }
+  // profile's cells share their transcript's name: a repeated name gets the
+  // column's label, so every cell is its own file.
+  std::set<std::string> used;
   for (const auto& row : run.rows) {
-    for (const auto& cell : row.cells) {
-      const auto path = dir / CellFileName(cell);
+    for (size_t i = 0; i < row.cells.size(); ++i) {
+      const CellResult& cell = row.cells[i];
+      std::string name = CellFileName(cell);
+      if (!used.insert(name).second && i < run.columns.size()) {
+        name = TranscriptFileName(cell.transcript.name + "." + ColumnLabel(run.columns[i]));
+        used.insert(name);
+      }
+      const auto path = dir / name;
       std::ofstream out(path, std::ios::binary | std::ios::trunc);
       out << TranscriptToJson(cell.transcript).dump(2) << "\n";
       if (!out) {

@@ -28,6 +28,8 @@ void WriteHtml(const MatrixRun& run, const ReportInfo& info, std::ostream& out);
 
 // "windows-modern.S-C-8" style file names: the transcript name made safe.
 std::string CellFileName(const CellResult& cell);
+// `name` with every character but [A-Za-z0-9._-] replaced by '_', plus ".json".
+std::string TranscriptFileName(std::string name);
 
 // Writes every cell's transcript into `dir` (created if needed). Returns
 // false with `error` naming the path on failure.

@@ -33,6 +33,33 @@ std::vector<uint32_t> AllMinServerSecValues() {
   return values;
 }
 
+const std::vector<MinServerSecPreset>& MinServerSecPresets() {
+  static const std::vector<MinServerSecPreset> kPresets = {
+      {"none", 0, "no requirement"},
+      {"windows-default", ssp::kMinSec128Bit,
+       "Require 128-bit encryption, the default since Windows 7 / Server 2008 R2"},
+      {"cis", ssp::kMinSecNtlmV2Session | ssp::kMinSec128Bit,
+       "Require NTLMv2 session security, Require 128-bit encryption (CIS Benchmark level 1)"},
+      {"all", ssp::kMinSecKnownBits, "every bit: SIGN, SEAL, ESS and 128"},
+  };
+  return kPresets;
+}
+
+const MinServerSecPreset* FindMinServerSecPreset(uint32_t value) {
+  for (const auto& p : MinServerSecPresets()) {
+    if (p.value == value) return &p;
+  }
+  return nullptr;
+}
+
+std::string MinServerSecText(uint32_t value) {
+  std::string text = ssp::Hex32(value) + " (" + ssp::MinSecNames(value);
+  if (const auto* preset = FindMinServerSecPreset(value)) {
+    text += std::string(", preset ") + preset->name;
+  }
+  return text + ")";
+}
+
 std::optional<uint32_t> ParseMinServerSec(const std::string& raw, std::string& error) {
   const std::string text = Trim(raw);
   if (text.empty()) {
@@ -41,8 +68,12 @@ std::optional<uint32_t> ParseMinServerSec(const std::string& raw, std::string& e
   }
   const std::string lower = ToLowerAscii(text);
   std::optional<uint32_t> value;
-  if (lower == "none" || lower == "0") {
-    value = 0;
+  const auto& presets = MinServerSecPresets();
+  if (auto p = std::find_if(
+          presets.begin(), presets.end(),
+          [&](const MinServerSecPreset& candidate) { return lower == candidate.name; });
+      p != presets.end()) {
+    value = p->value;
   } else if (std::all_of(text.begin(), text.end(),
                          [](unsigned char c) { return std::isdigit(c); })) {
     try {
@@ -55,8 +86,8 @@ std::optional<uint32_t> ParseMinServerSec(const std::string& raw, std::string& e
   }
   if (!value) {
     error = "'" + text +
-            "' is not an NtlmMinServerSec value (hex such as 0x20080030, or flag names such as "
-            "SIGN|SEAL|ESS|128)";
+            "' is not an NtlmMinServerSec value (a preset: none, windows-default, cis, all; hex "
+            "such as 0x20080030; or flag names such as SIGN|SEAL|ESS|128)";
     return std::nullopt;
   }
   if (uint32_t extra = *value & ~ssp::kMinSecKnownBits; extra != 0) {

@@ -178,7 +178,8 @@ void PrintProfileTable(const MatrixRun& run, std::ostream& out, bool color) {
   out << "\nColumns: NtlmMinServerSec (S = 0x10 SIGN, C = 0x20 SEAL, E = 0x80000 ESS, 8 = "
          "0x20000000 128-bit).\nCells: the LmCompatibilityLevels under which the server accepts "
          "the recorded exchange,\n  or, when none does, why: UNSUP = SEC_E_UNSUPPORTED_FUNCTION, "
-         "DENIED = SEC_E_LOGON_DENIED, SKEW, BIND, SEQ, ALTER, TOKEN.\n";
+         "DENIED = SEC_E_LOGON_DENIED, SKEW, BIND, SEQ, ALTER, TOKEN.\n"
+      << PresetLegend(run.columns);
 
   // Per transcript: what breaks it, grouped by reason.
   out << "\nWhat breaks each client:\n";

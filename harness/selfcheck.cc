@@ -4,8 +4,11 @@
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
 #include <vector>
 
+#include "harness/embedded_files.h"
 #include "harness/token_input.h"
 #include "ssp/authenticate_message.h"
 #include "ssp/challenge_message.h"
@@ -18,21 +21,28 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string FindVectors(const std::string& given, const std::string& argv0) {
-  if (!given.empty()) return given;
-  std::vector<fs::path> candidates = {fs::path("vectors/ms-nlmp-4.2.json")};
-  std::error_code ec;
-  fs::path exe = fs::weakly_canonical(fs::path(argv0), ec);
-  if (!ec) {
-    for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path();
-         dir = dir.parent_path()) {
-      candidates.push_back(dir / "vectors/ms-nlmp-4.2.json");
-    }
+constexpr const char* kBuiltInVectors = "vectors/ms-nlmp-4.2.json (built in)";
+
+// The vector file's text: `given` when set, else the built-in copy.
+std::optional<std::string> ReadVectors(const std::string& given, std::string& name,
+                                       std::ostream& err) {
+  if (given.empty()) {
+    name = kBuiltInVectors;
+    if (auto bytes = FindEmbeddedFile("ms-nlmp-4.2.json")) return std::string(*bytes);
+    err << "selfcheck: no built-in ms-nlmp-4.2.json (give --vectors FILE)\n";
+    return std::nullopt;
   }
-  for (const auto& c : candidates) {
-    if (fs::is_regular_file(c, ec)) return c.string();
+  name = given;
+  std::ifstream in(given, std::ios::binary);
+  if (!in) {
+    std::error_code ec;
+    err << "selfcheck: cannot open " << given << (fs::exists(given, ec) ? "" : ": no such file")
+        << "\n";
+    return std::nullopt;
   }
-  return "vectors/ms-nlmp-4.2.json";
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
 }
 
 struct Runner {
@@ -129,17 +139,13 @@ void CheckMessagesAndSeal(Runner& r, const std::string& s, const crypto::Key16& 
 
 }  // namespace
 
-Verdict RunSelfcheck(const SelfcheckOptions& options, const std::string& argv0, std::ostream& out,
-                     std::ostream& err) {
-  const std::string path = FindVectors(options.vectors_path, argv0);
-  std::ifstream in(path);
-  if (!in) {
-    err << "selfcheck: cannot open " << path << " (give --vectors FILE)\n";
-    return Verdict::kInvalidInput;
-  }
+Verdict RunSelfcheck(const SelfcheckOptions& options, std::ostream& out, std::ostream& err) {
+  std::string path;
+  const auto text = ReadVectors(options.vectors_path, path, err);
+  if (!text) return Verdict::kInvalidInput;
   json root;
   try {
-    root = json::parse(in);
+    root = json::parse(*text);
   } catch (const json::exception& e) {
     err << "selfcheck: " << path << ": " << e.what() << "\n";
     return Verdict::kInvalidInput;

@@ -13,13 +13,12 @@
 namespace ntlm::harness {
 
 struct SelfcheckOptions {
-  std::string vectors_path;  // empty: vectors/ms-nlmp-4.2.json found from cwd or the binary
+  std::string vectors_path;  // empty: the built-in vectors/ms-nlmp-4.2.json
   bool verbose = false;      // print every value, not only failures
 };
 
 // kOk all values reproduced, kDifference a value differs, kInvalidInput the
 // vector file is missing or malformed.
-Verdict RunSelfcheck(const SelfcheckOptions& options, const std::string& argv0, std::ostream& out,
-                     std::ostream& err);
+Verdict RunSelfcheck(const SelfcheckOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace ntlm::harness

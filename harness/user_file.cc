@@ -36,6 +36,17 @@ struct FileDescriptor {
 
 }  // namespace
 
+std::optional<std::string> SecretFileModeProblem(unsigned mode, const std::string& what,
+                                                 const std::string& path, UserFileOptions options) {
+  if ((mode & 077) == 0 || options.allow_insecure_permissions || InsecureAllowedByEnvironment()) {
+    return std::nullopt;
+  }
+  return what + " " + path + ": mode " + OctalMode(static_cast<mode_t>(mode)) +
+         " lets group or others access it, and it holds passwords or NT hashes; refusing it. "
+         "Fix: chmod 600 " +
+         path + " (tests may set " + kAllowInsecureUserFileEnv + "=1)";
+}
+
 std::optional<ssp::InMemoryCredentialStore> LoadUserFile(const std::string& path,
                                                          std::string& error,
                                                          UserFileOptions options) {
@@ -50,12 +61,8 @@ std::optional<ssp::InMemoryCredentialStore> LoadUserFile(const std::string& path
     error = "user file " + path + ": cannot stat (" + std::strerror(errno) + ")";
     return std::nullopt;
   }
-  if ((info.st_mode & 077) != 0 && !options.allow_insecure_permissions &&
-      !InsecureAllowedByEnvironment()) {
-    error = "user file " + path + ": mode " + OctalMode(info.st_mode) +
-            " lets group or others access it, and it holds passwords or NT hashes; refusing it. "
-            "Fix: chmod 600 " +
-            path + " (tests may set " + kAllowInsecureUserFileEnv + "=1)";
+  if (auto problem = SecretFileModeProblem(info.st_mode, "user file", path, options)) {
+    error = *problem;
     return std::nullopt;
   }
   // The text holds passwords: read into wiping buffers only (a full buffer is

@@ -24,6 +24,14 @@ struct UserFileOptions {
   bool allow_insecure_permissions = false;
 };
 
+// The refusal of a file that holds passwords or NT hashes (`what`: "user
+// file", "configuration file") whose `mode` lets group or others access it:
+// the message naming the file, its mode and the fix; nullopt when the mode is
+// owner-only or the check is overridden (options, or the environment).
+std::optional<std::string> SecretFileModeProblem(unsigned mode, const std::string& what,
+                                                 const std::string& path,
+                                                 UserFileOptions options = {});
+
 // Reads and parses `path`. A missing or unreadable file, a file readable by
 // group or others (unless overridden), or a malformed line returns nullopt
 // with `error` naming the file (and the mode or line number; never a

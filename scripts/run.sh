@@ -4,7 +4,9 @@
 # against the in-process server under the 16 NtlmMinServerSec combinations,
 # printed as a table with the differences from the catalogue explained.
 # Extra arguments go to matrix (e.g. scripts/run.sh --html matrix.html).
+# Installs only what building and running the program needs and builds only
+# the ntlmssp-harness target (scripts/test.sh installs and builds the rest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh cli
 exec build/harness/ntlmssp-harness matrix "$@"

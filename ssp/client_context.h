@@ -18,6 +18,9 @@
 //
 // The client can deliberately deviate from the protocol (ssp/client_deviation.h)
 // so the harness can check what a server does with one specific defect.
+//
+// Stable library API (find_package(ntlmssp) -> ntlmssp::ssp): the classes and
+// members listed in docs/library.md keep their meaning within a minor version.
 #pragma once
 
 #include <array>

@@ -21,6 +21,9 @@
 // (in the spirit of BoringSSL's one do_* function per handshake state):
 // DoClassify, DoPolicy, DoVerifyResponse, DoClock, DoKeys, DoMicAndEcho,
 // DoExtendedProtection.
+//
+// Stable library API (find_package(ntlmssp) -> ntlmssp::ssp): the classes and
+// members listed in docs/library.md keep their meaning within a minor version.
 #pragma once
 
 #include <cstdint>

@@ -68,6 +68,9 @@
 //  - Sequence numbers are 32-bit; after 2^32 messages in a direction the
 //    context refuses further messages (SEC_E_INTERNAL_ERROR) instead of
 //    wrapping to a SeqNum that was already used.
+//
+// Stable library API (find_package(ntlmssp) -> ntlmssp::ssp): the classes and
+// members listed in docs/library.md keep their meaning within a minor version.
 #pragma once
 
 #include <cstdint>

@@ -76,7 +76,7 @@ int RunCli(int argc, char** argv) {
   if (serve->parsed()) return RunServeCommand(serve_options, std::cout, std::cerr);
   if (probe->parsed()) return RunProbeCommand(probe_options, std::cout, std::cerr);
   if (selfcheck->parsed()) {
-    return RunSelfcheckCommand(selfcheck_options, argv[0], std::cout, std::cerr);
+    return RunSelfcheckCommand(selfcheck_options, std::cout, std::cerr);
   }
   return kExitOk;
 }

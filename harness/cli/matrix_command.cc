@@ -19,9 +19,9 @@ constexpr const char* kDeterministicClock = "2026-01-01T00:00:00Z";
 
 void AddMatrixOutputOptions(CLI::App& app, MatrixOutputOptions& o) {
   app.add_option("--policy", o.policies,
-                 "NtlmMinServerSec columns: values as hex (0x20080030) or flag names "
-                 "(SEAL|128|ESS), comma-separated or repeated; 'all' = the 16 combinations "
-                 "(default)");
+                 "NtlmMinServerSec columns: presets (none, windows-default, cis, all), hex "
+                 "(0x20080030) or flag names (SEAL|128|ESS), comma-separated or repeated; "
+                 "'every' = the 16 combinations (default)");
   app.add_option("--lm-compat", o.lm_compat,
                  "Server LmCompatibilityLevel(s) to cross with: 3 (default), 0..5, 0,3,5");
   app.add_option("--epa", o.epa,
@@ -43,14 +43,23 @@ CLI::App* AddMatrixCommand(CLI::App& app, MatrixOptions& options) {
       "The main job: every client variation of the catalogue against the in-process server "
       "under every NtlmMinServerSec combination, compared with the catalogue's expectations; "
       "exit 0 all as expected, 1 a difference, 2 usage or configuration error");
-  matrix->add_option("--catalogue", options.catalogue_dir,
-                     "Variation folder (default: $NTLM_VARIATIONS or vectors/variations)");
+  matrix->add_option(
+      "--catalogue", options.catalogue_dir,
+      "Variation folder (default: $NTLM_VARIATIONS, else the built-in vectors/variations)");
   matrix->add_option("--filter", options.filters,
                      "Only variations whose name matches (glob, or substring; comma-separated "
                      "or repeated)");
-  matrix->add_option("--seed", options.seed,
-                     "Reproducible run: every random byte from this seed, clock fixed at "
-                     "2026-01-01T00:00:00Z unless --clock");
+  matrix
+      ->add_option("--seed", options.seed,
+                   "Reproducible run: every random byte from this seed (0..2^64-1), clock "
+                   "fixed at 2026-01-01T00:00:00Z unless --clock")
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            return text.find_first_not_of("0123456789") == std::string::npos
+                       ? std::string()
+                       : "--seed must be an unsigned integer, got '" + text + "'";
+          },
+          "UINT", "unsigned"));
   matrix->add_flag("--deterministic", options.deterministic, "Same as --seed 0");
   matrix->add_option("--clock", options.clock, "Server and client clock, RFC 3339 (default: now)");
   matrix
@@ -76,9 +85,7 @@ int RunMatrixCommand(const MatrixOptions& options, std::ostream& out, std::ostre
     err << "ntlmssp-harness matrix: " << error << "\n";
     return kExitUsage;
   }
-  const std::filesystem::path dir =
-      options.catalogue_dir ? std::filesystem::path(*options.catalogue_dir) : DefaultCatalogueDir();
-  auto catalogue = LoadCatalogue(dir, error);
+  auto catalogue = LoadSelectedCatalogue(options.catalogue_dir, error);
   if (!catalogue) {
     err << "ntlmssp-harness matrix: catalogue: " << error << "\n";
     return kExitUsage;
@@ -89,7 +96,7 @@ int RunMatrixCommand(const MatrixOptions& options, std::ostream& out, std::ostre
   }
   if (selected.empty()) {
     err << "ntlmssp-harness matrix: --filter matches none of the " << catalogue->variations.size()
-        << " variations in " << dir.string() << "\n";
+        << " variations in " << catalogue->source << "\n";
     return kExitUsage;
   }
 
@@ -126,7 +133,7 @@ int RunMatrixCommand(const MatrixOptions& options, std::ostream& out, std::ostre
                                     return net::RunTransportCell(*transport, c, v, column, e);
                                   });
   if (*transport != net::MatrixTransport::kInproc) run.transport = options.transport;
-  run.catalogue_dir = dir.string();
+  run.catalogue_dir = catalogue->source;
   if (TableToStdout(options.output)) PrintMatrixTable(run, out, UseColor(options.output.color));
   if (!WriteReports(run, ReportInfo{}, options.output, out, err)) return kExitUsage;
   return run.failed == 0 ? kExitOk : kExitDifference;

@@ -25,7 +25,8 @@ CLI::App* AddProbeCommand(CLI::App& app, ProbeOptions& options) {
   probe->add_option("--password", options.password, "Its password (or set NTLM_PROBE_PASSWORD)");
   probe->add_option("--workstation", options.workstation, "Workstation name sent (default PROBE)");
   probe->add_option("--filter", options.filters, "Only matching variations (glob/substring)");
-  probe->add_option("--catalogue", options.catalogue_dir, "Variation folder");
+  probe->add_option("--catalogue", options.catalogue_dir,
+                    "Variation folder (default: $NTLM_VARIATIONS, else the built-in catalogue)");
   probe->add_option("--json", options.json_path, "Write the observations as JSON to FILE");
   probe->add_option("--html", options.html_path,
                     "Write the answers and the verdict as one HTML page to FILE");

@@ -16,7 +16,6 @@ CLI::App* AddSelfcheckCommand(CLI::App& app, SelfcheckOptions& options);
 
 // Exit code: 0 all values reproduced, 1 a value differs, 2 the vector file
 // is missing or malformed.
-int RunSelfcheckCommand(const SelfcheckOptions& options, const std::string& argv0,
-                        std::ostream& out, std::ostream& err);
+int RunSelfcheckCommand(const SelfcheckOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace ntlm::harness

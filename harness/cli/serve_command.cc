@@ -80,8 +80,8 @@ void AddServeOptions(CLI::App& serve, ServeOptions& o) {
   serve.add_option("--users", o.users_path,
                    "Accounts, DOMAIN:USER:PASSWORD lines (default: $NTLM_USER_FILE)");
   serve.add_option("--min-server-sec", o.min_server_sec,
-                   "NtlmMinServerSec: hex (0x20080030) or names (SIGN|SEAL|ESS|128); default "
-                   "0x20000000");
+                   "NtlmMinServerSec: a preset (none, windows-default, cis, all), hex "
+                   "(0x20080030) or names (SIGN|SEAL|ESS|128); default 0x20000000");
   serve.add_option("--lm-compat", o.lm_compat_level, "LmCompatibilityLevel 0..5 (default 3)");
   serve.add_flag("--require-mic", o.require_mic, "Refuse an AUTHENTICATE without a MIC");
   serve.add_option("--target-name", o.target_name,

@@ -50,12 +50,6 @@ int HttpStatusFor(SecStatus status) {
   return 401;
 }
 
-std::string Compact(std::string time) {
-  time.erase(std::remove_if(time.begin(), time.end(), [](char c) { return c == '-' || c == ':'; }),
-             time.end());
-  return time;
-}
-
 nlohmann::ordered_json FlagNameList(uint32_t flags) {
   nlohmann::ordered_json names = nlohmann::ordered_json::array();
   for (const auto& entry : ssp::NegotiateFlagTable()) {
@@ -87,9 +81,7 @@ std::string HttpAuthSession::SchemeName(Scheme scheme) const {
 
 void HttpAuthSession::NewExchange() {
   ++exchanges_;
-  std::string time = ctx_.clock ? Compact(FormatRfc3339(ctx_.clock->Now())) : "0";
-  transcript_.Restart("http-" + time + "-c" + std::to_string(connection_id_) + "-" +
-                      std::to_string(exchanges_));
+  transcript_.Restart(RecordedExchangeName(ctx_, "http", connection_id_, exchanges_));
   server_.reset();
   authenticated_.reset();
   mech_types_der_.clear();

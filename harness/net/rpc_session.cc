@@ -10,6 +10,7 @@
 #include "harness/net/rpc_verification_trailer.h"
 #include "harness/net/rpc_verifier.h"
 #include "harness/net/spnego_mic.h"
+#include "harness/net/transcript_recorder.h"
 #include "harness/transcript_policy.h"
 #include "ssp/authenticate_message.h"
 
@@ -722,8 +723,11 @@ std::optional<Transcript> RpcSession::BuildTranscript(const std::string& name,
     t.expect.accept = true;
     t.expect.status = SecStatus::kOk;
   }
+  // The NT hash of the account the client named, as the HTTP front records
+  // it, so that replay and profile judge the exchange (test accounts only).
+  AddNamedAccounts(ctx_, outcome_.user, outcome_.domain, t);
   t.extra["front"] = "rpc";
-  t.extra["notes"] = "recorded by the DCE/RPC front; accounts and session key omitted (secrets)";
+  t.extra["notes"] = "recorded by the DCE/RPC front; the session key is omitted";
   return t;
 }
 

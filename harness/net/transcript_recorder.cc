@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -10,6 +11,26 @@
 #include "harness/transcript_policy.h"
 
 namespace ntlm::harness::net {
+
+std::string RecordedExchangeName(const FrontContext& ctx, const std::string& front,
+                                 uint64_t connection, size_t exchange) {
+  std::string time = ctx.clock ? FormatRfc3339(ctx.clock->Now()) : "0";
+  time.erase(std::remove_if(time.begin(), time.end(), [](char c) { return c == '-' || c == ':'; }),
+             time.end());
+  return front + "-" + time + "-c" + std::to_string(connection) + "-" + std::to_string(exchange);
+}
+
+void AddNamedAccounts(const FrontContext& ctx, const std::string& user, const std::string& domain,
+                      Transcript& t) {
+  if (!ctx.accounts || user.empty()) return;
+  for (const ssp::Account* account : ctx.accounts->Candidates(user, domain)) {
+    TranscriptAccount a;
+    a.user = account->user;
+    a.domain = account->domain;
+    a.nt_hash = EncodeHex(ByteSpan(account->nt_hash));
+    t.accounts.push_back(std::move(a));
+  }
+}
 
 ExchangeTranscriptBuilder::ExchangeTranscriptBuilder(const FrontContext& ctx, std::string name,
                                                      std::string description)
@@ -37,15 +58,7 @@ Transcript ExchangeTranscriptBuilder::Build(bool accepted, ssp::SecStatus status
   t.name = name_;
   t.description = description_;
   t.client = client_;
-  if (ctx_.accounts && !user.empty()) {
-    for (const ssp::Account* account : ctx_.accounts->Candidates(user, domain)) {
-      TranscriptAccount a;
-      a.user = account->user;
-      a.domain = account->domain;
-      a.nt_hash = EncodeHex(ByteSpan(account->nt_hash));
-      t.accounts.push_back(std::move(a));
-    }
-  }
+  AddNamedAccounts(ctx_, user, domain, t);
   const ssp::ServerPolicy& policy = ctx_.policy;
   std::optional<ssp::FileTime> clock;
   if (policy.max_clock_skew_seconds && ctx_.clock) clock = ctx_.clock->Now();

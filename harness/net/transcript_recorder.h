@@ -22,6 +22,16 @@
 
 namespace ntlm::harness::net {
 
+// "FRONT-<UTC time, compact>-c<connection>-<exchange>", the name (and file
+// name) of an exchange `serve --record` writes, e.g. rpc-20260101T000000Z-c3-1.
+std::string RecordedExchangeName(const FrontContext& ctx, const std::string& front,
+                                 uint64_t connection, size_t exchange);
+
+// Adds the NT hash of every account that may be `user` in `domain` (none for
+// an empty user), so that `replay` and `profile` can judge the exchange.
+void AddNamedAccounts(const FrontContext& ctx, const std::string& user, const std::string& domain,
+                      Transcript& t);
+
 class ExchangeTranscriptBuilder {
  public:
   // `name` must be unique per recording folder ("http-12-1").

@@ -94,6 +94,22 @@ TEST(HarnessCli, SelfcheckFindsVectorsFromAnotherDirectory) {
   EXPECT_THAT(r.out, HasSubstr(" 0 failed"));
 }
 
+// The catalogue is built in: matrix runs the same 59+ variations from any
+// directory, and names the built-in source; --catalogue still reads a folder.
+TEST(HarnessCli, MatrixFromAnotherDirectoryUsesBuiltInCatalogue) {
+  const auto r = Harness("matrix --color never --deterministic --filter windows-modern --json -",
+                         "-u NTLM_VARIATIONS", fs::temp_directory_path().string());
+  EXPECT_EQ(r.rc, kExitOk) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("vectors/variations (built in)"));
+  const auto folder = Harness(
+      "matrix --color never --deterministic --filter windows-modern "
+      "--json - --catalogue " +
+          Quote(std::string(NTLM_SOURCE_DIR) + "/vectors/variations"),
+      "", fs::temp_directory_path().string());
+  EXPECT_EQ(folder.rc, kExitOk) << folder.out << folder.err;
+  EXPECT_THAT(folder.out, HasSubstr(std::string(NTLM_SOURCE_DIR) + "/vectors/variations"));
+}
+
 TEST(HarnessCli, SelfcheckVerbose) {
   const auto r = Harness("selfcheck -v");
   EXPECT_EQ(r.rc, kExitOk);
@@ -103,7 +119,7 @@ TEST(HarnessCli, SelfcheckVerbose) {
 TEST(HarnessCli, SelfcheckMissingVectorsExits2) {
   const auto r = Harness("selfcheck --vectors /nonexistent/ms-nlmp-4.2.json");
   EXPECT_EQ(r.rc, kExitUsage) << r.out << r.err;
-  EXPECT_THAT(r.out + r.err, HasSubstr("/nonexistent/ms-nlmp-4.2.json"));
+  EXPECT_THAT(r.err, HasSubstr("/nonexistent/ms-nlmp-4.2.json: no such file"));
 }
 
 TEST(HarnessCli, UsageErrorsExit2) {
@@ -130,6 +146,29 @@ TEST(HarnessCli, DecodeGarbageExits2) {
     EXPECT_THAT(r.err, StartsWith("decode: ")) << token;
     EXPECT_EQ(r.out, "") << token;
   }
+}
+
+// A path that names no file is "no such file", not a token that fails to parse.
+TEST(HarnessCli, DecodeMissingFileSaysSo) {
+  for (const std::string path : {"/nonexistent/file", "./missing-token.bin", "../nope.b64"}) {
+    const auto r = Harness("decode " + Quote(path));
+    EXPECT_EQ(r.rc, kExitUsage) << path;
+    EXPECT_EQ(r.err, "decode: " + path + ": no such file\n") << path;
+  }
+  const auto context = Harness(
+      "decode TlRMTVNTUAABAAAAl4II4gAAAAAAAAAAAAAAAAAAAAAKAGFKAAAADw== "
+      "--challenge /nonexistent/challenge");
+  EXPECT_EQ(context.rc, kExitUsage);
+  EXPECT_THAT(context.err, HasSubstr("/nonexistent/challenge: no such file"));
+}
+
+// --seed takes 0..2^64-1; a negative number is a usage error, not a wrap.
+TEST(HarnessCli, MatrixSeedMustBeUnsigned) {
+  const auto r = Harness("matrix --seed -1");
+  EXPECT_EQ(r.rc, kExitUsage) << r.out;
+  EXPECT_THAT(r.err, HasSubstr("--seed"));
+  EXPECT_EQ(Harness("matrix --seed 18446744073709551615 --filter windows-modern --color never").rc,
+            kExitOk);
 }
 
 TEST(HarnessCli, DecodeEmptyStdinExits2) {

@@ -85,6 +85,56 @@ TEST_F(ConfigTest, AFullFile) {
   EXPECT_EQ(c->accounts.Candidates("carol", "FABRIKAM").size(), 1u);
 }
 
+// Found by running the README's claims (issue 17): user_file is relative to
+// the configuration file's folder, not the working directory.
+TEST_F(ConfigTest, UserFileIsRelativeToTheConfigFolder) {
+  Write("users.txt", "CONTOSO:frank:Pa55word\n");
+  const std::string path = Write("server.json", R"({"user_file": "users.txt"})");
+  ASSERT_NE(fs::current_path(), dir_);
+  auto c = Load(path);
+  ASSERT_TRUE(c) << error_;
+  EXPECT_EQ(c->accounts.Candidates("frank", "CONTOSO").size(), 1u);
+  const std::string absolute =
+      Write("abs.json", R"({"user_file": ")" + (dir_ / "users.txt").string() + R"("})");
+  c = Load(absolute);
+  ASSERT_TRUE(c) << error_;
+  EXPECT_EQ(c->accounts.Candidates("frank", "CONTOSO").size(), 1u);
+}
+
+// A configuration file holding passwords is refused when group or others may
+// read it, as a user file is; one without accounts may be world-readable.
+TEST_F(ConfigTest, AConfigWithPasswordsMustBeOwnerOnly) {
+  const std::string path =
+      Write("server.json", R"({"accounts": [{"domain": "C", "user": "u", "password": "p"}]})");
+  ::chmod(path.c_str(), 0644);
+  EXPECT_FALSE(Load(path));
+  EXPECT_THAT(error_, HasSubstr("configuration file " + path + ": mode 0644"));
+  EXPECT_THAT(error_, HasSubstr("chmod 600"));
+  ::chmod(path.c_str(), 0600);
+  EXPECT_TRUE(Load(path)) << error_;
+  const std::string policy_only = Write("policy.json", R"({"policy": {"lm_compat_level": 5}})");
+  ::chmod(policy_only.c_str(), 0644);
+  EXPECT_TRUE(Load(policy_only)) << error_;
+}
+
+TEST_F(ConfigTest, MinServerSecPresets) {
+  auto c = Load(Write("server.json", R"({"policy": {"min_server_sec": "cis"}})"));
+  ASSERT_TRUE(c) << error_;
+  EXPECT_EQ(c->policy.min_server_sec, 0x20080000u);
+  ConfigOverrides o;
+  o.min_server_sec = "windows-default";
+  c = Load(std::nullopt, o);
+  ASSERT_TRUE(c) << error_;
+  EXPECT_EQ(c->policy.min_server_sec, 0x20000000u);
+  o.min_server_sec = "all";
+  c = Load(std::nullopt, o);
+  ASSERT_TRUE(c) << error_;
+  EXPECT_EQ(c->policy.min_server_sec, 0x20080030u);
+  EXPECT_FALSE(Load(Write("bad.json", R"({"policy": {"min_server_sec": "strict"}})")));
+  EXPECT_THAT(error_, HasSubstr("policy.min_server_sec"));
+  EXPECT_THAT(error_, HasSubstr("windows-default"));
+}
+
 TEST_F(ConfigTest, EnvironmentThenCommandLineOverride) {
   const std::string path =
       Write("server.json", R"({"policy": {"min_server_sec": "0x20", "lm_compat_level": 1}})");

@@ -326,6 +326,44 @@ TEST(Matrix, ParseMinServerSecAcceptsHexAndNames) {
   EXPECT_EQ(AllMinServerSecValues().size(), 16u);
 }
 
+// The names administrators use, through the one parser every option and the
+// config file call; reports name the preset next to the hex value.
+TEST(Matrix, MinServerSecPresets) {
+  std::string error;
+  const std::pair<const char*, uint32_t> kWritten[] = {
+      {"none", 0}, {"windows-default", 0x20000000}, {"CIS", 0x20080000}, {" all ", 0x20080030}};
+  for (const auto& [text, value] : kWritten) {
+    EXPECT_EQ(ParseMinServerSec(text, error), value) << text;
+  }
+  EXPECT_FALSE(ParseMinServerSec("cis-level-2", error));
+  EXPECT_THAT(error, HasSubstr("a preset: none, windows-default, cis, all"));
+  EXPECT_EQ(MinServerSecText(0x20080000),
+            "0x20080000 (NTLMv2 session security (ESS) | 128-bit, preset cis)");
+  EXPECT_EQ(MinServerSecText(0x20000000), "0x20000000 (128-bit, preset windows-default)");
+  EXPECT_EQ(MinServerSecText(0x30).find("preset"), std::string::npos);
+  ASSERT_EQ(MinServerSecPresets().size(), 4u);
+  for (const auto& p : MinServerSecPresets()) {
+    EXPECT_EQ(ParseMinServerSec(p.name, error), p.value) << p.name;
+    EXPECT_EQ(FindMinServerSecPreset(p.value)->name, std::string(p.name));
+  }
+}
+
+TEST(MatrixCli, PolicyPresetsNameTheirColumns) {
+  const std::pair<const char*, const char*> kRuns[] = {
+      {"none,windows-default,cis,all --json -", "\"preset\": \"cis\""},
+      {"none,windows-default,cis,all --json -", "\"min_server_sec\": \"0x20080000\""},
+      {"cis,all,SIGN", "1 variations x 3 policies"},
+      {"cis,all,SIGN", "Presets: --E8 = cis, SCE8 = all.\n"},
+      {"every", "1 variations x 16 policies"}};
+  for (const auto& [policies, expected] : kRuns) {
+    auto r = Harness(
+        std::string("matrix --deterministic --color never --filter windows-modern --policy ") +
+        policies);
+    EXPECT_EQ(r.rc, 0) << policies << r.err;
+    EXPECT_THAT(r.out, HasSubstr(expected)) << policies;
+  }
+}
+
 TEST(MatrixCli, MainJobPrintsTheTableAndExitsZero) {
   auto r = Harness("matrix --deterministic --color never");
   EXPECT_EQ(r.rc, 0) << r.err;

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "harness/profile.h"
 #include "harness_run_util.h"
 
@@ -81,6 +83,40 @@ TEST(Profile, NtlmV1ClientsAreRefusedAtLevelFive) {
       }
     }
   }
+}
+
+// profile --record writes every cell (transcript x column), not one file per
+// transcript overwritten column after column.
+TEST(ProfileCli, RecordWritesEveryCell) {
+  const fs::path dir = fs::temp_directory_path() / ("profile_record_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  auto r = Harness(
+      "profile vectors/transcripts/recorded/curl-ntlmv2.json --policy none,cis "
+      "--lm-compat 3,5 --color never --record " +
+      Quote(dir.string()));
+  EXPECT_EQ(r.rc, 0) << r.err;
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename());
+  EXPECT_EQ(names.size(), 4u);
+  for (const auto& name : names) {
+    auto replayed = Harness("replay " + Quote((dir / name).string()));
+    EXPECT_EQ(replayed.rc, 0) << name << replayed.out << replayed.err;
+  }
+  fs::remove_all(dir);
+}
+
+// profile has no catalogue: its page says "refused", never "differs from the
+// catalogue"; the matrix page keeps both.
+TEST(ProfileCli, HtmlSaysNothingOfACatalogue) {
+  const fs::path page =
+      fs::temp_directory_path() / ("profile_" + std::to_string(getpid()) + ".html");
+  auto r = Harness("profile vectors/transcripts/recorded/curl-ntlmv2.json --color never --html " +
+                   Quote(page.string()));
+  EXPECT_EQ(r.rc, 0) << r.err;
+  const std::string html = ReadAll(page);
+  EXPECT_THAT(html, ::testing::Not(HasSubstr("catalogue")));
+  EXPECT_THAT(html, HasSubstr(">refused</span>"));
+  fs::remove(page);
 }
 
 TEST(ProfileCli, EveryRecordedTranscriptWithTheSummary) {

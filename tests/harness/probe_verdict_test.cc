@@ -11,7 +11,7 @@ namespace {
 
 TEST(ProbeVerdict, ClosestPolicyNamesChecksNotMadeAndGroupsRefusals) {
   std::string error;
-  auto catalogue = LoadCatalogue(DefaultCatalogueDir(), error);
+  auto catalogue = LoadBuiltInCatalogue(error);
   ASSERT_TRUE(catalogue) << error;
   const PolicyColumn windows{0x20000000, 3, EpaSetting::kOff};
   std::vector<ProbeObservation> observations;

@@ -166,5 +166,23 @@ TEST(ProbeCli, UsageAndUnreachableTargets) {
   EXPECT_THAT(down.out, HasSubstr("cannot reach"));
 }
 
+// Found by running the README's claims (issue 17): probe pointed at something
+// that is not an HTTP NTLM server (here serve's DCE/RPC port) names it and
+// exits 3, instead of printing an error per variation and "consistent with"
+// every policy.
+TEST(ProbeCli, ATargetThatIsNotAnNtlmServerExits3) {
+  TempDir dir;
+  const auto users = WriteUserFile(dir.path() / "users", "CONTOSO:alice:Passw0rd!\n");
+  ServeProcess serve;
+  ASSERT_TRUE(serve.Start({"--rpc", "127.0.0.1:0", "--users", users.string()})) << serve.log();
+  auto r = RunCommand(ShellQuote(NTLM_HARNESS_BIN) + " probe " +
+                          ShellQuote("http://127.0.0.1:" + std::to_string(serve.port()) + "/") +
+                          " --user alice --domain CONTOSO --password 'Passw0rd!' --timeout 2",
+                      120, true);
+  EXPECT_EQ(r.rc, 3) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("is not an NTLM server"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("Consistent with")));
+}
+
 }  // namespace
 }  // namespace ntlm::harness::net::testing

@@ -249,7 +249,14 @@ class RpcImpacketTest : public ::testing::Test {
       }
     }
     EXPECT_GT(messages, 10u);  // 65536 B is fragmented both ways
-    t.accounts.push_back(TranscriptAccount{kUser, kDomain, kPassword, std::nullopt});
+    // As recorded, with the account's NT hash (issue 17: it was `accounts: []`,
+    // so replay and profile refused the logon serve had accepted), under the
+    // documented file name rpc-<time>-c<connection>-1.json.
+    ASSERT_EQ(t.accounts.size(), 1u);
+    EXPECT_EQ(t.accounts[0].user, kUser);
+    EXPECT_TRUE(t.accounts[0].nt_hash.has_value());
+    EXPECT_EQ(t.name.rfind("rpc-", 0), 0u) << t.name;
+    EXPECT_EQ(t.name.substr(t.name.size() - 2), "-1") << t.name;
     ReplayOutcome outcome = ReplayServerSide(t);
     EXPECT_TRUE(outcome.accept) << outcome.reason;
     EXPECT_FALSE(outcome.content_difference_at.has_value()) << outcome.content_difference;

@@ -760,7 +760,12 @@ TEST_F(RpcSessionTest, TranscriptOfASuccessfulSessionNamesUserAndFlags) {
   EXPECT_EQ(t->exchange[3].signed_bytes->size(), t->exchange[3].plaintext.size() + 24 + 8);
   EXPECT_TRUE(t->expect.accept);
   EXPECT_EQ(t->expect.user, std::optional<std::string>("CONTOSO\\alice"));
-  EXPECT_TRUE(t->accounts.empty());
+  // The named account's NT hash, as the HTTP front records it, so replay and
+  // profile judge the exchange (issue 17: it used to be `accounts: []`).
+  ASSERT_EQ(t->accounts.size(), 1u);
+  EXPECT_EQ(t->accounts[0].user, "alice");
+  EXPECT_TRUE(t->accounts[0].nt_hash.has_value());
+  EXPECT_FALSE(t->accounts[0].password.has_value());
   EXPECT_EQ(t->server.clock, std::optional<ssp::FileTime>(kNow));
 }
 

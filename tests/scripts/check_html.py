@@ -36,6 +36,7 @@ class Dom(HTMLParser):
         self.cells = {}
         self.selected = []
         self.detail_open = None
+        self.detail_in_view = None
         self.in_detail = 0
         self.detail_text = []
         self.rows = 0
@@ -52,6 +53,7 @@ class Dom(HTMLParser):
         if tag == "section" and a.get("id") == "detail":
             self.in_detail = 1
             self.detail_open = a.get("data-open")
+            self.detail_in_view = a.get("data-in-view")
         elif self.in_detail:
             self.in_detail += 1
 
@@ -101,6 +103,9 @@ def main():
     if parsed.selected != [target] or parsed.detail_open != target:
         fail("clicking %s did not open it (selected %s, detail open %s)"
              % (target, parsed.selected, parsed.detail_open))
+    if parsed.detail_in_view != "1":
+        fail("the opened exchange is out of sight (data-in-view %r): it must show in the window"
+             % parsed.detail_in_view)
     text = "".join(parsed.detail_text)
     for needle in ("windows-modern under SC-8", "NEGOTIATE", "CHALLENGE", "AUTHENTICATE",
                    "0x20000030", "observed accept", "logon"):

@@ -309,8 +309,38 @@ bool ParseProbeTarget(const ProbeOptions& options, std::optional<net::HttpTarget
 struct PlayedCatalogue {
   std::vector<ProbeObservation> observations;
   size_t reached = 0;
+  bool vanished = false;  // reached, then a later variation could not connect
   bool usage_error = false;
 };
+
+// Why the answers cannot be judged at all, or nullopt: the target stopped
+// answering mid-run, or no NEGOTIATE got an NTLM CHALLENGE (not an NTLM
+// server: another protocol on that port, or a page without authentication).
+std::optional<std::string> UnjudgeableTarget(const PlayedCatalogue& played,
+                                             const std::string& target) {
+  const auto& observations = played.observations;
+  if (played.vanished) {
+    return target + " stopped answering after " + std::to_string(played.reached) +
+           " variations: " + observations.back().error;
+  }
+  if (std::any_of(observations.begin(), observations.end(),
+                  [](const ProbeObservation& o) { return o.challenged; })) {
+    return std::nullopt;
+  }
+  auto first = std::find_if(observations.begin(), observations.end(),
+                            [](const ProbeObservation& o) { return !o.skipped; });
+  std::string answer = "no variation was played";
+  if (first != observations.end()) {
+    answer = !first->error.empty() ? first->error
+             : !first->answer.empty()
+                 ? first->answer
+                 : "HTTP " + std::to_string(first->negotiate_status) + " to the NEGOTIATE";
+  }
+  return target +
+         " is not an NTLM server: none of the NEGOTIATEs got an NTLM CHALLENGE (first "
+         "answer: " +
+         answer + ")";
+}
 
 // Every selected variation against the target, one connection each; stops
 // at the first one that cannot connect.
@@ -364,7 +394,10 @@ PlayedCatalogue PlayCatalogue(const ProbeOptions& options, const Catalogue& cata
                      : ProbeOverHttp(*http_target, client, *negotiate, v, timeout, o);
     if (connected) ++reached;
     observations.push_back(o);
-    if (!connected) break;  // the target is not there: do not retry it per variation
+    if (!connected) {  // the target is not there: do not retry it per variation
+      played.vanished = reached > 0;
+      break;
+    }
   }
   return played;
 }
@@ -418,10 +451,10 @@ std::string NamesOf(const std::vector<const ProbeObservation*>& members) {
 
 // The closest policy and what it leaves unexplained.
 void PrintVerdict(const ProbeVerdict& v, std::ostream& out) {
-  out << "Closest: NtlmMinServerSec " << ssp::Hex32(v.closest.min_server_sec) << " ("
-      << ssp::MinSecNames(v.closest.min_server_sec) << ") with LmCompatibilityLevel "
-      << v.closest.lm_compat_level << ", EPA " << EpaSettingName(v.closest.epa) << ": explains "
-      << v.explained << " of " << v.compared << " answers.\n";
+  out << "Closest: NtlmMinServerSec " << MinServerSecText(v.closest.min_server_sec)
+      << " with LmCompatibilityLevel " << v.closest.lm_compat_level << ", EPA "
+      << EpaSettingName(v.closest.epa) << ": explains " << v.explained << " of " << v.compared
+      << " answers.\n";
   if (!v.checks_not_made.empty()) {
     out << "Checks Windows makes that the server does not (accepted, Windows refuses): "
         << NamesOf(v.checks_not_made) << "\n";
@@ -449,8 +482,8 @@ void PrintConsistency(const std::vector<ProbeObservation>& observations,
   } else {
     out << "Consistent with (EPA off):\n";
     for (const auto& [min, lv] : levels) {
-      out << "  NtlmMinServerSec " << ssp::Hex32(min) << " (" << ssp::MinSecNames(min)
-          << ") with LmCompatibilityLevel " << LevelsText(lv) << "\n";
+      out << "  NtlmMinServerSec " << MinServerSecText(min) << " with LmCompatibilityLevel "
+          << LevelsText(lv) << "\n";
     }
     if (levels.empty()) out << "  nothing without EPA checks\n";
     std::string epa;
@@ -605,9 +638,7 @@ Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& e
   if (rpc_target && !ResolveRpcEndpoint(options, *rpc_target, out, err)) {
     return Verdict::kEnvironment;
   }
-  const std::filesystem::path dir =
-      options.catalogue_dir ? std::filesystem::path(*options.catalogue_dir) : DefaultCatalogueDir();
-  auto catalogue = LoadCatalogue(dir, error);
+  auto catalogue = LoadSelectedCatalogue(options.catalogue_dir, error);
   if (!catalogue) {
     err << "ntlmssp-harness probe: catalogue: " << error << "\n";
     return Verdict::kInvalidInput;
@@ -622,6 +653,10 @@ Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& e
         << (observations.empty() ? std::string("no variation selected") : observations.back().error)
         << "\n";
     return observations.empty() ? Verdict::kInvalidInput : Verdict::kEnvironment;
+  }
+  if (auto why = UnjudgeableTarget(played, options.target)) {
+    err << "ntlmssp-harness probe: " << *why << "\n";
+    return Verdict::kEnvironment;
   }
 
   PrintObservations(options, observations, out);

@@ -20,6 +20,7 @@
 #include "harness/net/io/timed_socket.h"
 #include "harness/net/rpc_rpcecho_interface.h"
 #include "harness/net/rpc_session.h"
+#include "harness/net/transcript_recorder.h"
 
 // GCC 12 reports Asio's coroutine frame operator delete as mismatched with its
 // operator new (a false positive: both are Asio's own frame allocator).
@@ -79,9 +80,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Log(session);
     if (ctx_.record) {
       auto transcript = session.BuildTranscript(
-          "rpc-" + std::to_string(id_), "DCE/RPC ncacn_ip_tcp connection " + std::to_string(id_) +
-                                            " from " + socket_.client_address() +
-                                            "; ended: " + end_reason);
+          net::RecordedExchangeName(ctx_, "rpc", id_, 1),
+          "DCE/RPC ncacn_ip_tcp connection " + std::to_string(id_) + " from " +
+              socket_.client_address() + "; ended: " + end_reason);
       if (transcript) ctx_.record(*transcript);
     }
   }
