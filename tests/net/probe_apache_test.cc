@@ -16,6 +16,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -27,6 +28,13 @@ namespace ntlm::harness::net::testing {
 namespace {
 
 constexpr const char* kModules = "/usr/lib/apache2/modules";
+constexpr const char* kConfTemplate = NTLM_SOURCE_DIR "/scripts/peers/apache-gss-ntlmssp.conf.in";
+
+// Replaces every `name` in `text` with `value`.
+void Substitute(std::string& text, const std::string& name, const std::string& value) {
+  for (auto at = text.find(name); at != std::string::npos; at = text.find(name, at + value.size()))
+    text.replace(at, name.size(), value);
+}
 
 class ProbeApacheTest : public ::testing::Test {
  protected:
@@ -48,13 +56,7 @@ class ProbeApacheTest : public ::testing::Test {
     std::ofstream(d / "krb5.conf").flush();
     WriteUserFile(d / "users", "CONTOSO:alice:Passw0rd!\n");
     port_ = FreeLoopbackPort();
-    std::ofstream conf(Conf());
-    conf << "ServerRoot " << d.string() << "\nServerName 127.0.0.1\nListen 127.0.0.1:" << port_
-         << "\nPidFile " << (d / "httpd.pid").string() << "\nErrorLog "
-         << (d / "error.log").string() << "\nLogLevel info\n";
-    for (const char* m : {"mpm_event", "authz_core", "authn_core", "authz_user", "auth_gssapi"}) {
-      conf << "LoadModule " << m << "_module " << kModules << "/mod_" << m << ".so\n";
-    }
+    std::string user_line;
     if (geteuid() == 0) {
       // httpd's workers run as nobody: they read the user file and the page.
       const passwd* nobody = getpwnam("nobody");
@@ -62,7 +64,7 @@ class ProbeApacheTest : public ::testing::Test {
         why = "no user nobody";
         return false;
       }
-      conf << "User nobody\n";
+      user_line = "User nobody";
       std::filesystem::permissions(d, std::filesystem::perms(0755));
       for (const auto& p : {d / "users", d / "htdocs", d / "htdocs" / "index.html"}) {
         if (chown(p.c_str(), nobody->pw_uid, static_cast<gid_t>(-1)) != 0) {
@@ -71,10 +73,17 @@ class ProbeApacheTest : public ::testing::Test {
         }
       }
     }
-    conf << "DocumentRoot " << (d / "htdocs").string() << "\n<Location />\n  AuthType GSSAPI\n"
-         << "  AuthName ntlm\n  GssapiAllowedMech ntlmssp\n  GssapiConnectionBound On\n"
-         << "  Require valid-user\n</Location>\n";
-    conf.close();
+    // The one configuration of this peer, shared with scripts/bench-servers.sh.
+    std::ifstream in(kConfTemplate);
+    std::string conf(std::istreambuf_iterator<char>(in), {});
+    if (conf.empty()) {
+      why = std::string("cannot read ") + kConfTemplate;
+      return false;
+    }
+    Substitute(conf, "@ROOT@", d.string());
+    Substitute(conf, "@PORT@", std::to_string(port_));
+    Substitute(conf, "@USER_LINE@", user_line);
+    std::ofstream(Conf()) << conf;
     auto r = RunCommand(Env() + "/usr/sbin/apache2 -f " + ShellQuote(Conf()) + " -k start", 30,
                         /*merge_stderr=*/true);
     started_ = r.rc == 0;
