@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # (variables set by the caller)
 # Sourced by scripts/bench-servers.sh: how each server is started and which
 # logons it is measured with. Each run_* function starts its server with
 # `start` (own session, stopped by the caller's trap), waits for its port
@@ -7,8 +8,8 @@
 
 serve_user() { printf 'CONTOSO:alice:Passw0rd!\n' >"$work/users"; chmod 600 "$work/users"; }
 serve_port() {  # FRONT LOG: the port serve printed ("listening FRONT 127.0.0.1:PORT")
-  local i
-  for i in $(seq 50); do
+  local _
+  for _ in $(seq 50); do
     grep -q "^listening $1 " "$2" 2>/dev/null && { sed -n "s/^listening $1 127.0.0.1:\([0-9]*\)$/\1/p" "$2"; return 0; }
     sleep 0.2
   done
@@ -43,7 +44,7 @@ run_serve() {
 # Apache httpd + mod_auth_gssapi + gss-ntlmssp, in the foreground (its
 # workers stay in its session), from the shared configuration template.
 run_apache() {
-  local d=$work/apache port user_line= k
+  local d=$work/apache port user_line='' k ver
   if [ ! -x /usr/sbin/apache2 ] || [ ! -f /usr/lib/apache2/modules/mod_auth_gssapi.so ] ||
      ! dpkg-query -W -f='${Status}' gss-ntlmssp 2>/dev/null | grep -q 'ok installed'; then
     missing apache-gss-ntlmssp "http-ntlm http-negotiate" "apache2-bin + libapache2-mod-auth-gssapi + gss-ntlmssp"
@@ -65,7 +66,7 @@ run_apache() {
     fail_row apache-gss-ntlmssp http-ntlm "httpd did not listen: $(tail -3 "$d/httpd.out" "$d/error.log" 2>/dev/null)"
     stop_session "$sid"; return 0
   fi
-  local ver="apache2 $(version apache2-bin), mod_auth_gssapi $(version libapache2-mod-auth-gssapi), gss-ntlmssp $(version gss-ntlmssp)"
+  ver="apache2 $(version apache2-bin), mod_auth_gssapi $(version libapache2-mod-auth-gssapi), gss-ntlmssp $(version gss-ntlmssp)"
   for k in http-ntlm http-negotiate; do
     record apache-gss-ntlmssp "$ver" "$k" --port "$port" --user alice --domain CONTOSO --password 'Passw0rd!'
   done

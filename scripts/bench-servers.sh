@@ -57,9 +57,9 @@ rows=$work/rows.jsonl
 started=()  # session ids (= pids, started with setsid) of the servers
 
 stop_session() {  # SID: TERM the server's process group, bounded wait, then KILL
-  local sid=$1 i
+  local sid=$1 _
   kill -TERM -- "-$sid" 2>/dev/null || return 0
-  for i in $(seq 100); do kill -0 -- "-$sid" 2>/dev/null || return 0; sleep 0.1; done
+  for _ in $(seq 100); do kill -0 -- "-$sid" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL -- "-$sid" 2>/dev/null || true
 }
 cleanup() {
@@ -76,8 +76,8 @@ export OPENSSL_CONF=$src/scripts/record/openssl-legacy.cnf
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() {  # PORT SECONDS
-  local i
-  for i in $(seq $(($2 * 5))); do
+  local _
+  for _ in $(seq $(($2 * 5))); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     sleep 0.2
   done
