@@ -129,7 +129,7 @@ run_samba_dc() {
     missing samba-ad-dc rpc-samr "root (the DC's RPC service binds 127.0.0.1:135)"; return 0
   fi
   if (exec 3<>/dev/tcp/127.0.0.1/135) 2>/dev/null; then
-    fail_row samba-ad-dc rpc-samr "127.0.0.1:135 is taken (another Samba DC running?)"; return 0
+    missing samba-ad-dc rpc-samr "a free 127.0.0.1:135 (something listens there: another Samba DC?)"; return 0
   fi
   port=$(free_port)
   : >"$work/empty.conf"

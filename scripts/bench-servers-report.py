@@ -2,7 +2,7 @@
 """Assembles scripts/bench-servers.sh's rows into the JSON report (the CPU
 named by lscpu, cores, commit, load average) and prints the table: server CPU
 per logon of each server and, per mechanism, the anchor's cost over serve's.
-Usage: bench-servers-report.py ROWS.jsonl OUT.json --logons N"""
+Usage: bench-servers-report.py ROWS.jsonl OUT.json --logons N [--commit C] [--note TEXT]"""
 import argparse
 import datetime
 import json
@@ -59,19 +59,21 @@ def main():
     p.add_argument("rows")
     p.add_argument("out")
     p.add_argument("--logons", type=int, required=True)
+    p.add_argument("--note", default="", help="a label for the run, written into the JSON")
+    p.add_argument("--commit", default="unknown", help="the commit measured (git describe --dirty)")
     args = p.parse_args()
     with open(args.rows) as f:
         rows = [json.loads(line) for line in f if line.strip()]
-    here = os.path.dirname(os.path.abspath(__file__))
     report = {
         "what": "server CPU per logon (utime+stime of every process and thread of the server, "
                 "from /proc, before and after), same client against each server",
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "commit": command_output("git", "-C", here, "rev-parse", "--short", "HEAD").strip(),
+        "commit": args.commit,
         "load_average": os.getloadavg()[0],
         "logons_requested": args.logons,
+        "note": args.note,
         "servers": rows,
     }
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)

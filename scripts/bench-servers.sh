@@ -26,6 +26,7 @@
 #   --harness PATH  ntlmssp-harness binary (default build/harness/ntlmssp-harness)
 #   --only LIST     comma list of serve,apache,samba-dc,smbd (default: all)
 #   --max-seconds S bound on each measured loop (default 120)
+#   --note TEXT     written into the JSON (e.g. "loaded machine, load average 10")
 # A server whose package is missing is skipped with the reason in the JSON;
 # under CI=true it is an error. Prints a table; exit 0 when every server that
 # was not skipped was measured.
@@ -36,6 +37,7 @@ out=$src/bench/servers-results.json
 harness=$src/build/harness/ntlmssp-harness
 only=serve,apache,samba-dc,smbd
 max_seconds=120
+note=
 while [ $# -gt 0 ]; do
   case $1 in
     --logons) logons=$2; shift 2 ;;
@@ -43,12 +45,14 @@ while [ $# -gt 0 ]; do
     --harness) harness=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
     --max-seconds) max_seconds=$2; shift 2 ;;
+    --note) note=$2; shift 2 ;;
     *) echo "bench-servers: unknown argument $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
 [[ $logons =~ ^[0-9]+$ ]] && [ "$logons" -ge 1 ] || { echo "bench-servers: --logons N (N >= 1)" >&2; exit 2; }
 [ -x "$harness" ] || { echo "bench-servers: no ntlmssp-harness at $harness (build it, or --harness)" >&2; exit 2; }
 
+commit=$(git -C "$src" describe --always --dirty 2>/dev/null || echo unknown)  # what is measured
 work=$(mktemp -d /tmp/bench-servers.XXXXXX)
 chmod 755 "$work"
 rows=$work/rows.jsonl
@@ -57,7 +61,9 @@ rows=$work/rows.jsonl
 started=()  # session ids (= pids, started with setsid) of the servers
 
 stop_session() {  # SID: TERM the server's process group, bounded wait, then KILL
-  local sid=$1 _
+  local sid=$1 _ kept=() s
+  for s in "${started[@]}"; do [ "$s" = "$sid" ] || kept+=("$s"); done
+  started=("${kept[@]}")  # never signalled again (its id may be reused)
   kill -TERM -- "-$sid" 2>/dev/null || return 0
   for _ in $(seq 100); do kill -0 -- "-$sid" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL -- "-$sid" 2>/dev/null || true
@@ -124,5 +130,4 @@ wanted smbd && run_smbd
 wanted samba-dc && run_samba_dc
 
 for sid in "${started[@]}"; do stop_session "$sid"; done
-started=()
-/usr/bin/python3 "$src/scripts/bench-servers-report.py" "$rows" "$out" --logons "$logons"
+/usr/bin/python3 "$src/scripts/bench-servers-report.py" "$rows" "$out" --logons "$logons" --commit "$commit" --note "$note"
