@@ -20,11 +20,12 @@ serve_port() {  # FRONT LOG: the port serve printed ("listening FRONT 127.0.0.1:
 run_serve() {
   local front port kinds ver
   ver=$("$harness" --version 2>/dev/null | head -1 || true)
-  ver=${ver:-$(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo this-build)}
+  ver="${ver:-ntlmssp-harness}${serve_args:+ $serve_args}"
   serve_user
   for front in http rpc smb; do
+    # shellcheck disable=SC2086  # --serve-args is a list of words
     start "$work/serve-$front.out" "$harness" serve --$front 127.0.0.1:0 --users "$work/users" \
-      --log "$work/serve-$front.log"
+      --log "$work/serve-$front.log" $serve_args
     case $front in
       http) kinds="http-ntlm http-negotiate" ;;
       rpc) kinds=rpc-echo ;;

@@ -27,6 +27,7 @@
 #   --only LIST     comma list of serve,apache,samba-dc,smbd (default: all)
 #   --max-seconds S bound on each measured loop (default 120)
 #   --note TEXT     written into the JSON (e.g. "loaded machine, load average 10")
+#   --serve-args A  extra arguments for every `serve` (word-split; e.g. "--threads 1")
 # A server whose package is missing is skipped with the reason in the JSON;
 # under CI=true it is an error. Prints a table; exit 0 when every server that
 # was not skipped was measured.
@@ -38,6 +39,7 @@ harness=$src/build/harness/ntlmssp-harness
 only=serve,apache,samba-dc,smbd
 max_seconds=120
 note=
+serve_args=
 while [ $# -gt 0 ]; do
   case $1 in
     --logons) logons=$2; shift 2 ;;
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
     --only) only=$2; shift 2 ;;
     --max-seconds) max_seconds=$2; shift 2 ;;
     --note) note=$2; shift 2 ;;
+    --serve-args) serve_args=$2; shift 2 ;;
     *) echo "bench-servers: unknown argument $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
