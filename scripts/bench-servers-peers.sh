@@ -81,6 +81,9 @@ run_smbd() {
   if [ ! -x /usr/sbin/smbd ] || ! command -v pdbedit >/dev/null; then
     missing smbd smb "samba (smbd) + samba-common-bin (pdbedit)"; return 0
   fi
+  if [ "$(id -u)" != 0 ]; then  # smbd switches to the logged-on user's uid
+    missing smbd smb "root (smbd changes to the account's unix user)"; return 0
+  fi
   mkdir -p "$d"/{private,lock,state,cache,pid,ncalrpc,log}
   port=$(free_port)
   cat >"$d/smb.conf" <<EOF
