@@ -53,6 +53,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ $logons =~ ^[0-9]+$ ]] && [ "$logons" -ge 1 ] || { echo "bench-servers: --logons N (N >= 1)" >&2; exit 2; }
+[[ $max_seconds =~ ^[0-9]+$ ]] && [ "$max_seconds" -ge 1 ] || { echo "bench-servers: --max-seconds S (whole seconds >= 1)" >&2; exit 2; }
+for name in ${only//,/ }; do
+  case $name in serve|apache|samba-dc|smbd) ;; *) echo "bench-servers: --only: unknown server $name (serve, apache, samba-dc, smbd)" >&2; exit 2 ;; esac
+done
 [ -x "$harness" ] || { echo "bench-servers: no ntlmssp-harness at $harness (build it, or --harness)" >&2; exit 2; }
 
 commit=$(git -C "$src" describe --always --dirty 2>/dev/null || echo unknown)  # what is measured
