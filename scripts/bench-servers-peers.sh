@@ -121,11 +121,12 @@ EOF
 }
 
 # A Samba AD DC: provisioned in the temp dir with the options ProbeSambaDcTest
-# gives (RPC service only on 127.0.0.1, samr on a free port, no DNS backend),
+# gives (scripts/peers/samba-ad-dc.options.in: RPC service only on 127.0.0.1,
+# samr and lsarpc on free ports; no DNS backend),
 # run in the foreground in its own session. Its RPC service also serves the
 # endpoint mapper on 127.0.0.1:135: root only, and 135 must be free.
 run_samba_dc() {
-  local d=$work/dc port adminpass='Harness-Admin-Pass1!'
+  local d=$work/dc port lsarpc_port line options adminpass='Harness-Admin-Pass1!'
   if [ ! -x /usr/sbin/samba ] || ! command -v samba-tool >/dev/null; then
     missing samba-ad-dc rpc-samr "samba (/usr/sbin/samba, samba-tool)"; return 0
   fi
@@ -136,18 +137,18 @@ run_samba_dc() {
     missing samba-ad-dc rpc-samr "a free 127.0.0.1:135 (something listens there: another Samba DC?)"; return 0
   fi
   port=$(free_port)
+  lsarpc_port=$(free_port)
   : >"$work/empty.conf"
+  # The one option list of this peer, shared with ProbeSambaDcTest.
+  options=()
+  while IFS= read -r line; do
+    [ -n "$line" ] && [ "${line#\#}" = "$line" ] && options+=("--option=$line")
+  done < <(sed -e "s|@DIR@|$d|g" -e "s|@SAMR_PORT@|$port|g" -e "s|@LSARPC_PORT@|$lsarpc_port|g" \
+             "$src/scripts/peers/samba-ad-dc.options.in")
   echo "bench-servers: provisioning the Samba AD DC (a minute or two)" >&2
   if ! timeout 600 samba-tool domain provision -s "$work/empty.conf" --targetdir="$d" \
       --realm=HARNESS.TEST --domain=HARNESS --server-role=dc --dns-backend=NONE --use-rfc2307 \
-      --adminpass="$adminpass" \
-      --option="interfaces=127.0.0.1" --option="bind interfaces only=yes" \
-      --option="server services=rpc" --option="rpc server port:samr=$port" \
-      --option="prefork children=1" --option="log file=$d/log.%m" \
-      --option="pid directory=$d/run" --option="ncalrpc dir=$d/ncalrpc" \
-      --option="winbindd socket directory=$d/winbindd" \
-      --option="ntp signd socket directory=$d/ntp_signd" --option="panic action=" \
-      --option="client use kerberos=off" >"$work/provision.out" 2>&1; then
+      --adminpass="$adminpass" "${options[@]}" >"$work/provision.out" 2>&1; then
     fail_row samba-ad-dc rpc-samr "samba-tool domain provision failed: $(tail -3 "$work/provision.out")"
     return 0
   fi

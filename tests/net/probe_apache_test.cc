@@ -16,25 +16,18 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
 #include "http_serve_process.h"
+#include "peer_template.h"
 
 namespace ntlm::harness::net::testing {
 namespace {
 
 constexpr const char* kModules = "/usr/lib/apache2/modules";
-constexpr const char* kConfTemplate = NTLM_SOURCE_DIR "/scripts/peers/apache-gss-ntlmssp.conf.in";
-
-// Replaces every `name` in `text` with `value`.
-void Substitute(std::string& text, const std::string& name, const std::string& value) {
-  for (auto at = text.find(name); at != std::string::npos; at = text.find(name, at + value.size()))
-    text.replace(at, name.size(), value);
-}
 
 class ProbeApacheTest : public ::testing::Test {
  protected:
@@ -74,15 +67,13 @@ class ProbeApacheTest : public ::testing::Test {
       }
     }
     // The one configuration of this peer, shared with scripts/bench-servers.sh.
-    std::ifstream in(kConfTemplate);
-    std::string conf(std::istreambuf_iterator<char>(in), {});
+    const std::string conf = ReadPeerTemplate(
+        "apache-gss-ntlmssp.conf.in",
+        {{"ROOT", d.string()}, {"PORT", std::to_string(port_)}, {"USER_LINE", user_line}});
     if (conf.empty()) {
-      why = std::string("cannot read ") + kConfTemplate;
+      why = "cannot read scripts/peers/apache-gss-ntlmssp.conf.in";
       return false;
     }
-    Substitute(conf, "@ROOT@", d.string());
-    Substitute(conf, "@PORT@", std::to_string(port_));
-    Substitute(conf, "@USER_LINE@", user_line);
     std::ofstream(Conf()) << conf;
     auto r = RunCommand(Env() + "/usr/sbin/apache2 -f " + ShellQuote(Conf()) + " -k start", 30,
                         /*merge_stderr=*/true);
