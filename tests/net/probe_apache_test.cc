@@ -22,6 +22,7 @@
 #include <string>
 
 #include "http_serve_process.h"
+#include "peer_template.h"
 
 namespace ntlm::harness::net::testing {
 namespace {
@@ -48,13 +49,7 @@ class ProbeApacheTest : public ::testing::Test {
     std::ofstream(d / "krb5.conf").flush();
     WriteUserFile(d / "users", "CONTOSO:alice:Passw0rd!\n");
     port_ = FreeLoopbackPort();
-    std::ofstream conf(Conf());
-    conf << "ServerRoot " << d.string() << "\nServerName 127.0.0.1\nListen 127.0.0.1:" << port_
-         << "\nPidFile " << (d / "httpd.pid").string() << "\nErrorLog "
-         << (d / "error.log").string() << "\nLogLevel info\n";
-    for (const char* m : {"mpm_event", "authz_core", "authn_core", "authz_user", "auth_gssapi"}) {
-      conf << "LoadModule " << m << "_module " << kModules << "/mod_" << m << ".so\n";
-    }
+    std::string user_line;
     if (geteuid() == 0) {
       // httpd's workers run as nobody: they read the user file and the page.
       const passwd* nobody = getpwnam("nobody");
@@ -62,7 +57,7 @@ class ProbeApacheTest : public ::testing::Test {
         why = "no user nobody";
         return false;
       }
-      conf << "User nobody\n";
+      user_line = "User nobody";
       std::filesystem::permissions(d, std::filesystem::perms(0755));
       for (const auto& p : {d / "users", d / "htdocs", d / "htdocs" / "index.html"}) {
         if (chown(p.c_str(), nobody->pw_uid, static_cast<gid_t>(-1)) != 0) {
@@ -71,10 +66,15 @@ class ProbeApacheTest : public ::testing::Test {
         }
       }
     }
-    conf << "DocumentRoot " << (d / "htdocs").string() << "\n<Location />\n  AuthType GSSAPI\n"
-         << "  AuthName ntlm\n  GssapiAllowedMech ntlmssp\n  GssapiConnectionBound On\n"
-         << "  Require valid-user\n</Location>\n";
-    conf.close();
+    // The one configuration of this peer, shared with scripts/bench-servers.sh.
+    const std::string conf = ReadPeerTemplate(
+        "apache-gss-ntlmssp.conf.in",
+        {{"ROOT", d.string()}, {"PORT", std::to_string(port_)}, {"USER_LINE", user_line}});
+    if (conf.empty()) {
+      why = "cannot read scripts/peers/apache-gss-ntlmssp.conf.in";
+      return false;
+    }
+    std::ofstream(Conf()) << conf;
     auto r = RunCommand(Env() + "/usr/sbin/apache2 -f " + ShellQuote(Conf()) + " -k start", 30,
                         /*merge_stderr=*/true);
     started_ = r.rc == 0;

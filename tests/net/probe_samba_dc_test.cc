@@ -32,10 +32,12 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
 #include "http_serve_process.h"
+#include "peer_template.h"
 
 namespace ntlm::harness::net::testing {
 namespace {
@@ -68,23 +70,19 @@ bool Provision(SambaDc& dc) {
                         " --realm=HARNESS.TEST --domain=HARNESS --server-role=dc "
                         "--dns-backend=NONE --use-rfc2307 --adminpass=" +
                         ShellQuote(kAdminPassword);
-  const std::map<std::string, std::string> options = {
-      {"interfaces", "127.0.0.1"},
-      {"bind interfaces only", "yes"},
-      {"server services", "rpc"},
-      {"rpc server port:samr", std::to_string(dc.samr_port)},
-      {"rpc server port:lsarpc", std::to_string(dc.lsarpc_port)},
-      {"prefork children", "1"},
-      {"log file", (dc_dir / "log.%m").string()},
-      {"pid directory", (dc_dir / "run").string()},
-      {"ncalrpc dir", (dc_dir / "ncalrpc").string()},
-      {"winbindd socket directory", (dc_dir / "winbindd").string()},
-      {"ntp signd socket directory", (dc_dir / "ntp_signd").string()},
-      {"panic action", ""},
-      {"client use kerberos", "off"},
-  };
-  for (const auto& [name, value] : options)
-    command += " --option=" + ShellQuote(name + "=" + value);
+  // The one option list of this peer, shared with scripts/bench-servers.sh.
+  const std::string options =
+      ReadPeerTemplate("samba-ad-dc.options.in", {{"DIR", dc_dir.string()},
+                                                  {"SAMR_PORT", std::to_string(dc.samr_port)},
+                                                  {"LSARPC_PORT", std::to_string(dc.lsarpc_port)}});
+  if (options.empty()) {
+    dc.error = "cannot read scripts/peers/samba-ad-dc.options.in";
+    return false;
+  }
+  std::istringstream lines(options);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line[0] != '#') command += " --option=" + ShellQuote(line);
+  }
   const auto start = std::chrono::steady_clock::now();
   auto r = RunCommand(command, 240, /*merge_stderr=*/true);
   dc.provision_seconds =

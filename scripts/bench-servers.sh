@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Server CPU per logon, side by side in one run (issue 16): this build's
+# `serve` (--http, --rpc, --smb) and the servers users would pick instead,
+# each started from its Debian package on loopback in a temp dir, each driven
+# by the same client (scripts/bench-servers-client.py) for a bounded count of
+# fresh logons, the server's CPU summed over all its processes and threads
+# from /proc before and after:
+#   apache-gss-ntlmssp  Apache httpd + mod_auth_gssapi + gss-ntlmssp, HTTP NTLM
+#                       and Negotiate (scripts/peers/apache-gss-ntlmssp.conf.in,
+#                       the configuration ProbeApacheTest uses)
+#   samba-ad-dc         a Samba AD DC provisioned in the temp dir (as
+#                       ProbeSambaDcTest does), RPC service only: samr bind +
+#                       auth3 + one sealed SamrConnect2 (root: it binds 135)
+#   smbd                a standalone smbd (tdbsam in the temp dir; the account
+#                       is the unix user nobody): SMB NEGOTIATE + SESSION_SETUP
+#   serve-http/-rpc/-smb  this build: the same HTTP exchanges; bind + auth3 +
+#                       one sealed 64-byte EchoData (rpcecho); the same SMB logon
+# Kerberos is off everywhere (empty KRB5_CONFIG, NTLM-only mechs), ports are
+# free non-default loopback ports, every wait and loop is bounded, and every
+# server is stopped at the end (trap), also on error or Ctrl-C.
+#
+# Usage: scripts/bench-servers.sh [--logons N] [--out FILE] [--harness PATH]
+#                                 [--only LIST] [--max-seconds S]
+#   --logons N      measured logons per server and mechanism (default 500)
+#   --out FILE      the JSON report (default bench/servers-results.json)
+#   --harness PATH  ntlmssp-harness binary (default build/harness/ntlmssp-harness)
+#   --only LIST     comma list of serve,apache,samba-dc,smbd (default: all)
+#   --max-seconds S bound on each measured loop (default 120)
+#   --note TEXT     written into the JSON (e.g. "loaded machine, load average 10")
+#   --serve-args A  extra arguments for every `serve` (word-split; e.g. "--threads 1")
+# A server whose package is missing is skipped with the reason in the JSON;
+# under CI=true it is an error. Prints a table; exit 0 when every server that
+# was not skipped was measured.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+logons=500
+out=$src/bench/servers-results.json
+harness=$src/build/harness/ntlmssp-harness
+only=serve,apache,samba-dc,smbd
+max_seconds=120
+note=
+serve_args=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --logons) logons=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --harness) harness=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
+    --max-seconds) max_seconds=$2; shift 2 ;;
+    --note) note=$2; shift 2 ;;
+    --serve-args) serve_args=$2; shift 2 ;;
+    *) echo "bench-servers: unknown argument $1 (see the header of $0)" >&2; exit 2 ;;
+  esac
+done
+[[ $logons =~ ^[0-9]+$ ]] && [ "$logons" -ge 1 ] || { echo "bench-servers: --logons N (N >= 1)" >&2; exit 2; }
+[[ $max_seconds =~ ^[0-9]+$ ]] && [ "$max_seconds" -ge 1 ] || { echo "bench-servers: --max-seconds S (whole seconds >= 1)" >&2; exit 2; }
+for name in ${only//,/ }; do
+  case $name in serve|apache|samba-dc|smbd) ;; *) echo "bench-servers: --only: unknown server $name (serve, apache, samba-dc, smbd)" >&2; exit 2 ;; esac
+done
+[ -x "$harness" ] || { echo "bench-servers: no ntlmssp-harness at $harness (build it, or --harness)" >&2; exit 2; }
+
+commit=$(git -C "$src" describe --always --dirty 2>/dev/null || echo unknown)  # what is measured
+work=$(mktemp -d /tmp/bench-servers.XXXXXX)
+chmod 755 "$work"
+rows=$work/rows.jsonl
+: >"$rows"
+: >"$work/krb5.conf"
+started=()  # session ids (= pids, started with setsid) of the servers
+
+stop_session() {  # SID: TERM the server's process group, bounded wait, then KILL
+  local sid=$1 _ kept=() s
+  for s in "${started[@]}"; do [ "$s" = "$sid" ] || kept+=("$s"); done
+  started=("${kept[@]}")  # never signalled again (its id may be reused)
+  kill -TERM -- "-$sid" 2>/dev/null || return 0
+  for _ in $(seq 100); do kill -0 -- "-$sid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL -- "-$sid" 2>/dev/null || true
+}
+cleanup() {
+  local sid
+  for sid in "${started[@]}"; do stop_session "$sid"; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export KRB5_CONFIG=$work/krb5.conf
+# python3-ntlm-auth computes the NT hash with MD4: OpenSSL's legacy provider.
+export OPENSSL_CONF=$src/scripts/record/openssl-legacy.cnf
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {  # PORT SECONDS
+  local _
+  for _ in $(seq $(($2 * 5))); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.2
+  done
+  return 1
+}
+# start LOG CMD...: runs CMD in its own session (its pid is the session id,
+# kept in $sid and in started[]); stdin closed, output to LOG.
+start() {
+  local log=$1; shift
+  setsid "$@" </dev/null >"$log" 2>&1 &
+  sid=$!
+  started+=("$sid")
+}
+wanted() { [[ ",$only," == *",$1,"* ]]; }
+version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo unknown; }
+
+# record SERVER VERSION KIND [client args...]: one measured row (or an error row).
+record() {
+  local server=$1 version=$2 kind=$3 result; shift 3
+  if result=$(timeout $((max_seconds + 120)) /usr/bin/python3 "$src/scripts/bench-servers-client.py" \
+      --kind "$kind" --server-sid "$sid" --logons "$logons" --max-seconds "$max_seconds" "$@" 2>"$work/client.err"); then
+    printf '%s\n' "$result" | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); r.update(server=sys.argv[1], version=sys.argv[2], status="measured"); print(json.dumps(r))' "$server" "$version" >>"$rows"
+  else
+    fail_row "$server" "$kind" "client failed: $(tail -3 "$work/client.err")"
+  fi
+}
+fail_row() {  # SERVER KIND REASON [STATUS]
+  /usr/bin/python3 -c 'import json,sys; print(json.dumps(dict(server=sys.argv[1], kind=sys.argv[2], status=sys.argv[4], reason=sys.argv[3])))' \
+    "$1" "$2" "$3" "${4:-error}" >>"$rows"
+}
+# missing SERVER KINDS REASON: a peer that is not installed; an error under CI.
+missing() {
+  local kind status=skipped
+  [ "${CI:-}" = true ] && status=error
+  for kind in $2; do fail_row "$1" "$kind" "missing: $3" "$status"; done
+  echo "bench-servers: $1: missing $3 ($status)" >&2
+}
+
+. "$src/scripts/bench-servers-peers.sh"
+
+wanted serve && run_serve
+wanted apache && run_apache
+wanted smbd && run_smbd
+wanted samba-dc && run_samba_dc
+
+for sid in "${started[@]}"; do stop_session "$sid"; done
+/usr/bin/python3 "$src/scripts/bench-servers-report.py" "$rows" "$out" --logons "$logons" --commit "$commit" --note "$note"
