@@ -12,36 +12,6 @@
 #include "ssp/client_context.h"
 
 namespace ntlm::harness::net::testing {
-namespace {
-
-// One logon on a new connection; "" when accepted (200), else why not.
-std::string OneLogon(const HttpTarget& target, const ssp::Clock& clock) {
-  ssp::SecureRandom random;
-  auto creds = ssp::ClientCredentials::FromPassword("alice", "CONTOSO", "Passw0rd!", "LOAD");
-  if (!creds.ok()) return creds.error().reason;
-  ssp::ClientContext client(*creds, ssp::ClientPolicy{}, clock, random);
-  auto negotiate = client.CreateNegotiate();
-  if (!negotiate.ok()) return negotiate.error().reason;
-  auto exchange = RunHttpNtlmExchange(
-      target, *negotiate,
-      [&client](const Bytes& challenge, std::string& client_error) -> std::optional<Bytes> {
-        auto authenticate = client.ProcessChallenge(challenge);
-        if (!authenticate.ok()) {
-          client_error = authenticate.error().reason;
-          return std::nullopt;
-        }
-        return *authenticate;
-      },
-      std::chrono::seconds(20));
-  if (!exchange.error.empty()) return exchange.error;
-  if (!exchange.client_error.empty()) return exchange.client_error;
-  if (exchange.authenticate_status != 200) {
-    return "status " + std::to_string(exchange.authenticate_status);
-  }
-  return "";
-}
-
-}  // namespace
 
 AliceFrontContext::AliceFrontContext() {
   store.Add(*ssp::AccountFromPassword("CONTOSO", "alice", "Passw0rd!"));
@@ -54,6 +24,7 @@ HttpLogonCounts RunHttpLogons(uint16_t port, int logons, int threads,
                               const std::atomic<bool>* stop) {
   HttpTarget target{"127.0.0.1", port, "/"};
   SystemClock clock;
+  auto credentials = ssp::ClientCredentials::FromPassword("alice", "CONTOSO", "Passw0rd!", "LOAD");
   std::mutex mutex;
   HttpLogonCounts counts;
   std::atomic<int> next{0};
@@ -61,7 +32,9 @@ HttpLogonCounts RunHttpLogons(uint16_t port, int logons, int threads,
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&] {
       while (next.fetch_add(1) < logons && !(stop && stop->load())) {
-        std::string error = OneLogon(target, clock);
+        std::string error = credentials.ok() ? RunHttpNtlmLogon(target, *credentials, clock,
+                                                                std::chrono::seconds(20))
+                                             : credentials.error().reason;
         std::lock_guard lock(mutex);
         if (error.empty()) {
           ++counts.accepted;

@@ -1,0 +1,254 @@
+// load_generator.cc: see load_generator.h.
+#include "bench/net/load_generator.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <asio/ip/address.hpp>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "harness/net/io/http_ntlm_client.h"
+#include "harness/system_clock.h"
+
+namespace ntlm::bench {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+// utime + stime of /proc/PID/stat (all threads), in seconds; nullopt when unreadable.
+std::optional<double> ProcessCpuSeconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t paren = text.rfind(')');  // the command name may hold spaces
+  if (paren == std::string::npos) return std::nullopt;
+  std::istringstream fields(text.substr(paren + 1));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  // After ")": state is field 3; utime and stime are fields 14 and 15.
+  for (int index = 3; index <= 15 && fields >> field; ++index) {
+    if (index == 14) utime = std::stoull(field);
+    if (index == 15) stime = std::stoull(field);
+  }
+  if (!fields) return std::nullopt;
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// The value after `name` in `args` at `i`; advances `i`.
+std::optional<std::string> Value(const std::vector<std::string>& args, size_t& i,
+                                 std::string& error) {
+  if (i + 1 >= args.size()) {
+    error = args[i] + " needs a value";
+    return std::nullopt;
+  }
+  return args[++i];
+}
+
+bool ParseNumber(const std::string& name, const std::string& text, double low, double high,
+                 double& out, std::string& error) {
+  char* end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(value >= low && value <= high)) {
+    error = name + " must be a number in [" + std::to_string(static_cast<int>(low)) + ", " +
+            std::to_string(static_cast<int>(high)) + "], not '" + text + "'";
+    return false;
+  }
+  out = value;
+  return true;
+}
+
+// Applies one option with a value; false with `error` when it is wrong.
+bool ApplyOption(const std::string& name, const std::string& value, LoadOptions& o,
+                 std::string& error) {
+  double number = 0;
+  if (name == "--target") {
+    o.target = value;
+  } else if (name == "--user") {
+    size_t slash = value.find('\\');
+    o.domain = slash == std::string::npos ? "" : value.substr(0, slash);
+    o.user = slash == std::string::npos ? value : value.substr(slash + 1);
+  } else if (name == "--password") {
+    o.password = value;
+  } else if (name == "--connections") {
+    if (!ParseNumber(name, value, 1, 1024, number, error)) return false;
+    o.connections = static_cast<int>(number);
+  } else if (name == "--duration") {
+    if (!ParseNumber(name, value, 0.001, 3600, number, error)) return false;
+    o.duration_s = number;
+  } else if (name == "--server-pid") {
+    if (!ParseNumber(name, value, 1, 4194304, number, error)) return false;
+    o.server_pid = static_cast<int>(number);
+  } else {
+    error = "unknown option " + name;
+    return false;
+  }
+  return true;
+}
+
+// The client threads: fresh logons until the deadline; latencies in ms.
+void RunClients(const LoadOptions& options, const harness::net::HttpTarget& target,
+                const ssp::ClientCredentials& credentials, LoadReport& report,
+                std::vector<double>& latencies) {
+  harness::SystemClock clock;
+  std::mutex mutex;
+  const Steady::time_point deadline =
+      Steady::now() + std::chrono::microseconds(static_cast<int64_t>(options.duration_s * 1e6));
+  std::vector<std::thread> clients;
+  for (int c = 0; c < options.connections; ++c) {
+    clients.emplace_back([&] {
+      std::vector<double> mine;
+      uint64_t failures = 0;
+      std::string first_failure;
+      while (Steady::now() < deadline) {  // bounded by the duration; each logon by its timeout
+        Steady::time_point start = Steady::now();
+        std::string error =
+            harness::net::RunHttpNtlmLogon(target, credentials, clock, std::chrono::seconds(10));
+        if (!error.empty()) {
+          if (failures++ == 0) first_failure = error;
+          continue;
+        }
+        mine.push_back(std::chrono::duration<double, std::milli>(Steady::now() - start).count());
+      }
+      std::lock_guard lock(mutex);
+      latencies.insert(latencies.end(), mine.begin(), mine.end());
+      report.failures += failures;
+      if (report.first_failure.empty()) report.first_failure = first_failure;
+    });
+  }
+  for (auto& client : clients) client.join();
+}
+
+double Percentile(std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t index = static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(index, sorted.size() - 1)];
+}
+
+}  // namespace
+
+bool WantsLoadGenerator(const std::vector<std::string>& args) {
+  return std::any_of(args.begin(), args.end(), [](const std::string& a) {
+    return a == "--target" || a.rfind("--target=", 0) == 0;
+  });
+}
+
+std::optional<LoadOptions> ParseLoadOptions(const std::vector<std::string>& args,
+                                            std::string& error) {
+  LoadOptions o;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& name = args[i];
+    if (name == "--allow-remote") {
+      o.allow_remote = true;
+    } else if (name == "--json") {
+      o.json = true;
+    } else {
+      auto value = Value(args, i, error);
+      if (!value || !ApplyOption(name, *value, o, error)) return std::nullopt;
+    }
+  }
+  if (o.target.empty() || o.user.empty() || o.password.empty()) {
+    error = "--target, --user DOMAIN\\USER and --password are required";
+    return std::nullopt;
+  }
+  return o;
+}
+
+std::optional<LoadReport> RunLoad(const LoadOptions& options, std::string& error) {
+  if (options.target.rfind("ncacn_ip_tcp:", 0) == 0 || options.target.rfind("smb://", 0) == 0) {
+    error = "target '" + options.target + "': only http:// targets are supported so far";
+    return std::nullopt;
+  }
+  auto target = harness::net::ParseHttpTarget(options.target, error);
+  if (!target) return std::nullopt;
+  asio::error_code ec;
+  auto address =
+      asio::ip::make_address(target->host == "localhost" ? "127.0.0.1" : target->host, ec);
+  if (!options.allow_remote && (ec || !address.is_loopback())) {
+    error = "target host '" + target->host +
+            "' is not a loopback address (127.0.0.0/8, ::1); give --allow-remote to load it";
+    return std::nullopt;
+  }
+  auto credentials = ssp::ClientCredentials::FromPassword(options.user, options.domain,
+                                                          options.password, "NTLMBENCH");
+  if (!credentials.ok()) {
+    error = credentials.error().reason;
+    return std::nullopt;
+  }
+  std::optional<double> cpu_before;
+  if (options.server_pid != 0) {
+    cpu_before = ProcessCpuSeconds(options.server_pid);
+    if (!cpu_before) {
+      error = "cannot read /proc/" + std::to_string(options.server_pid) + "/stat";
+      return std::nullopt;
+    }
+  }
+  LoadReport report;
+  std::vector<double> latencies;
+  Steady::time_point start = Steady::now();
+  RunClients(options, *target, *credentials, report, latencies);
+  report.seconds = std::chrono::duration<double>(Steady::now() - start).count();
+  report.logons = latencies.size();
+  std::sort(latencies.begin(), latencies.end());
+  report.p50_ms = Percentile(latencies, 0.50);
+  report.p99_ms = Percentile(latencies, 0.99);
+  if (cpu_before && report.logons > 0) {
+    if (auto cpu_after = ProcessCpuSeconds(options.server_pid)) {
+      report.server_cpu_us_per_logon =
+          (*cpu_after - *cpu_before) * 1e6 / static_cast<double>(report.logons);
+    }
+  }
+  return report;
+}
+
+void PrintLoadReport(const LoadOptions& options, const LoadReport& report, std::ostream& out) {
+  const double logons_per_second = report.seconds > 0 ? report.logons / report.seconds : 0;
+  if (options.json) {
+    nlohmann::ordered_json j;
+    j["target"] = options.target;
+    j["mode"] = "fresh-logons";
+    j["connections"] = options.connections;
+    j["seconds"] = report.seconds;
+    j["logons"] = report.logons;
+    j["failures"] = report.failures;
+    if (!report.first_failure.empty()) j["first_failure"] = report.first_failure;
+    j["logons_per_second"] = logons_per_second;
+    j["calls_per_second"] = 0;  // no sealed-call mode yet
+    j["latency_ms"] = {{"p50", report.p50_ms}, {"p99", report.p99_ms}};
+    if (report.server_cpu_us_per_logon) {
+      j["server_cpu_us_per_logon"] = *report.server_cpu_us_per_logon;
+    }
+    out << j.dump(2) << "\n";
+    return;
+  }
+  out << report.logons << " logons in " << report.seconds << " s (" << logons_per_second << "/s), "
+      << report.failures << " failures, latency p50 " << report.p50_ms << " ms, p99 "
+      << report.p99_ms << " ms";
+  if (report.server_cpu_us_per_logon) {
+    out << ", server CPU " << *report.server_cpu_us_per_logon << " us per logon";
+  }
+  out << "\n";
+  if (!report.first_failure.empty()) out << "first failure: " << report.first_failure << "\n";
+}
+
+int LoadGeneratorMain(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::string error;
+  auto options = ParseLoadOptions(args, error);
+  if (!options) {
+    err << "ntlmssp-net-bench: " << error << "\n";
+    return 2;
+  }
+  auto report = RunLoad(*options, error);
+  if (!report) {
+    err << "ntlmssp-net-bench: " << error << "\n";
+    return 2;
+  }
+  PrintLoadReport(*options, *report, out);
+  return report->logons == 0 ? 1 : 0;
+}
+
+}  // namespace ntlm::bench
