@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Smoke test of the load generator (ctest net-load-smoke): starts `serve` with
-# two threads on a free loopback port in a temp folder, runs
-# `ntlmssp-net-bench --target ... --connections 4 --duration 1 --json
-# --server-pid PID` against it, and checks the JSON (logons > 0, no failures,
-# a CPU figure) and that a non-loopback target is refused (exit 2). No timing
-# is asserted. Every wait is bounded; the server is stopped on exit.
+# two threads (HTTP and DCE/RPC fronts on free loopback ports) in a temp
+# folder, runs `ntlmssp-net-bench --target ... --connections 4 --duration 1
+# --json --server-pid PID` against each front (DCE/RPC with 3 sealed calls per
+# logon), and checks the JSON (logons > 0, no failures, a CPU figure; for
+# DCE/RPC calls = 3 x logons) and that a non-loopback target is refused
+# (exit 2). No timing is asserted. Every wait is bounded; the server is
+# stopped on exit.
 # Usage: scripts/net-load-smoke.sh path/to/ntlmssp-net-bench path/to/ntlmssp-harness
 set -euo pipefail
 bench=${1:?usage: net-load-smoke.sh NTLMSSP-NET-BENCH NTLMSSP-HARNESS}
@@ -19,30 +21,41 @@ trap cleanup EXIT
 printf 'CONTOSO:alice:Passw0rd!\n' >"$dir/users"
 chmod 600 "$dir/users"
 "$harness" serve --http 127.0.0.1:0 --users "$dir/users" --min-server-sec 0 --threads 2 \
-  --log "$dir/serve.log" >"$dir/listening" &
+  --rpc 127.0.0.1:0 --log "$dir/serve.log" >"$dir/listening" &
 pid=$!
 port=
+rpc_port=
 for _ in $(seq 1 150); do  # at most 15 s
   port=$(sed -n 's/^listening http 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$dir/listening")
-  [[ -n $port ]] && break
+  rpc_port=$(sed -n 's/^listening rpc 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$dir/listening")
+  [[ -n $port && -n $rpc_port ]] && break
   kill -0 "$pid" 2>/dev/null || { echo "net-load-smoke: serve exited"; cat "$dir/serve.log"; exit 1; }
   sleep 0.1
 done
-[[ -n $port ]] || { echo "net-load-smoke: serve did not listen"; exit 1; }
+[[ -n $port && -n $rpc_port ]] || { echo "net-load-smoke: serve did not listen"; exit 1; }
 
 timeout 60 "$bench" --target "http://127.0.0.1:$port/" --user 'CONTOSO\alice' \
-  --password 'Passw0rd!' --connections 4 --duration 1 --server-pid "$pid" --json >"$dir/report.json"
-python3 - "$dir/report.json" <<'PY'
+  --password 'Passw0rd!' --connections 4 --duration 1 --server-pid "$pid" --json >"$dir/http.json"
+timeout 60 "$bench" --target "ncacn_ip_tcp:127.0.0.1[$rpc_port]" --user 'CONTOSO\alice' \
+  --password 'Passw0rd!' --connections 4 --duration 1 --calls 3 --call-bytes 1024 \
+  --server-pid "$pid" --json >"$dir/rpc.json"
+python3 - "$dir/http.json" "$dir/rpc.json" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1]))
 problems = []
-if r.get("logons", 0) <= 0: problems.append("no logons")
-if r.get("failures") != 0: problems.append(f'failures: {r.get("failures")} ({r.get("first_failure")})')
-for key in ("logons_per_second", "latency_ms", "server_cpu_us_per_logon"):
-    if key not in r: problems.append("no " + key)
+for path in sys.argv[1:]:
+    r = json.load(open(path))
+    name = r.get("target", path)
+    if r.get("logons", 0) <= 0: problems.append(f"{name}: no logons")
+    if r.get("failures") != 0:
+        problems.append(f'{name}: failures: {r.get("failures")} ({r.get("first_failure")})')
+    for key in ("logons_per_second", "latency_ms", "server_cpu_us_per_logon"):
+        if key not in r: problems.append(f"{name}: no {key}")
+    if name.startswith("ncacn_ip_tcp:"):
+        if r.get("calls") != 3 * r.get("logons", -1): problems.append(f"{name}: calls != 3 x logons")
+        if r.get("bytes_per_second", 0) <= 0: problems.append(f"{name}: no bytes_per_second")
 if problems:
-    print("net-load-smoke:", "; ".join(problems)); print(json.dumps(r, indent=2)); sys.exit(1)
-print(f'net-load-smoke: {r["logons"]} logons, no failures, valid JSON')
+    print("net-load-smoke:", "; ".join(problems)); sys.exit(1)
+print("net-load-smoke: http and ncacn_ip_tcp: logons, no failures, valid JSON")
 PY
 
 set +e

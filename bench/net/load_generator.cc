@@ -4,16 +4,23 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
 #include "harness/net/io/http_ntlm_client.h"
+#include "harness/net/io/rpc_client.h"
+#include "harness/net/rpc_echo_interface.h"
 #include "harness/system_clock.h"
 
 namespace ntlm::bench {
@@ -80,6 +87,12 @@ bool ApplyOption(const std::string& name, const std::string& value, LoadOptions&
   } else if (name == "--duration") {
     if (!ParseNumber(name, value, 0.001, 3600, number, error)) return false;
     o.duration_s = number;
+  } else if (name == "--calls") {
+    if (!ParseNumber(name, value, 1, 1000000, number, error)) return false;
+    o.calls_per_logon = static_cast<int>(number);
+  } else if (name == "--call-bytes") {
+    if (!ParseNumber(name, value, 0, 1048576, number, error)) return false;
+    o.call_bytes = static_cast<size_t>(number);
   } else if (name == "--server-pid") {
     if (!ParseNumber(name, value, 1, 4194304, number, error)) return false;
     o.server_pid = static_cast<int>(number);
@@ -90,24 +103,77 @@ bool ApplyOption(const std::string& name, const std::string& value, LoadOptions&
   return true;
 }
 
-// The client threads: fresh logons until the deadline; latencies in ms.
-void RunClients(const LoadOptions& options, const harness::net::HttpTarget& target,
-                const ssp::ClientCredentials& credentials, LoadReport& report,
+// One logon (and its calls) on a new connection: "" when it succeeded; adds
+// the calls made and their stub bytes (both directions) to `calls`/`bytes`.
+using LogonFunction = std::function<std::string(uint64_t& calls, uint64_t& bytes)>;
+// Makes one thread's LogonFunction (its own io_context and client state).
+using LogonFactory = std::function<LogonFunction()>;
+
+LogonFactory HttpLogons(const harness::net::HttpTarget& target,
+                        const ssp::ClientCredentials& credentials) {
+  return [target, credentials]() -> LogonFunction {
+    auto clock = std::make_shared<harness::SystemClock>();
+    return [target, credentials, clock](uint64_t&, uint64_t&) {
+      return harness::net::RunHttpNtlmLogon(target, credentials, *clock, std::chrono::seconds(10));
+    };
+  };
+}
+
+// bind + auth3 at packet privacy, then `calls` sealed echo calls of `bytes` stub bytes.
+LogonFactory RpcLogons(const harness::net::RpcTarget& target,
+                       const ssp::ClientCredentials& credentials, int calls, size_t bytes) {
+  const Bytes stub = harness::net::rpc::EncodeByteArray(Bytes(bytes, 0x5A));
+  return [=]() -> LogonFunction {
+    auto io = std::make_shared<asio::io_context>(1);
+    auto clock = std::make_shared<harness::SystemClock>();
+    return [=](uint64_t& calls_made, uint64_t& bytes_moved) {
+      namespace net = harness::net;
+      std::string error = "did not finish";
+      ssp::SecureRandom random;
+      ssp::ClientContext client(credentials, ssp::ClientPolicy{}, *clock, random);
+      asio::co_spawn(
+          *io,
+          [&]() -> asio::awaitable<void> {
+            net::RpcClientConnection connection(io->get_executor(), std::chrono::seconds(10));
+            net::rpc::RpcClientSession session(net::rpc::kAuthLevelPktPrivacy);
+            if (!co_await connection.Connect(target, error) ||
+                !co_await net::AuthenticateRpc(connection, session, client, error)) {
+              co_return;
+            }
+            for (int i = 0; i < calls; ++i) {
+              auto reply =
+                  co_await net::CallRpc(connection, session, net::rpc::kEchoOpnum, stub, error);
+              if (!reply) co_return;
+              ++calls_made;
+              bytes_moved += 2 * bytes;
+            }
+            connection.Close();
+            error.clear();
+          },
+          asio::detached);
+      io->restart();
+      io->run();  // every step inside ends within its 10 s timeout
+      return error;
+    };
+  };
+}
+
+// The client threads: logons until the deadline; latencies in ms.
+void RunClients(const LoadOptions& options, const LogonFactory& factory, LoadReport& report,
                 std::vector<double>& latencies) {
-  harness::SystemClock clock;
   std::mutex mutex;
   const Steady::time_point deadline =
       Steady::now() + std::chrono::microseconds(static_cast<int64_t>(options.duration_s * 1e6));
   std::vector<std::thread> clients;
   for (int c = 0; c < options.connections; ++c) {
     clients.emplace_back([&] {
+      LogonFunction logon = factory();
       std::vector<double> mine;
-      uint64_t failures = 0;
+      uint64_t failures = 0, calls = 0, bytes = 0;
       std::string first_failure;
-      while (Steady::now() < deadline) {  // bounded by the duration; each logon by its timeout
+      while (Steady::now() < deadline) {  // bounded by the duration; each step by its timeout
         Steady::time_point start = Steady::now();
-        std::string error =
-            harness::net::RunHttpNtlmLogon(target, credentials, clock, std::chrono::seconds(10));
+        std::string error = logon(calls, bytes);
         if (!error.empty()) {
           if (failures++ == 0) first_failure = error;
           continue;
@@ -117,6 +183,8 @@ void RunClients(const LoadOptions& options, const harness::net::HttpTarget& targ
       std::lock_guard lock(mutex);
       latencies.insert(latencies.end(), mine.begin(), mine.end());
       report.failures += failures;
+      report.calls += calls;
+      report.bytes += bytes;
       if (report.first_failure.empty()) report.first_failure = first_failure;
     });
   }
@@ -158,27 +226,47 @@ std::optional<LoadOptions> ParseLoadOptions(const std::vector<std::string>& args
   return o;
 }
 
-std::optional<LoadReport> RunLoad(const LoadOptions& options, std::string& error) {
-  if (options.target.rfind("ncacn_ip_tcp:", 0) == 0 || options.target.rfind("smb://", 0) == 0) {
-    error = "target '" + options.target + "': only http:// targets are supported so far";
+namespace {
+
+// Refuses a host outside loopback unless --allow-remote.
+bool HostAllowed(const LoadOptions& options, const std::string& host, std::string& error) {
+  asio::error_code ec;
+  auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+  if (options.allow_remote || (!ec && address.is_loopback())) return true;
+  error = "target host '" + host +
+          "' is not a loopback address (127.0.0.0/8, ::1); give --allow-remote to load it";
+  return false;
+}
+
+// The logons the target asks for; nullopt with `error` otherwise.
+std::optional<LogonFactory> SelectLogons(const LoadOptions& options,
+                                         const ssp::ClientCredentials& credentials,
+                                         std::string& error) {
+  if (options.target.rfind("smb://", 0) == 0) {
+    error = "target '" + options.target + "': smb:// targets are not supported yet";
     return std::nullopt;
+  }
+  if (options.target.rfind("ncacn_ip_tcp:", 0) == 0) {
+    auto target = harness::net::ParseRpcTarget(options.target, error);
+    if (!target || !HostAllowed(options, target->host, error)) return std::nullopt;
+    return RpcLogons(*target, credentials, options.calls_per_logon, options.call_bytes);
   }
   auto target = harness::net::ParseHttpTarget(options.target, error);
-  if (!target) return std::nullopt;
-  asio::error_code ec;
-  auto address =
-      asio::ip::make_address(target->host == "localhost" ? "127.0.0.1" : target->host, ec);
-  if (!options.allow_remote && (ec || !address.is_loopback())) {
-    error = "target host '" + target->host +
-            "' is not a loopback address (127.0.0.0/8, ::1); give --allow-remote to load it";
-    return std::nullopt;
-  }
+  if (!target || !HostAllowed(options, target->host, error)) return std::nullopt;
+  return HttpLogons(*target, credentials);
+}
+
+}  // namespace
+
+std::optional<LoadReport> RunLoad(const LoadOptions& options, std::string& error) {
   auto credentials = ssp::ClientCredentials::FromPassword(options.user, options.domain,
                                                           options.password, "NTLMBENCH");
   if (!credentials.ok()) {
     error = credentials.error().reason;
     return std::nullopt;
   }
+  auto logons = SelectLogons(options, *credentials, error);
+  if (!logons) return std::nullopt;
   std::optional<double> cpu_before;
   if (options.server_pid != 0) {
     cpu_before = ProcessCpuSeconds(options.server_pid);
@@ -190,7 +278,7 @@ std::optional<LoadReport> RunLoad(const LoadOptions& options, std::string& error
   LoadReport report;
   std::vector<double> latencies;
   Steady::time_point start = Steady::now();
-  RunClients(options, *target, *credentials, report, latencies);
+  RunClients(options, *logons, report, latencies);
   report.seconds = std::chrono::duration<double>(Steady::now() - start).count();
   report.logons = latencies.size();
   std::sort(latencies.begin(), latencies.end());
@@ -210,14 +298,17 @@ void PrintLoadReport(const LoadOptions& options, const LoadReport& report, std::
   if (options.json) {
     nlohmann::ordered_json j;
     j["target"] = options.target;
-    j["mode"] = "fresh-logons";
+    j["mode"] =
+        options.target.rfind("ncacn_ip_tcp:", 0) == 0 ? "logons-with-sealed-calls" : "fresh-logons";
     j["connections"] = options.connections;
     j["seconds"] = report.seconds;
     j["logons"] = report.logons;
     j["failures"] = report.failures;
     if (!report.first_failure.empty()) j["first_failure"] = report.first_failure;
     j["logons_per_second"] = logons_per_second;
-    j["calls_per_second"] = 0;  // no sealed-call mode yet
+    j["calls"] = report.calls;
+    j["calls_per_second"] = report.seconds > 0 ? report.calls / report.seconds : 0;
+    j["bytes_per_second"] = report.seconds > 0 ? report.bytes / report.seconds : 0;
     j["latency_ms"] = {{"p50", report.p50_ms}, {"p99", report.p99_ms}};
     if (report.server_cpu_us_per_logon) {
       j["server_cpu_us_per_logon"] = *report.server_cpu_us_per_logon;

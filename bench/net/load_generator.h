@@ -6,11 +6,13 @@
 // /proc/PID/stat). Targets outside loopback are refused unless --allow-remote.
 // Every loop is bounded: by the duration, and each step by a timeout.
 //
-// Today: http://HOST:PORT/PATH targets (fresh NTLM logons over HTTP).
-// ncacn_ip_tcp: and smb:// targets are recognised and refused as not yet
-// supported (no sealed-call mode yet either).
+// Targets: http://HOST:PORT/PATH (fresh NTLM logons over HTTP) and
+// ncacn_ip_tcp:HOST[PORT] (fresh bind + auth3 at packet privacy, then --calls
+// sealed echo calls of --call-bytes stub bytes to serve's echo interface).
+// smb:// targets are recognised and refused as not yet supported.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <ostream>
@@ -24,9 +26,11 @@ struct LoadOptions {
   std::string user;    // USER (from DOMAIN\USER)
   std::string domain;  // DOMAIN
   std::string password;
-  int connections = 1;    // 1..1024
-  double duration_s = 5;  // (0, 3600]
-  int server_pid = 0;     // 0: none
+  int connections = 1;      // 1..1024
+  double duration_s = 5;    // (0, 3600]
+  int server_pid = 0;       // 0: none
+  int calls_per_logon = 1;  // DCE/RPC: sealed echo calls after each logon
+  size_t call_bytes = 64;   // DCE/RPC: stub bytes of each call
   bool allow_remote = false;
   bool json = false;
 };
@@ -40,6 +44,8 @@ std::optional<LoadOptions> ParseLoadOptions(const std::vector<std::string>& args
 struct LoadReport {
   uint64_t logons = 0;  // accepted logons finished within the duration
   uint64_t failures = 0;
+  uint64_t calls = 0;  // sealed calls answered (DCE/RPC)
+  uint64_t bytes = 0;  // their stub bytes, both directions
   std::string first_failure;
   double seconds = 0;
   double p50_ms = 0, p99_ms = 0;
