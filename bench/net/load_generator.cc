@@ -61,18 +61,36 @@ bool ParseNumber(const std::string& name, const std::string& text, double low, d
   char* end = nullptr;
   double value = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !(value >= low && value <= high)) {
-    error = name + " must be a number in [" + std::to_string(static_cast<int>(low)) + ", " +
-            std::to_string(static_cast<int>(high)) + "], not '" + text + "'";
+    std::ostringstream message;
+    message << name << " must be a number in [" << low << ", " << high << "], not '" << text << "'";
+    error = message.str();
     return false;
   }
   out = value;
   return true;
 }
 
+// The numeric options: name, range and where the value goes.
+struct NumericOption {
+  const char* name;
+  double low, high;
+  void (*apply)(LoadOptions&, double);
+};
+constexpr NumericOption kNumericOptions[] = {
+    {"--connections", 1, 1024,
+     [](LoadOptions& o, double v) { o.connections = static_cast<int>(v); }},
+    {"--duration", 0.001, 3600, [](LoadOptions& o, double v) { o.duration_s = v; }},
+    {"--calls", 1, 1000000,
+     [](LoadOptions& o, double v) { o.calls_per_logon = static_cast<int>(v); }},
+    {"--call-bytes", 0, 1048576,
+     [](LoadOptions& o, double v) { o.call_bytes = static_cast<size_t>(v); }},
+    {"--server-pid", 1, 4194304,
+     [](LoadOptions& o, double v) { o.server_pid = static_cast<int>(v); }},
+};
+
 // Applies one option with a value; false with `error` when it is wrong.
 bool ApplyOption(const std::string& name, const std::string& value, LoadOptions& o,
                  std::string& error) {
-  double number = 0;
   if (name == "--target") {
     o.target = value;
   } else if (name == "--user") {
@@ -81,22 +99,14 @@ bool ApplyOption(const std::string& name, const std::string& value, LoadOptions&
     o.user = slash == std::string::npos ? value : value.substr(slash + 1);
   } else if (name == "--password") {
     o.password = value;
-  } else if (name == "--connections") {
-    if (!ParseNumber(name, value, 1, 1024, number, error)) return false;
-    o.connections = static_cast<int>(number);
-  } else if (name == "--duration") {
-    if (!ParseNumber(name, value, 0.001, 3600, number, error)) return false;
-    o.duration_s = number;
-  } else if (name == "--calls") {
-    if (!ParseNumber(name, value, 1, 1000000, number, error)) return false;
-    o.calls_per_logon = static_cast<int>(number);
-  } else if (name == "--call-bytes") {
-    if (!ParseNumber(name, value, 0, 1048576, number, error)) return false;
-    o.call_bytes = static_cast<size_t>(number);
-  } else if (name == "--server-pid") {
-    if (!ParseNumber(name, value, 1, 4194304, number, error)) return false;
-    o.server_pid = static_cast<int>(number);
   } else {
+    for (const NumericOption& option : kNumericOptions) {
+      if (name != option.name) continue;
+      double number = 0;
+      if (!ParseNumber(name, value, option.low, option.high, number, error)) return false;
+      option.apply(o, number);
+      return true;
+    }
     error = "unknown option " + name;
     return false;
   }
