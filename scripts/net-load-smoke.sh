@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Smoke test of the load generator (ctest net-load-smoke): starts `serve` with
-# two threads (HTTP and DCE/RPC fronts on free loopback ports) in a temp
+# two threads (HTTP, DCE/RPC and SMB fronts on free loopback ports) in a temp
 # folder, runs `ntlmssp-net-bench --target ... --connections 4 --duration 1
 # --json --server-pid PID` against each front (DCE/RPC with 3 sealed calls per
-# logon), and checks the JSON (logons > 0, no failures, a CPU figure; for
+# logon; SMB: NEGOTIATE, SESSION_SETUP, LOGOFF), and checks the JSON (logons > 0, no failures, a CPU figure; for
 # DCE/RPC calls = 3 x logons) and that a non-loopback target is refused
 # (exit 2). No timing is asserted. Every wait is bounded; the server is
 # stopped on exit.
@@ -21,25 +21,29 @@ trap cleanup EXIT
 printf 'CONTOSO:alice:Passw0rd!\n' >"$dir/users"
 chmod 600 "$dir/users"
 "$harness" serve --http 127.0.0.1:0 --users "$dir/users" --min-server-sec 0 --threads 2 \
-  --rpc 127.0.0.1:0 --log "$dir/serve.log" >"$dir/listening" &
+  --rpc 127.0.0.1:0 --smb 127.0.0.1:0 --log "$dir/serve.log" >"$dir/listening" &
 pid=$!
 port=
 rpc_port=
+smb_port=
 for _ in $(seq 1 150); do  # at most 15 s
   port=$(sed -n 's/^listening http 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$dir/listening")
   rpc_port=$(sed -n 's/^listening rpc 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$dir/listening")
-  [[ -n $port && -n $rpc_port ]] && break
+  smb_port=$(sed -n 's/^listening smb 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$dir/listening")
+  [[ -n $port && -n $rpc_port && -n $smb_port ]] && break
   kill -0 "$pid" 2>/dev/null || { echo "net-load-smoke: serve exited"; cat "$dir/serve.log"; exit 1; }
   sleep 0.1
 done
-[[ -n $port && -n $rpc_port ]] || { echo "net-load-smoke: serve did not listen"; exit 1; }
+[[ -n $port && -n $rpc_port && -n $smb_port ]] || { echo "net-load-smoke: serve did not listen"; exit 1; }
 
 timeout 60 "$bench" --target "http://127.0.0.1:$port/" --user 'CONTOSO\alice' \
   --password 'Passw0rd!' --connections 4 --duration 1 --server-pid "$pid" --json >"$dir/http.json"
 timeout 60 "$bench" --target "ncacn_ip_tcp:127.0.0.1[$rpc_port]" --user 'CONTOSO\alice' \
   --password 'Passw0rd!' --connections 4 --duration 1 --calls 3 --call-bytes 1024 \
   --server-pid "$pid" --json >"$dir/rpc.json"
-python3 - "$dir/http.json" "$dir/rpc.json" <<'PY'
+timeout 60 "$bench" --target "smb://127.0.0.1:$smb_port" --user 'CONTOSO\alice' \
+  --password 'Passw0rd!' --connections 4 --duration 1 --server-pid "$pid" --json >"$dir/smb.json"
+python3 - "$dir/http.json" "$dir/rpc.json" "$dir/smb.json" <<'PY'
 import json, sys
 problems = []
 for path in sys.argv[1:]:
@@ -55,7 +59,7 @@ for path in sys.argv[1:]:
         if r.get("bytes_per_second", 0) <= 0: problems.append(f"{name}: no bytes_per_second")
 if problems:
     print("net-load-smoke:", "; ".join(problems)); sys.exit(1)
-print("net-load-smoke: http and ncacn_ip_tcp: logons, no failures, valid JSON")
+print("net-load-smoke: http, ncacn_ip_tcp and smb: logons, no failures, valid JSON")
 PY
 
 set +e

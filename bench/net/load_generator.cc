@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "bench/net/smb_bench_client.h"
 #include "harness/net/io/http_ntlm_client.h"
 #include "harness/net/io/rpc_client.h"
 #include "harness/net/rpc_echo_interface.h"
@@ -168,6 +169,55 @@ LogonFactory RpcLogons(const harness::net::RpcTarget& target,
   };
 }
 
+// NEGOTIATE (3.1.1) + SESSION_SETUP with SPNEGO/NTLM + LOGOFF on a new connection.
+LogonFactory SmbLogons(const asio::ip::tcp::endpoint& server,
+                       const ssp::ClientCredentials& credentials) {
+  return [=]() -> LogonFunction {
+    auto io = std::make_shared<asio::io_context>(1);
+    auto clock = std::make_shared<harness::SystemClock>();
+    return [=](uint64_t&, uint64_t&) -> std::string {
+      namespace smb = harness::net::smb;
+      ssp::SecureRandom random;
+      ssp::ClientContext client(credentials, ssp::ClientPolicy{}, *clock, random);
+      harness::net::SmbBenchClient connection(*io, server, std::chrono::seconds(10));
+      const uint64_t session_id = connection.Logon(smb::kDialect311, client);
+      if (session_id == 0) {
+        return connection.error().empty() ? "SMB logon refused" : connection.error();
+      }
+      Bytes logoff = connection.builder().Simple(smb::Command::kLogoff, session_id, 0);
+      if (connection.Status(connection.Exchange(logoff)) != smb::kStatusSuccess) {
+        return "LOGOFF failed: " + connection.error();
+      }
+      return "";
+    };
+  };
+}
+
+// "smb://HOST[:PORT]" with HOST an IP literal (IPv6 in brackets) or localhost;
+// PORT defaults to 445.
+std::optional<asio::ip::tcp::endpoint> ParseSmbTarget(const std::string& url, std::string& error) {
+  std::string rest = url.substr(6);
+  if (!rest.empty() && rest.back() == '/') rest.pop_back();
+  std::string host = rest, port = "445";
+  size_t colon = rest.rfind(':');
+  if (colon != std::string::npos && rest.find(']', colon) == std::string::npos) {
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+  }
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  asio::error_code ec;
+  auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+  char* end = nullptr;
+  unsigned long number = std::strtoul(port.c_str(), &end, 10);
+  if (ec || port.empty() || *end != '\0' || number == 0 || number > 65535) {
+    error = "'" + url + "' is not smb://HOST[:PORT] with HOST an IP address or localhost";
+    return std::nullopt;
+  }
+  return asio::ip::tcp::endpoint(address, static_cast<uint16_t>(number));
+}
+
 // The client threads: logons until the deadline; latencies in ms.
 void RunClients(const LoadOptions& options, const LogonFactory& factory, LoadReport& report,
                 std::vector<double>& latencies) {
@@ -253,8 +303,11 @@ std::optional<LogonFactory> SelectLogons(const LoadOptions& options,
                                          const ssp::ClientCredentials& credentials,
                                          std::string& error) {
   if (options.target.rfind("smb://", 0) == 0) {
-    error = "target '" + options.target + "': smb:// targets are not supported yet";
-    return std::nullopt;
+    auto server = ParseSmbTarget(options.target, error);
+    if (!server || !HostAllowed(options, server->address().to_string(), error)) {
+      return std::nullopt;
+    }
+    return SmbLogons(*server, credentials);
   }
   if (options.target.rfind("ncacn_ip_tcp:", 0) == 0) {
     auto target = harness::net::ParseRpcTarget(options.target, error);

@@ -8,8 +8,8 @@
 //
 // Targets: http://HOST:PORT/PATH (fresh NTLM logons over HTTP) and
 // ncacn_ip_tcp:HOST[PORT] (fresh bind + auth3 at packet privacy, then --calls
-// sealed echo calls of --call-bytes stub bytes to serve's echo interface).
-// smb:// targets are recognised and refused as not yet supported.
+// sealed echo calls of --call-bytes stub bytes to serve's echo interface) and
+// smb://HOST[:PORT] (fresh NEGOTIATE 3.1.1 + SPNEGO/NTLM SESSION_SETUP + LOGOFF).
 #pragma once
 
 #include <cstddef>
