@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "harness/decode.h"
+#include "harness/xml_escape.h"
 #include "ssp/flags.h"
 #include "ssp/hex.h"
 
@@ -29,38 +30,6 @@ ordered_json ColumnJson(const PolicyColumn& c) {
                       {"epa", EpaSettingName(c.epa)}};
 }
 
-std::string XmlEscape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // XML 1.0 forbids most control characters.
-        if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t' && ch != '\r') {
-          out += '?';
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out;
-}
-
 std::string CellSummary(const CellResult& cell, bool judged) {
   std::string s;
   if (cell.harness_error) return "harness error: " + *cell.harness_error;
@@ -70,13 +39,7 @@ std::string CellSummary(const CellResult& cell, bool judged) {
   return s;
 }
 
-const char* kHtmlHead = R"(<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>%TITLE%</title>
-<style>
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:1.5em;color:#1b1f24}
-h1{font-size:1.3em;margin:0 0 .3em}
+const char* kHtmlStyle = R"(h1{font-size:1.3em;margin:0 0 .3em}
 .meta{color:#555;margin-bottom:1em}
 table.matrix{border-collapse:collapse;font-size:12px}
 table.matrix th,table.matrix td{border:1px solid #d0d7de;padding:3px 6px;text-align:center;white-space:nowrap}
@@ -89,7 +52,6 @@ td.selected{outline:3px solid #0969da}
 #detail pre{background:#f6f8fa;padding:1em;overflow:auto;font-size:12px;max-height:40em}
 .legend span{display:inline-block;padding:1px 6px;margin-right:6px;border:1px solid #d0d7de}
 .summary{font-weight:bold;margin:1em 0}
-</style></head><body>
 )";
 
 const char* kHtmlScript = R"(<script>
@@ -235,7 +197,7 @@ void WriteJUnit(const MatrixRun& run, const ReportInfo& info, std::ostream& out)
 std::string DecodedExchange(const CellResult& cell) { return DecodedExchangeText(cell.transcript); }
 
 void WriteHtml(const MatrixRun& run, const ReportInfo& info, std::ostream& out) {
-  out << ReplaceAll(kHtmlHead, "%TITLE%", XmlEscape(info.title));
+  out << HtmlPageHead(info.title, kHtmlStyle);
   out << "<h1>" << XmlEscape(info.title) << "</h1>\n<div class=\"meta\">" << run.rows.size()
       << (run.judged ? " variations" : " transcripts") << " &times; " << run.columns.size()
       << " policies; server clock " << XmlEscape(FormatRfc3339(run.environment.now))

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 BUILD_PACKAGES=(g++ cmake ninja-build pkg-config clang-format git libssl-dev libasio-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev valgrind)
 # Real NTLM peers the tests run against (see README "Interop peers").
-PEER_PACKAGES=(samba-testsuite apache2-bin libapache2-mod-auth-gssapi gss-ntlmssp gss-ntlmssp-dev libkrb5-dev python3
+PEER_PACKAGES=(samba samba-testsuite apache2-bin libapache2-mod-auth-gssapi gss-ntlmssp gss-ntlmssp-dev libkrb5-dev python3
   python3-impacket python3-ntlm-auth python3-samba winbind samba-common-bin smbclient python3-gssapi
   python3-requests-ntlm curl tshark
   python3-jsonschema libxml2-utils chromium)

@@ -15,7 +15,8 @@ CLI::App* AddProbeCommand(CLI::App& app, ProbeOptions& options) {
       "does, 2 usage, 3 the target is unreachable");
   probe
       ->add_option("target", options.target,
-                   "http://HOST:PORT/PATH or ncacn_ip_tcp:HOST[PORT] (HOST may be [::1])")
+                   "http://HOST:PORT/PATH, ncacn_ip_tcp:HOST[PORT] (HOST may be [::1]) or "
+                   "ncacn_ip_tcp:HOST (the port from HOST's endpoint mapper, port 135)")
       ->required();
   probe->add_option("--user", options.user, "Account the server knows")->required();
   probe->add_option("--domain", options.domain, "Its domain");
@@ -24,10 +25,13 @@ CLI::App* AddProbeCommand(CLI::App& app, ProbeOptions& options) {
   probe->add_option("--filter", options.filters, "Only matching variations (glob/substring)");
   probe->add_option("--catalogue", options.catalogue_dir, "Variation folder");
   probe->add_option("--json", options.json_path, "Write the observations as JSON to FILE");
+  probe->add_option("--html", options.html_path,
+                    "Write the answers and the verdict as one HTML page to FILE");
   probe->add_option("--timeout", options.timeout_s,
                     "Seconds allowed for each connect, send and receive (default 10)");
   probe->add_option("--interface", options.interface_name,
-                    "DCE/RPC interface to call: harness (default) or rpcecho (Samba's)");
+                    "DCE/RPC interface to call: harness (default), rpcecho (Samba's), lsarpc "
+                    "(OpenPolicy2), samr (Connect2) or epmapper (ept_map)");
   return probe;
 }
 

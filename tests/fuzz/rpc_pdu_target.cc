@@ -9,6 +9,13 @@
 // re-encodes to its bytes; a parsed bind/alter_context body re-encodes and
 // parses back to the same contexts (encode -> decode round trip), and a
 // parsed request header's stub lies where it says.
+//
+// The same bytes are also read as the client-side stubs and towers probe
+// decodes (harness/net/rpc_epm.h, rpc_dc_calls.h): an ept_map response, an
+// ncacn_ip_tcp tower, a policy_handle response. Invariants: a decoded tower
+// and a decoded ept_map response re-encode and decode to the same values.
+#include "harness/net/rpc_dc_calls.h"
+#include "harness/net/rpc_epm.h"
 #include "harness/net/rpc_pdu.h"
 #include "tests/fuzz/fuzz_support.h"
 #include "tests/fuzz/targets.h"
@@ -74,12 +81,31 @@ void CheckBindRoundTrip(const rpc::Fragment& f, const rpc::BindBody& body) {
   FuzzCheck(SameContexts(body, *body2), "rpc_pdu: bind body round trip changed a field");
 }
 
+void CheckClientStubs(ByteSpan bytes) {
+  if (auto tower = rpc::DecodeTcpTower(bytes); tower.ok()) {
+    auto again = rpc::DecodeTcpTower(rpc::EncodeTcpTower(*tower));
+    FuzzCheck(again.ok() && again->iface == tower->iface && again->port == tower->port &&
+                  again->ipv4 == tower->ipv4,
+              "rpc_pdu: tower round trip changed it");
+  }
+  if (auto map = rpc::DecodeEptMapResponse(bytes); map.ok()) {
+    auto again = rpc::DecodeEptMapResponse(rpc::EncodeEptMapResponse(*map));
+    FuzzCheck(again.ok() && again->towers == map->towers && again->status == map->status,
+              "rpc_pdu: ept_map response round trip changed it");
+    (void)rpc::EptMapPort(*map, rpc::SamrInterfaceSyntax());
+  }
+  if (auto handle = rpc::DecodeHandleResponse(bytes); handle.ok()) {
+    (void)rpc::CheckHandleOpened(bytes);
+  }
+}
+
 }  // namespace
 
 int FuzzRpcPdu(const uint8_t* data, size_t size) {
   FuzzInput in(data, size);
   const size_t limit = kLimits[in.TakeU8() & 3];
   const ByteSpan bytes = in.TakeRest();
+  CheckClientStubs(bytes);
 
   auto header = rpc::ParseCommonHeader(bytes, limit);
   if (header.ok()) {

@@ -35,6 +35,12 @@ std::filesystem::path WriteUserFile(const std::filesystem::path& path, const std
 // The lines of a serve log that are authentication records ("event":"auth").
 std::vector<nlohmann::json> AuthLines(const std::string& log);
 
+// A TCP port of 127.0.0.1 free at the time of the call (0 when none was
+// found), for peers that must be told their port before they start.
+int FreeLoopbackPort();
+// Waits (at most `wait`, polling) until 127.0.0.1:port accepts a connection.
+bool WaitForLoopbackPort(int port, std::chrono::milliseconds wait);
+
 // A field of /proc/self/status in KiB (VmRSS, VmHWM, ...); -1 when absent.
 long ProcessStatusKiB(const std::string& field);
 

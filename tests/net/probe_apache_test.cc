@@ -11,9 +11,7 @@
 // it (probe exits 1). What probe found is written down in
 // docs/profiles/apache-gss-ntlmssp.md.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <pwd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -29,21 +27,6 @@ namespace ntlm::harness::net::testing {
 namespace {
 
 constexpr const char* kModules = "/usr/lib/apache2/modules";
-
-int FreeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t n = sizeof a;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  close(fd);
-  return port;
-}
 
 class ProbeApacheTest : public ::testing::Test {
  protected:
@@ -97,13 +80,7 @@ class ProbeApacheTest : public ::testing::Test {
     started_ = r.rc == 0;
     if (!started_) why = r.out;
     // Bounded wait for the listener.
-    for (int i = 0; started_ && i < 50; ++i) {
-      if (RunCommand("bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port_) + "'", 5).rc ==
-          0) {
-        return true;
-      }
-      usleep(100 * 1000);
-    }
+    if (started_ && WaitForLoopbackPort(port_, std::chrono::seconds(5))) return true;
     if (started_) why = "httpd did not listen on port " + std::to_string(port_);
     return false;
   }

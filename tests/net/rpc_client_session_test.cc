@@ -25,7 +25,10 @@ TEST(ParseRpcTarget, AcceptsHostAndPortForms) {
   for (const Good& g : {Good{"ncacn_ip_tcp:127.0.0.1[4999]", "127.0.0.1", 4999},
                         Good{"NCACN_IP_TCP:srv.contoso.test[135]", "srv.contoso.test", 135},
                         Good{"ncacn_ip_tcp:::1[4999]", "::1", 4999},
-                        Good{"ncacn_ip_tcp:[::1][65535]", "::1", 65535}}) {
+                        Good{"ncacn_ip_tcp:[::1][65535]", "::1", 65535},
+                        // No endpoint: port 0, resolved through the endpoint mapper.
+                        Good{"ncacn_ip_tcp:127.0.0.1", "127.0.0.1", 0},
+                        Good{"ncacn_ip_tcp:dc.contoso.test", "dc.contoso.test", 0}}) {
     std::string error;
     auto t = ParseRpcTarget(g.text, error);
     ASSERT_TRUE(t) << g.text << ": " << error;
@@ -41,7 +44,7 @@ TEST(ParseRpcTarget, RefusesWhatItCannotUseAndSaysWhy) {
   };
   for (const Bad& b :
        {Bad{"http://127.0.0.1/", "must start with ncacn_ip_tcp:"},
-        Bad{"ncacn_ip_tcp:127.0.0.1", "no endpoint"},
+        Bad{"ncacn_ip_tcp:a b", "not a name or an IPv4 address"}, Bad{"ncacn_ip_tcp:", "no host"},
         Bad{"ncacn_ip_tcp:127.0.0.1]", "']' without '['"}, Bad{"ncacn_ip_tcp:[4999]", "no host"},
         Bad{"ncacn_ip_tcp:a b[1]", "not a name or an IP address"},
         Bad{"ncacn_ip_tcp:h[]", "port '' must be 1..65535"},

@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
@@ -13,7 +14,10 @@
 #include "harness/ascii.h"
 #include "harness/min_server_sec.h"
 #include "harness/net/io/http_ntlm_client.h"
+#include "harness/net/io/rpc_epm_client.h"
 #include "harness/net/io/rpc_probe_exchange.h"
+#include "harness/net/rpc_epm.h"
+#include "harness/probe_html.h"
 #include "harness/probe_verdict.h"
 #include "ssp/environment.h"
 #include "ssp/flags.h"
@@ -290,7 +294,7 @@ bool ParseProbeTarget(const ProbeOptions& options, std::optional<net::HttpTarget
   auto iface = net::rpc::ParseProbeInterface(options.interface_name);
   if (!iface) {
     err << "ntlmssp-harness probe: --interface '" << options.interface_name
-        << "': give harness or rpcecho\n";
+        << "': give harness, rpcecho, lsarpc, samr or epmapper\n";
     return false;
   }
   if (rpc_target) rpc_target->iface = *iface;
@@ -357,6 +361,32 @@ PlayedCatalogue PlayCatalogue(const ProbeOptions& options, const Catalogue& cata
   return played;
 }
 
+// What one variation got, as the table and the HTML report say it.
+std::string AnswerLine(const ProbeObservation& o) {
+  std::string line;
+  if (o.skipped) return "skipped: " + o.skip_reason;
+  if (!o.error.empty()) return "error: " + o.error;
+  if (o.accepted && o.variation->scenario == ScenarioDeviation::kAuthenticateTwice) {
+    line = "accepted, and again when repeated" + AnswerText(o, 0);
+  } else if (o.variation->scenario == ScenarioDeviation::kAuthenticateTwice &&
+             o.refused_at == Stage::kSession1) {
+    line = "refused at the repeated AUTHENTICATE" + AnswerText(o, 0);
+  } else if (o.accepted) {
+    // Over DCE/RPC an answer here is request 1's fault after an accepted
+    // AUTHENTICATE whose flags could not protect the bound level.
+    line = "accepted" + (o.answer.empty() ? AnswerText(o, o.authenticate_status)
+                                          : " (request 1 then got " + o.answer + ")");
+  } else if (o.refused_at == Stage::kSession1 || o.refused_at == Stage::kSession2) {
+    line = "refused at message " + std::to_string(o.refused_at == Stage::kSession1 ? 1 : 2) +
+           AnswerText(o, 0);
+  } else if (!o.challenged) {
+    line = "refused at the NEGOTIATE" + AnswerText(o, o.negotiate_status);
+  } else {
+    line = "refused at the AUTHENTICATE" + AnswerText(o, o.authenticate_status);
+  }
+  return line + (o.note.empty() ? "" : "; " + o.note);
+}
+
 // The table of what the server did, one line per variation.
 void PrintObservations(const ProbeOptions& options,
                        const std::vector<ProbeObservation>& observations, std::ostream& out) {
@@ -367,33 +397,8 @@ void PrintObservations(const ProbeOptions& options,
   out << std::left << std::setw(static_cast<int>(width + 2)) << "variation"
       << "answer\n";
   for (const auto& o : observations) {
-    out << std::left << std::setw(static_cast<int>(width + 2)) << o.variation->name;
-    if (o.skipped) {
-      out << "skipped: " << o.skip_reason << "\n";
-    } else if (!o.error.empty()) {
-      out << "error: " << o.error << "\n";
-    } else if (o.accepted && o.variation->scenario == ScenarioDeviation::kAuthenticateTwice) {
-      out << "accepted, and again when repeated" << AnswerText(o, 0);
-    } else if (o.variation->scenario == ScenarioDeviation::kAuthenticateTwice &&
-               o.refused_at == Stage::kSession1) {
-      out << "refused at the repeated AUTHENTICATE" << AnswerText(o, 0);
-    } else if (o.accepted) {
-      // Over DCE/RPC an answer here is request 1's fault after an accepted
-      // AUTHENTICATE whose flags could not protect the bound level.
-      out << "accepted"
-          << (o.answer.empty() ? AnswerText(o, o.authenticate_status)
-                               : " (request 1 then got " + o.answer + ")");
-    } else if (o.refused_at == Stage::kSession1 || o.refused_at == Stage::kSession2) {
-      out << "refused at message " << (o.refused_at == Stage::kSession1 ? 1 : 2)
-          << AnswerText(o, 0);
-    } else if (!o.challenged) {
-      out << "refused at the NEGOTIATE" << AnswerText(o, o.negotiate_status);
-    } else {
-      out << "refused at the AUTHENTICATE" << AnswerText(o, o.authenticate_status);
-    }
-    if (!o.skipped && o.error.empty()) {
-      out << (o.note.empty() ? "" : "; " + o.note) << "\n";
-    }
+    out << std::left << std::setw(static_cast<int>(width + 2)) << o.variation->name << AnswerLine(o)
+        << "\n";
   }
 }
 
@@ -521,6 +526,53 @@ bool WriteProbeJson(const ProbeOptions& options, bool rpc,
   return true;
 }
 
+// A DCE/RPC target without a port: asks the host's endpoint mapper for the
+// interface's port, as Windows clients do. False after printing why not.
+bool ResolveRpcEndpoint(const ProbeOptions& options, net::RpcTarget& target, std::ostream& out,
+                        std::ostream& err) {
+  if (target.port != 0) return true;
+  std::string error;
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeout_s * 1000));
+  auto port =
+      net::MapEndpoint(target.host, net::rpc::ProbeInterfaceSyntax(target.iface), timeout, error);
+  if (!port) {
+    err << "ntlmssp-harness probe: " << options.target << " has no port and its endpoint mapper "
+        << "did not give one: " << error << "\n";
+    return false;
+  }
+  target.port = *port;
+  out << "endpoint mapper " << target.host << "[" << net::rpc::kEndpointMapperPort
+      << "]: " << net::rpc::ProbeInterfaceText(target.iface) << " is at port " << *port << "\n";
+  return true;
+}
+
+// The answers and the verdict as one HTML page; false when the file cannot
+// be written.
+bool WriteProbeHtmlFile(const ProbeOptions& options,
+                        const std::vector<ProbeObservation>& observations,
+                        const std::vector<PolicyColumn>& columns, std::ostream& err) {
+  const ProbeVerdict verdict = ClosestPolicy(observations);
+  ProbeHtmlReport report;
+  report.target = options.target;
+  report.account = options.domain + "\\" + options.user;
+  report.observations = &observations;
+  for (const auto& o : observations) report.answers.push_back(AnswerLine(o));
+  for (const auto& c : columns) {
+    report.consistent.push_back("NtlmMinServerSec " + ssp::Hex32(c.min_server_sec) + " (" +
+                                ssp::MinSecNames(c.min_server_sec) +
+                                ") with LmCompatibilityLevel " + std::to_string(c.lm_compat_level) +
+                                ", EPA " + EpaSettingName(c.epa));
+  }
+  report.verdict = &verdict;
+  std::ofstream f(*options.html_path, std::ios::trunc);
+  WriteProbeHtml(report, f);
+  if (!f) {
+    err << "ntlmssp-harness probe: cannot write " << *options.html_path << "\n";
+    return false;
+  }
+  return true;
+}
+
 Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& err) {
   std::optional<net::HttpTarget> http_target;
   std::optional<net::RpcTarget> rpc_target;
@@ -538,6 +590,9 @@ Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& e
   if (!(options.timeout_s > 0 && options.timeout_s <= 300)) {
     err << "ntlmssp-harness probe: --timeout must be seconds in (0, 300]\n";
     return Verdict::kInvalidInput;
+  }
+  if (rpc_target && !ResolveRpcEndpoint(options, *rpc_target, out, err)) {
+    return Verdict::kEnvironment;
   }
   const std::filesystem::path dir =
       options.catalogue_dir ? std::filesystem::path(*options.catalogue_dir) : DefaultCatalogueDir();
@@ -563,6 +618,9 @@ Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& e
   PrintConsistency(observations, columns, out);
   if (options.json_path &&
       !WriteProbeJson(options, rpc_target.has_value(), observations, columns, err)) {
+    return Verdict::kInvalidInput;
+  }
+  if (options.html_path && !WriteProbeHtmlFile(options, observations, columns, err)) {
     return Verdict::kInvalidInput;
   }
   return columns.empty() ? Verdict::kDifference : Verdict::kOk;

@@ -42,6 +42,8 @@ struct ProbeOptions {
   std::vector<std::string> filters;
   std::optional<std::string> catalogue_dir;
   std::optional<std::string> json_path;
+  // The same as one HTML page, with the verdict (harness/probe_html.h).
+  std::optional<std::string> html_path;
   double timeout_s = 10;
   // DCE/RPC: the interface called (net/rpc_probe_interface.h): "harness"
   // (the default, `serve --rpc`'s own echo) or "rpcecho" (Samba's).

@@ -38,10 +38,18 @@ std::optional<RpcTarget> ParseRpcTarget(const std::string& text, std::string& er
     return std::nullopt;
   }
   const std::string rest = text.substr(prefix.size());
-  if (rest.empty() || rest.back() != ']') {
-    error = "'" + text +
-            "': no endpoint; write ncacn_ip_tcp:HOST[PORT] (the endpoint mapper is not queried)";
+  if (rest.empty()) {
+    error = "'" + text + "': no host";
     return std::nullopt;
+  }
+  if (rest.back() != ']') {
+    // No endpoint: the endpoint mapper (port 135) is asked for it.
+    if (rest.find_first_of("[] \t/") != std::string::npos || rest.find(':') != std::string::npos) {
+      error = "'" + text + "': host '" + rest +
+              "' is not a name or an IPv4 address (write [::1][PORT] for IPv6)";
+      return std::nullopt;
+    }
+    return RpcTarget{rest, 0};
   }
   const size_t open = rest.rfind('[');
   if (open == std::string::npos) {

@@ -27,8 +27,9 @@
 namespace ntlm::harness::net {
 
 // "ncacn_ip_tcp:HOST[PORT]": HOST a name, an IPv4 literal or an IPv6 literal
-// (bare, "::1", or bracketed, "[::1]"); PORT 1..65535 and required (the
-// endpoint mapper is not queried); no endpoint options.
+// (bare, "::1", or bracketed, "[::1]"); PORT 1..65535; no endpoint options.
+// "ncacn_ip_tcp:HOST" without an endpoint (a name or an IPv4 literal): port 0,
+// which probe resolves through HOST's endpoint mapper (rpc_epm_client.h).
 struct RpcTarget {
   std::string host;
   uint16_t port = 0;

@@ -59,6 +59,14 @@ std::string FaultText(uint32_t status) {
   return "fault " + ssp::Hex32(status) + (name.empty() ? "" : " " + name);
 }
 
+// A fault to the first request after the auth3 that says the AUTHENTICATE was
+// refused: nca_s_fault_access_denied (Windows, this project's server), or
+// nca_s_proto_error (Samba: dcesrv_request faults a request on an auth
+// context whose auth3 failed with it and disconnects).
+bool RefusesAuthenticate(uint32_t fault_status) {
+  return fault_status == rpc::kFaultAccessDenied || fault_status == rpc::kFaultProtocolError;
+}
+
 // The server's answer to one request.
 struct Reply {
   bool fault = false;
@@ -218,8 +226,8 @@ asio::awaitable<void> PlayReordered(RpcClientConnection& connection, rpc::RpcCli
   Reply reply;
   if (!co_await ReadReply(connection, session, reply, x.error)) co_return;
   if (reply.fault) {
-    x.refused_at = reply.fault_status == rpc::kFaultAccessDenied ? RefusedAt::kAuthenticate
-                                                                 : RefusedAt::kMessage1;
+    x.refused_at =
+        RefusesAuthenticate(reply.fault_status) ? RefusedAt::kAuthenticate : RefusedAt::kMessage1;
     x.answer = FaultText(reply.fault_status);
   } else {
     x.accepted = true;  // the server took request 2 before request 1
@@ -297,7 +305,7 @@ asio::awaitable<void> PlayRequests(RpcClientConnection& connection, rpc::RpcClie
   if (!co_await ReadReply(connection, session, reply, x.error)) co_return;
   if (reply.fault) {
     x.answer = FaultText(reply.fault_status);
-    if (reply.fault_status == rpc::kFaultAccessDenied) {
+    if (RefusesAuthenticate(reply.fault_status)) {
       x.refused_at = RefusedAt::kAuthenticate;
     } else if (scenario == RpcProbeScenario::kAuthenticateTwice) {
       // Not a refusal of the repeated AUTHENTICATE, which was never sent.
@@ -315,8 +323,9 @@ asio::awaitable<void> PlayRequests(RpcClientConnection& connection, rpc::RpcClie
     x.error = "the server's response to request 1 did not verify: " + reply.verify_error;
     co_return;
   }
-  if (reply.stub != call1.expected_response && !message_scenario) {
-    x.error = "the server's answer to request 1 differs from the echo of what was sent";
+  if (ssp::Status answer = rpc::CheckProbeResponse(call1, reply.stub);
+      !answer.ok() && !message_scenario) {
+    x.error = "the server's answer to request 1: " + answer.error().reason;
     co_return;
   }
   if (scenario == RpcProbeScenario::kAuthenticateTwice) {

@@ -29,7 +29,9 @@
 // How answers read (MS-RPCE 3.3.1.5.2.2, the Windows behaviour rpc_session.h
 // documents): bind_nak or a fault to the bind is a refusal of the NEGOTIATE;
 // fault nca_s_fault_access_denied (5) to request 1 is a refusal of the
-// AUTHENTICATE (auth3 has no reply); any other fault is a refusal of that
+// AUTHENTICATE (auth3 has no reply), and so is nca_s_proto_error, which is how
+// Samba answers a request after a failed auth3 (librpc/rpc/dcesrv_core.c,
+// dcesrv_request: the auth is not finished); any other fault is a refusal of that
 // message. When the negotiated flags cannot protect the bound level (the
 // AUTHENTICATE dropped SEAL or SIGN) request 1 carries a blank verifier: a
 // fault other than 5 then still means the AUTHENTICATE was accepted.
