@@ -23,23 +23,24 @@ std::array<uint8_t, 16> CatalogueBindings() {
       ByteSpan(reinterpret_cast<const uint8_t*>(app.data()), app.size()));
 }
 
-// The randomness of one side of one cell.
-class CellRandom {
- public:
-  CellRandom(const std::optional<uint64_t>& seed, const std::string& cell, const char* role) {
-    if (seed) seeded_.emplace(DeriveSeed(*seed, cell + "|" + role));
-  }
-  ssp::RandomSource& get() {
-    if (seeded_) return *seeded_;
-    return secure_;
-  }
-
- private:
-  std::optional<SeededRandom> seeded_;
-  ssp::SecureRandom secure_;
-};
-
 }  // namespace
+
+CellRandom::CellRandom(const std::optional<uint64_t>& seed, const std::string& cell,
+                       const char* role) {
+  if (seed) seeded_.emplace(DeriveSeed(*seed, cell + "|" + role));
+}
+
+ssp::RandomSource& CellRandom::get() {
+  if (seeded_) return *seeded_;
+  return secure_;
+}
+
+void AddCatalogueAccount(ssp::InMemoryCredentialStore& store) {
+  if (auto account = ssp::AccountFromPassword(kCatalogueDomain, kCatalogueUser, kCataloguePassword);
+      account.ok()) {
+    store.Add(std::move(*account));
+  }
+}
 
 ssp::ClientPolicy VariationClientPolicy(const Baseline& base, const Variation& v) {
   ssp::ClientPolicy p;
@@ -92,12 +93,7 @@ class CellExchange {
   ssp::ServerContext& server_;
 };
 
-// Client-side one good exchange on its own server context, for the
-// replayed-AUTHENTICATE scenario: returns the NEGOTIATE and AUTHENTICATE.
-struct CapturedLogon {
-  Bytes negotiate;
-  Bytes authenticate;
-};
+}  // namespace
 
 std::optional<std::string> CaptureGoodLogon(const Baseline& base, const Variation& v,
                                             const ssp::ServerIdentity& identity,
@@ -121,6 +117,8 @@ std::optional<std::string> CaptureGoodLogon(const Baseline& base, const Variatio
   out.authenticate = std::move(*authenticate);
   return std::nullopt;
 }
+
+namespace {
 
 Stage StageForIndex(size_t index, const std::vector<size_t>& session_c2s) {
   if (index == 0) return Stage::kNegotiate;
@@ -366,10 +364,7 @@ CellResult RunCell(const Catalogue& catalogue, const Variation& v, const PolicyC
   CellRandom server_random(env.seed, cell, "server");
 
   ssp::InMemoryCredentialStore store;
-  if (auto account = ssp::AccountFromPassword(kCatalogueDomain, kCatalogueUser, kCataloguePassword);
-      account.ok()) {
-    store.Add(std::move(*account));
-  }
+  AddCatalogueAccount(store);
 
   Transcript& t = result.transcript;
   FillCellTranscript(v, column, policy, env, t);

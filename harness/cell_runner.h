@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "harness/catalogue.h"
+#include "harness/seeded_random.h"
 #include "harness/transcript.h"
 #include "ssp/client_context.h"
 #include "ssp/credentials.h"
@@ -86,5 +87,39 @@ std::string ColumnLabel(const PolicyColumn& column);
 
 CellResult RunCell(const Catalogue& catalogue, const Variation& variation,
                    const PolicyColumn& column, const CellEnvironment& environment);
+
+// The randomness of one side ("client" or "server") of one cell: a stream
+// derived from the environment's seed and the cell's name, or secure random.
+class CellRandom {
+ public:
+  CellRandom(const std::optional<uint64_t>& seed, const std::string& cell, const char* role);
+  ssp::RandomSource& get();
+
+ private:
+  std::optional<SeededRandom> seeded_;
+  ssp::SecureRandom secure_;
+};
+
+// The catalogue account in a credential store (what every cell's server knows).
+void AddCatalogueAccount(ssp::InMemoryCredentialStore& store);
+
+// The transcript's fixed parts of a cell: names, the client, the account and
+// the server's policy.
+void FillCellTranscript(const Variation& variation, const PolicyColumn& column,
+                        const ssp::ServerPolicy& policy, const CellEnvironment& environment,
+                        Transcript& transcript);
+
+// The NEGOTIATE and AUTHENTICATE of an earlier, successful logon (for the
+// replay-authenticate scenario), made on a server of its own under `policy`.
+struct CapturedLogon {
+  Bytes negotiate;
+  Bytes authenticate;
+};
+std::optional<std::string> CaptureGoodLogon(const Baseline& baseline, const Variation& variation,
+                                            const ssp::ServerIdentity& identity,
+                                            const ssp::ServerPolicy& policy,
+                                            const ssp::CredentialStore& store,
+                                            const ssp::Clock& clock, ssp::RandomSource& random,
+                                            CapturedLogon& out);
 
 }  // namespace ntlm::harness

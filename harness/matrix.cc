@@ -20,6 +20,12 @@ const char* kReset = "\x1b[0m";
 
 MatrixRun RunMatrix(const Catalogue& catalogue, const std::vector<const Variation*>& variations,
                     const std::vector<PolicyColumn>& columns, const CellEnvironment& environment) {
+  return RunMatrix(catalogue, variations, columns, environment, RunCell);
+}
+
+MatrixRun RunMatrix(const Catalogue& catalogue, const std::vector<const Variation*>& variations,
+                    const std::vector<PolicyColumn>& columns, const CellEnvironment& environment,
+                    const CellFunction& cell) {
   MatrixRun run;
   run.columns = columns;
   run.environment = environment;
@@ -30,7 +36,7 @@ MatrixRun RunMatrix(const Catalogue& catalogue, const std::vector<const Variatio
     row.why = v->why;
     row.source = v->file.string();
     for (const auto& column : columns) {
-      row.cells.push_back(RunCell(catalogue, *v, column, environment));
+      row.cells.push_back(cell(catalogue, *v, column, environment));
       if (row.cells.back().matches) {
         ++run.passed;
       } else {
@@ -75,7 +81,8 @@ void PrintMatrixTable(const MatrixRun& run, std::ostream& out, bool color) {
   out << "ntlmssp-harness " << (run.judged ? "matrix: " : "profile: ") << run.rows.size()
       << (run.judged ? " variations x " : " transcripts x ") << run.columns.size()
       << " policies, server clock " << FormatRfc3339(run.environment.now)
-      << (run.environment.seed ? ", seed " + std::to_string(*run.environment.seed) : "") << "\n\n";
+      << (run.environment.seed ? ", seed " + std::to_string(*run.environment.seed) : "")
+      << (run.transport.empty() ? "" : ", transport " + run.transport) << "\n\n";
   const char* row_title = run.judged ? "variation" : "transcript";
   out << std::left << std::setw(static_cast<int>(name_width + 2)) << row_title;
   for (size_t i = 0; i < run.columns.size(); ++i) {

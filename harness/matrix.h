@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -33,11 +34,21 @@ struct MatrixRun {
   size_t failed = 0;
   // false for `profile`: cells have no expectation, nothing passes or fails.
   bool judged = true;
+  // The front that carried the cells (`matrix --transport`); empty: in process.
+  std::string transport;
 };
+
+// One cell (RunCell, or a front's carrier: harness/net/transport_cell.h).
+using CellFunction = std::function<CellResult(const Catalogue&, const Variation&,
+                                              const PolicyColumn&, const CellEnvironment&)>;
 
 // Runs `variations` (pointers into a catalogue) under `columns`.
 MatrixRun RunMatrix(const Catalogue& catalogue, const std::vector<const Variation*>& variations,
                     const std::vector<PolicyColumn>& columns, const CellEnvironment& environment);
+// The same with each cell run by `cell`.
+MatrixRun RunMatrix(const Catalogue& catalogue, const std::vector<const Variation*>& variations,
+                    const std::vector<PolicyColumn>& columns, const CellEnvironment& environment,
+                    const CellFunction& cell);
 
 // The short text of an outcome for a table cell: "ok" or a status
 // abbreviation (UNSUP, DENIED, SKEW, BIND, SEQ, ALTER, TOKEN, ...).

@@ -101,6 +101,7 @@ ordered_json MatrixJson(const MatrixRun& run, const ReportInfo& info) {
   j["catalogue"] = run.catalogue_dir;
   j["clock"] = FormatRfc3339(run.environment.now);
   j["seed"] = run.environment.seed ? ordered_json(*run.environment.seed) : ordered_json(nullptr);
+  if (!run.transport.empty()) j["transport"] = run.transport;
   j["columns"] = ordered_json::array();
   for (const auto& c : run.columns) j["columns"].push_back(ColumnJson(c));
   j["rows"] = ordered_json::array();

@@ -6,6 +6,7 @@
 #include "harness/catalogue.h"
 #include "harness/cli/cli.h"
 #include "harness/config.h"
+#include "harness/net/transport_cell.h"
 #include "harness/system_clock.h"
 
 namespace ntlm::harness {
@@ -52,6 +53,12 @@ CLI::App* AddMatrixCommand(CLI::App& app, MatrixOptions& options) {
                      "2026-01-01T00:00:00Z unless --clock");
   matrix->add_flag("--deterministic", options.deterministic, "Same as --seed 0");
   matrix->add_option("--clock", options.clock, "Server and client clock, RFC 3339 (default: now)");
+  matrix
+      ->add_option("--transport", options.transport,
+                   "Carry every cell through a front's socket-free session in process: inproc "
+                   "(default: no front), http, rpc (sign/seal at the RPC layer) or smb (SMB "
+                   "signing with its own keys); see docs/smb.md")
+      ->check(CLI::IsMember({"inproc", "http", "rpc", "smb"}));
   AddMatrixOutputOptions(*matrix, options.output);
   return matrix;
 }
@@ -105,7 +112,20 @@ int RunMatrixCommand(const MatrixOptions& options, std::ostream& out, std::ostre
     env.now = SystemClock{}.Now();
   }
 
-  MatrixRun run = RunMatrix(*catalogue, selected, *columns, env);
+  const auto transport = net::MatrixTransportFromName(options.transport);
+  if (!transport) {
+    err << "ntlmssp-harness matrix: --transport: '" << options.transport
+        << "' is not inproc, http, rpc or smb\n";
+    return kExitUsage;
+  }
+  MatrixRun run = *transport == net::MatrixTransport::kInproc
+                      ? RunMatrix(*catalogue, selected, *columns, env)
+                      : RunMatrix(*catalogue, selected, *columns, env,
+                                  [&](const Catalogue& c, const Variation& v,
+                                      const PolicyColumn& column, const CellEnvironment& e) {
+                                    return net::RunTransportCell(*transport, c, v, column, e);
+                                  });
+  if (*transport != net::MatrixTransport::kInproc) run.transport = options.transport;
   run.catalogue_dir = dir.string();
   if (TableToStdout(options.output)) PrintMatrixTable(run, out, UseColor(options.output.color));
   if (!WriteReports(run, ReportInfo{}, options.output, out, err)) return kExitUsage;

@@ -24,6 +24,7 @@ struct MatrixOptions {
   std::optional<uint64_t> seed;
   bool deterministic = false;
   std::optional<std::string> clock;  // RFC 3339
+  std::string transport = "inproc";  // --transport inproc|http|rpc|smb
 };
 
 // The policy-selection and report options of matrix and profile.

@@ -9,14 +9,16 @@ namespace ntlm::harness {
 CLI::App* AddProbeCommand(CLI::App& app, ProbeOptions& options) {
   auto* probe = app.add_subcommand(
       "probe",
-      "Play the client-variation catalogue against a real HTTP NTLM server or DCE/RPC server "
-      "(NTLMSSP bind to the echo interface, signed/sealed echo calls) and infer its "
+      "Play the client-variation catalogue against a real HTTP NTLM server, DCE/RPC server "
+      "(NTLMSSP bind to the echo interface, signed/sealed echo calls) or SMB2/3 server (SPNEGO "
+      "session setups) and infer its "
       "NtlmMinServerSec / LmCompatibilityLevel; exit 0 a policy explains every answer, 1 none "
       "does, 2 usage, 3 the target is unreachable");
   probe
-      ->add_option("target", options.target,
-                   "http://HOST:PORT/PATH, ncacn_ip_tcp:HOST[PORT] (HOST may be [::1]) or "
-                   "ncacn_ip_tcp:HOST (the port from HOST's endpoint mapper, port 135)")
+      ->add_option(
+          "target", options.target,
+          "http://HOST:PORT/PATH, ncacn_ip_tcp:HOST[PORT], ncacn_ip_tcp:HOST (the port "
+          "from HOST's endpoint mapper, port 135) or smb://HOST[:PORT] (HOST may be [::1])")
       ->required();
   probe->add_option("--user", options.user, "Account the server knows")->required();
   probe->add_option("--domain", options.domain, "Its domain");

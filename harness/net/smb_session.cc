@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "harness/net/auth_log.h"
+#include "harness/net/smb_pipes.h"
 #include "harness/net/smb_status.h"
 #include "harness/net/spnego.h"
 #include "harness/transcript.h"
@@ -45,7 +46,8 @@ struct SmbSession::Logon {
   Logon(const FrontContext& ctx, uint64_t session_id, std::string name, std::string description)
       : id(session_id),
         transcript(ctx, std::move(name), std::move(description)),
-        acceptor(ctx, transcript) {}
+        acceptor(ctx, transcript),
+        pipes(ctx) {}
   uint64_t id;
   bool valid = false;
   ExchangeTranscriptBuilder transcript;
@@ -54,6 +56,7 @@ struct SmbSession::Logon {
   std::optional<SigningKey> signing;
   bool signing_required = false;
   std::set<uint32_t> trees;
+  SmbPipeTable pipes;  // named pipes open on IPC$
 };
 
 SmbSession::SmbSession(const FrontContext& ctx, SmbSessionOptions options,
@@ -341,6 +344,10 @@ SmbSession::Reply SmbSession::Dispatch(const Request& request, Output& out) {
     logon->trees.erase(request.header.tree_id);
     AppendEmptyBody(body);
     return Respond(request, kStatusSuccess, body, logon);
+  }
+  if (auto answer = logon->pipes.Handle(request.header.command, request.bytes)) {
+    if (answer->error) return Error(request, answer->status, logon);
+    return Respond(request, answer->status, answer->body, logon);
   }
   if (command == Command::kIoctl) return HandleIoctl(request, *logon, out);
   return Error(request, kStatusNotSupported, logon);

@@ -7,7 +7,9 @@
 // 2.0.2, 3.3.5.3.1), SESSION_SETUP carrying SPNEGO/NTLMSSP over as many legs
 // as the client needs (SpnegoNtlmAcceptor on the configured policy), LOGOFF,
 // TREE_CONNECT to IPC$, TREE_DISCONNECT, ECHO, CANCEL (no reply) and IOCTL
-// FSCTL_VALIDATE_NEGOTIATE_INFO (3.0/3.0.2). Any other command on a valid
+// FSCTL_VALIDATE_NEGOTIATE_INFO (3.0/3.0.2), and named pipes on IPC$
+// (CREATE/READ/WRITE/IOCTL FSCTL_PIPE_TRANSCEIVE/CLOSE, smb_pipes.h) carrying
+// the DCE/RPC engine. Any other command on a valid
 // session and tree gets STATUS_NOT_SUPPORTED. Compound requests are answered
 // as a compound response.
 //

@@ -33,26 +33,6 @@ void PutU64(Bytes& out, uint64_t v) {
 void PadTo8(Bytes& out, size_t base) {
   while ((out.size() - base) % 8 != 0) out.push_back(0);
 }
-
-// A reader over the body (after the header) with absolute offsets.
-ByteReader BodyReader(ByteSpan message, const char* what) {
-  return ByteReader(message.subspan(std::min(message.size(), kHeaderSize)), what, kHeaderSize);
-}
-
-// The bytes at [offset, offset + length) of the message (offsets from the
-// header start), checked against its size.
-ssp::Result<ByteSpan> Buffer(ByteSpan message, size_t offset, size_t length, const char* what,
-                             const char* field) {
-  if (length == 0) return ByteSpan();
-  if (offset < kHeaderSize || offset > message.size() || length > message.size() - offset) {
-    return MakeError(SecStatus::kInvalidToken,
-                     std::string(what) + ": " + field + " offset " + std::to_string(offset) +
-                         " + length " + std::to_string(length) + " outside the message (" +
-                         std::to_string(message.size()) + " bytes)");
-  }
-  return message.subspan(offset, length);
-}
-
 ssp::Result<std::vector<uint16_t>> ReadIdList(ByteReader& reader, size_t count, const char* what) {
   std::vector<uint16_t> ids;
   for (size_t i = 0; i < count; ++i) {
@@ -120,6 +100,22 @@ ssp::Status ParseNegotiateContexts(ByteSpan message, uint32_t offset, uint16_t c
 }
 
 }  // namespace
+
+ssp::ByteReader BodyReader(ByteSpan message, const char* what) {
+  return ssp::ByteReader(message.subspan(std::min(message.size(), kHeaderSize)), what, kHeaderSize);
+}
+
+ssp::Result<ByteSpan> Buffer(ByteSpan message, size_t offset, size_t length, const char* what,
+                             const char* field) {
+  if (length == 0) return ByteSpan();
+  if (offset < kHeaderSize || offset > message.size() || length > message.size() - offset) {
+    return ssp::MakeError(ssp::SecStatus::kInvalidToken,
+                          std::string(what) + ": " + field + " offset " + std::to_string(offset) +
+                              " + length " + std::to_string(length) + " outside the message (" +
+                              std::to_string(message.size()) + " bytes)");
+  }
+  return message.subspan(offset, length);
+}
 
 const char* CommandName(uint16_t command) {
   static constexpr const char* kNames[] = {

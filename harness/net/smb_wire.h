@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "crypto/bytes.h"
+#include "ssp/byte_reader.h"
 #include "ssp/status.h"
 
 namespace ntlm::harness::net::smb {
@@ -164,6 +165,14 @@ inline constexpr uint8_t kShareTypeDisk = 0x01;
 inline constexpr uint8_t kShareTypePipe = 0x02;
 void AppendTreeConnectResponse(Bytes& out, uint8_t share_type, uint32_t share_flags,
                                uint32_t capabilities, uint32_t maximal_access);
+
+// A reader over a message's body (after the header) whose offsets count from
+// the header start, as the SMB2 offset fields do.
+ssp::ByteReader BodyReader(ByteSpan message, const char* what);
+// The bytes at [offset, offset + length) of the message (offsets from the
+// header start), checked against its size.
+ssp::Result<ByteSpan> Buffer(ByteSpan message, size_t offset, size_t length, const char* what,
+                             const char* field);
 
 // Checks the fixed StructureSize of a request body (2.2.x) and that the body
 // is at least that long minus the variable part.

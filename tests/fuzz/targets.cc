@@ -29,6 +29,7 @@ const std::vector<FuzzTarget>& AllFuzzTargets() {
       {"rpc_pdu", FuzzRpcPdu},
       {"rpc_session", FuzzRpcSession},
       {"smb_session", FuzzSmbSession},
+      {"smb_pipes", FuzzSmbPipes},
   };
   return targets;
 }

@@ -62,6 +62,9 @@ int FuzzRpcSession(const uint8_t* data, size_t size);
 /// The SMB2/3 connection (SmbSession) fed a message sequence, optionally after
 /// a real 3.1.1 NEGOTIATE; layout in smb_session_target.cc.
 int FuzzSmbSession(const uint8_t* data, size_t size);
+/// Named pipes on IPC$ (SmbPipeTable) fed pipe requests, optionally after a
+/// real CREATE of \pipe\rpcecho; layout in smb_pipes_target.cc.
+int FuzzSmbPipes(const uint8_t* data, size_t size);
 
 struct FuzzTarget {
   std::string_view name;  // the executable is fuzz_<name>, corpora under <name>/

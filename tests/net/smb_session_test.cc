@@ -237,7 +237,7 @@ TEST_F(SmbSessionTest, SignedTreeConnectEchoTreeDisconnectAndLogoff) {
   EXPECT_EQ(tree[kHeaderSize + 2], kShareTypePipe);
   const uint32_t tree_id = Parse(tree).tree_id;
   EXPECT_EQ(Parse(send_signed(Simple(Command::kEcho, logon.session_id, 0))).status, kStatusSuccess);
-  EXPECT_EQ(Parse(send_signed(Simple(Command::kCreate, logon.session_id, tree_id))).status,
+  EXPECT_EQ(Parse(send_signed(Simple(Command::kQueryInfo, logon.session_id, tree_id))).status,
             kStatusNotSupported);
   EXPECT_EQ(Parse(send_signed(TreeConnect(logon.session_id, "\\\\srv\\C$"))).status,
             kStatusBadNetworkName);

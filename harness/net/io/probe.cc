@@ -14,6 +14,7 @@
 #include "harness/ascii.h"
 #include "harness/min_server_sec.h"
 #include "harness/net/io/http_ntlm_client.h"
+#include "harness/net/io/probe_smb.h"
 #include "harness/net/io/rpc_epm_client.h"
 #include "harness/net/io/rpc_probe_exchange.h"
 #include "harness/net/rpc_epm.h"
@@ -276,18 +277,22 @@ std::string LevelsText(const std::set<int>& levels) {
 // The target (and, over DCE/RPC, the interface to call); false after
 // printing why not.
 bool ParseProbeTarget(const ProbeOptions& options, std::optional<net::HttpTarget>& http_target,
-                      std::optional<net::RpcTarget>& rpc_target, std::ostream& err) {
+                      std::optional<net::RpcTarget>& rpc_target,
+                      std::optional<net::SmbTarget>& smb_target, std::ostream& err) {
   std::string error;
   const std::string scheme = ToLowerAscii(options.target.substr(0, options.target.find(':') + 1));
   if (scheme == "ncacn_ip_tcp:") {
     rpc_target = net::ParseRpcTarget(options.target, error);
   } else if (scheme == "http:" || scheme == "https:") {
     http_target = net::ParseHttpTarget(options.target, error);
+  } else if (scheme == "smb:") {
+    smb_target = net::ParseSmbTarget(options.target, error);
   } else {
     error = "'" + options.target +
-            "': give http://HOST:PORT/PATH or ncacn_ip_tcp:HOST[PORT] (no other transport)";
+            "': give http://HOST:PORT/PATH, ncacn_ip_tcp:HOST[PORT] or smb://HOST[:PORT] (no "
+            "other transport)";
   }
-  if (!http_target && !rpc_target) {
+  if (!http_target && !rpc_target && !smb_target) {
     err << "ntlmssp-harness probe: " << error << "\n";
     return false;
   }
@@ -312,7 +317,8 @@ struct PlayedCatalogue {
 PlayedCatalogue PlayCatalogue(const ProbeOptions& options, const Catalogue& catalogue,
                               const std::string& password,
                               const std::optional<net::HttpTarget>& http_target,
-                              const std::optional<net::RpcTarget>& rpc_target, std::ostream& err) {
+                              const std::optional<net::RpcTarget>& rpc_target,
+                              const std::optional<net::SmbTarget>& smb_target, std::ostream& err) {
   PlayedCatalogue played;
   std::vector<ProbeObservation>& observations = played.observations;
   size_t& reached = played.reached;
@@ -324,7 +330,8 @@ PlayedCatalogue PlayCatalogue(const ProbeOptions& options, const Catalogue& cata
     if (!Matches(v.name, options.filters)) continue;
     ProbeObservation o;
     o.variation = &v;
-    if (!Playable(v, rpc_target.has_value(), o.skip_reason)) {
+    if (smb_target ? !net::PlayableOverSmb(v, o.skip_reason)
+                   : !Playable(v, rpc_target.has_value(), o.skip_reason)) {
       o.skipped = true;
       observations.push_back(o);
       continue;
@@ -351,9 +358,10 @@ PlayedCatalogue PlayCatalogue(const ProbeOptions& options, const Catalogue& cata
       observations.push_back(o);
       continue;
     }
-    const bool connected = rpc_target
-                               ? ProbeOverRpc(*rpc_target, client, *negotiate, v, timeout, o)
-                               : ProbeOverHttp(*http_target, client, *negotiate, v, timeout, o);
+    const bool connected =
+        smb_target   ? net::ProbeOverSmb(*smb_target, client, *negotiate, v, timeout, o)
+        : rpc_target ? ProbeOverRpc(*rpc_target, client, *negotiate, v, timeout, o)
+                     : ProbeOverHttp(*http_target, client, *negotiate, v, timeout, o);
     if (connected) ++reached;
     observations.push_back(o);
     if (!connected) break;  // the target is not there: do not retry it per variation
@@ -496,8 +504,8 @@ bool WriteProbeJson(const ProbeOptions& options, bool rpc,
       e["at"] = o.accepted     ? ""
                 : o.refused_at ? StageName(*o.refused_at)
                                : (o.challenged ? "authenticate" : "negotiate");
-      if (rpc) {
-        e["auth_level"] = o.auth_level;
+      if (rpc) {  // DCE/RPC or SMB: the refusing answer, the exact stage
+        if (!o.auth_level.empty()) e["auth_level"] = o.auth_level;
         if (!o.answer.empty()) e["answer"] = o.answer;
         if (!o.note.empty()) e["note"] = o.note;
       } else {
@@ -576,7 +584,10 @@ bool WriteProbeHtmlFile(const ProbeOptions& options,
 Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& err) {
   std::optional<net::HttpTarget> http_target;
   std::optional<net::RpcTarget> rpc_target;
-  if (!ParseProbeTarget(options, http_target, rpc_target, err)) return Verdict::kInvalidInput;
+  std::optional<net::SmbTarget> smb_target;
+  if (!ParseProbeTarget(options, http_target, rpc_target, smb_target, err)) {
+    return Verdict::kInvalidInput;
+  }
   std::string error;
   std::string password = options.password;
   if (password.empty()) {
@@ -603,7 +614,7 @@ Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& e
   }
 
   PlayedCatalogue played =
-      PlayCatalogue(options, *catalogue, password, http_target, rpc_target, err);
+      PlayCatalogue(options, *catalogue, password, http_target, rpc_target, smb_target, err);
   if (played.usage_error) return Verdict::kInvalidInput;
   const std::vector<ProbeObservation>& observations = played.observations;
   if (played.reached == 0) {
@@ -617,7 +628,8 @@ Verdict RunProbe(const ProbeOptions& options, std::ostream& out, std::ostream& e
   const auto columns = ConsistentColumns(observations);
   PrintConsistency(observations, columns, out);
   if (options.json_path &&
-      !WriteProbeJson(options, rpc_target.has_value(), observations, columns, err)) {
+      !WriteProbeJson(options, rpc_target.has_value() || smb_target.has_value(), observations,
+                      columns, err)) {
     return Verdict::kInvalidInput;
   }
   if (options.html_path && !WriteProbeHtmlFile(options, observations, columns, err)) {

@@ -15,6 +15,7 @@
 #include "asio/use_awaitable.hpp"
 #include "asio/write.hpp"
 #include "harness/ascii.h"
+#include "harness/net/io/port_number.h"
 #include "ssp/hex.h"
 
 namespace ntlm::harness::net {
@@ -73,13 +74,12 @@ std::optional<RpcTarget> ParseRpcTarget(const std::string& text, std::string& er
     error = "'" + text + "': endpoint options ('" + port + "') are not supported; give only a port";
     return std::nullopt;
   }
-  if (port.empty() || port.size() > 5 ||
-      !std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); }) ||
-      std::stoul(port) == 0 || std::stoul(port) > 65535) {
+  const auto number = ParsePortNumber(port);
+  if (!number) {
     error = "'" + text + "': port '" + port + "' must be 1..65535";
     return std::nullopt;
   }
-  return RpcTarget{host, static_cast<uint16_t>(std::stoul(port))};
+  return RpcTarget{host, *number};
 }
 
 RpcClientConnection::RpcClientConnection(asio::any_io_executor executor,

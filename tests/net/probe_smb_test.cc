@@ -1,0 +1,135 @@
+// probe_smb_test.cc: `probe smb://HOST[:PORT]` against `serve --smb` run under
+// several policies must report the policy it was given: every token-level
+// variation as its own SPNEGO session setup, the session-message scenarios
+// skipped (SMB signs with its own keys), replay-authenticate refused at the
+// AUTHENTICATE. Both sides are the real ntlmssp-harness binary on an
+// ephemeral loopback port; every run is bounded.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "http_serve_process.h"
+
+namespace ntlm::harness::net::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct SmbProbeCase {
+  const char* min_server_sec;      // as given to serve
+  const char* min_server_sec_hex;  // as probe reports it
+  int lm_compat_level;
+};
+
+std::string Probe(const std::string& target, const std::string& extra = "", int timeout_s = 5) {
+  return ShellQuote(NTLM_HARNESS_BIN) + " probe " + ShellQuote(target) +
+         " --user alice --domain CONTOSO --password 'Passw0rd!' --timeout " +
+         std::to_string(timeout_s) + " " + extra;
+}
+
+class ProbeSmbTest : public ::testing::TestWithParam<SmbProbeCase> {
+ protected:
+  void SetUp() override {
+    users_ = WriteUserFile(dir_.path() / "users", "CONTOSO:alice:Passw0rd!\n");
+  }
+  TempDir dir_;
+  std::filesystem::path users_;
+};
+
+TEST_P(ProbeSmbTest, ReportsThePolicyServeWasGiven) {
+  const SmbProbeCase& c = GetParam();
+  ServeProcess serve;
+  ASSERT_TRUE(serve.Start({"--smb", "127.0.0.1:0", "--users", users_.string(), "--min-server-sec",
+                           c.min_server_sec, "--lm-compat", std::to_string(c.lm_compat_level)}))
+      << serve.first_line() << "\n"
+      << serve.log();
+  ASSERT_THAT(serve.first_line(), HasSubstr("listening smb"));
+  const std::string json = (dir_.path() / "probe.json").string();
+  const std::string target = "smb://127.0.0.1:" + std::to_string(serve.port());
+  auto r = RunCommand(Probe(target, "--json " + ShellQuote(json)), 180, /*merge_stderr=*/true);
+  ASSERT_EQ(r.rc, 0) << r.out;
+  std::ifstream in(json);
+  auto report = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_FALSE(report.is_discarded());
+  size_t accepted = 0, rejected = 0, errors = 0;
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& o : report["observations"]) {
+    accepted += o["result"] == "accept";
+    rejected += o["result"] == "reject";
+    errors += o["result"] == "error";
+    by_name[o["variation"].get<std::string>()] = o;
+  }
+  EXPECT_GT(accepted, 0u);
+  EXPECT_GT(rejected, 10u);
+  EXPECT_EQ(errors, 0u) << r.out;
+  std::set<std::string> mins;
+  std::set<int> levels;
+  for (const auto& col : report["consistent"]) {
+    if (col["epa"] != "off") continue;
+    mins.insert(col["min_server_sec"].get<std::string>());
+    levels.insert(col["lm_compat_level"].get<int>());
+  }
+  EXPECT_EQ(mins, std::set<std::string>{c.min_server_sec_hex}) << r.out;
+  EXPECT_TRUE(levels.count(c.lm_compat_level)) << r.out;
+  // SMB's own signing: the NTLM session-message scenarios are not played.
+  EXPECT_EQ(by_name["modern.alter-signature"]["result"], "skipped");
+  EXPECT_EQ(by_name["modern.authenticate-twice"]["result"], "skipped");
+  // The NTSTATUS of each refusal, at the leg it answered.
+  const auto& wrong = by_name["modern.other-user-hash"];
+  EXPECT_EQ(wrong["result"], "reject") << wrong.dump();
+  EXPECT_EQ(wrong["at"], "authenticate");
+  EXPECT_EQ(wrong["answer"], "STATUS_LOGON_FAILURE");
+  const auto& replay = by_name["modern.replay-authenticate"];
+  EXPECT_EQ(replay["result"], "reject") << replay.dump();
+  EXPECT_EQ(replay["at"], "authenticate");
+  EXPECT_THAT(replay["note"].get<std::string>(), HasSubstr("replayed"));
+  if (std::string(c.min_server_sec_hex) == "0x20080030") {
+    const auto& v1 = by_name["ntlmv1"];
+    EXPECT_EQ(v1["at"], "negotiate") << v1.dump();
+    EXPECT_EQ(v1["answer"], "SEC_E_UNSUPPORTED_FUNCTION");
+  }
+  EXPECT_EQ(serve.Stop(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, ProbeSmbTest,
+                         ::testing::Values(SmbProbeCase{"0", "0x00000000", 3},
+                                           SmbProbeCase{"0x20080030", "0x20080030", 3},
+                                           SmbProbeCase{"0x20000020", "0x20000020", 3},
+                                           SmbProbeCase{"SIGN|128", "0x20000010", 5}),
+                         [](const ::testing::TestParamInfo<SmbProbeCase>& p) {
+                           return std::string("min_") + p.param.min_server_sec_hex + "_lm" +
+                                  std::to_string(p.param.lm_compat_level);
+                         });
+
+TEST(ProbeSmbCli, BadTargetsAreUsageErrorsNamingWhatIsWrong) {
+  struct Bad {
+    const char* target;
+    const char* message;
+  };
+  for (const Bad& b : {Bad{"smb://127.0.0.1:0", "port '0' must be 1..65535"},
+                       Bad{"smb://127.0.0.1:70000", "port '70000' must be 1..65535"},
+                       Bad{"smb://127.0.0.1:", "port '' must be 1..65535"},
+                       Bad{"smb://127.0.0.1/IPC$", "no share, path or user"},
+                       Bad{"smb://alice@127.0.0.1", "no share, path or user"},
+                       Bad{"smb://[::1", "without ']'"}, Bad{"smb://", "no share, path or user"}}) {
+    auto r = RunCommand(Probe(b.target), 30, true);
+    EXPECT_EQ(r.rc, 2) << b.target << ": " << r.out;
+    EXPECT_THAT(r.out, HasSubstr(b.message)) << b.target;
+  }
+}
+
+TEST(ProbeSmbCli, UnreachableTargetExits3) {
+  for (const char* target : {"smb://127.0.0.1:1", "smb://[::1]:1"}) {
+    auto r = RunCommand(Probe(target, "", 2), 30, true);
+    EXPECT_EQ(r.rc, 3) << target << ": " << r.out;
+    EXPECT_THAT(r.out, HasSubstr("cannot reach")) << target;
+  }
+}
+
+}  // namespace
+}  // namespace ntlm::harness::net::testing
