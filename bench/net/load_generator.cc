@@ -21,6 +21,7 @@
 #include "bench/net/smb_bench_client.h"
 #include "harness/net/io/http_ntlm_client.h"
 #include "harness/net/io/rpc_client.h"
+#include "harness/net/io/smb_probe_exchange.h"
 #include "harness/net/rpc_echo_interface.h"
 #include "harness/system_clock.h"
 
@@ -193,29 +194,22 @@ LogonFactory SmbLogons(const asio::ip::tcp::endpoint& server,
   };
 }
 
-// "smb://HOST[:PORT]" with HOST an IP literal (IPv6 in brackets) or localhost;
-// PORT defaults to 445.
-std::optional<asio::ip::tcp::endpoint> ParseSmbTarget(const std::string& url, std::string& error) {
-  std::string rest = url.substr(6);
-  if (!rest.empty() && rest.back() == '/') rest.pop_back();
-  std::string host = rest, port = "445";
-  size_t colon = rest.rfind(':');
-  if (colon != std::string::npos && rest.find(']', colon) == std::string::npos) {
-    host = rest.substr(0, colon);
-    port = rest.substr(colon + 1);
-  }
+// The endpoint of "smb://HOST[:PORT]" (harness/net/io/smb_probe_exchange.h
+// parses it) with HOST an IP address or localhost.
+std::optional<asio::ip::tcp::endpoint> SmbEndpoint(const std::string& url, std::string& error) {
+  auto target = harness::net::ParseSmbTarget(url, error);
+  if (!target) return std::nullopt;
+  std::string host = target->host;
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
   asio::error_code ec;
   auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
-  char* end = nullptr;
-  unsigned long number = std::strtoul(port.c_str(), &end, 10);
-  if (ec || port.empty() || *end != '\0' || number == 0 || number > 65535) {
-    error = "'" + url + "' is not smb://HOST[:PORT] with HOST an IP address or localhost";
+  if (ec) {
+    error = "'" + url + "': the load generator needs an IP address or localhost as HOST";
     return std::nullopt;
   }
-  return asio::ip::tcp::endpoint(address, static_cast<uint16_t>(number));
+  return asio::ip::tcp::endpoint(address, target->port);
 }
 
 // The client threads: logons until the deadline; latencies in ms.
@@ -303,7 +297,7 @@ std::optional<LogonFactory> SelectLogons(const LoadOptions& options,
                                          const ssp::ClientCredentials& credentials,
                                          std::string& error) {
   if (options.target.rfind("smb://", 0) == 0) {
-    auto server = ParseSmbTarget(options.target, error);
+    auto server = SmbEndpoint(options.target, error);
     if (!server || !HostAllowed(options, server->address().to_string(), error)) {
       return std::nullopt;
     }
