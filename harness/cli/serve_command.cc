@@ -1,11 +1,13 @@
 #include "harness/cli/serve_command.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness/cli/cli.h"
@@ -96,6 +98,11 @@ void AddServeOptions(CLI::App& serve, ServeOptions& o) {
                    "Seconds from accept to authenticated (default 15)");
   serve.add_option("--max-connections", o.max_connections,
                    "Connections open at once, all fronts together (default 1024)");
+  serve
+      .add_option("--threads", o.threads,
+                  "Threads serving connections, each with its own event loop; connections are "
+                  "handed round-robin (default: the number of cores)")
+      ->check(CLI::Range(1u, 1024u));
   serve.add_option("--max-header-bytes", o.max_header_bytes,
                    "HTTP request line + headers limit, else 431 (default 16384)");
   serve.add_option("--max-body-bytes", o.max_body_bytes,
@@ -236,7 +243,10 @@ int RunServeCommand(const ServeOptions& options, std::ostream& out, std::ostream
   std::vector<net::FrontSpec> fronts;
   if (auto problem = SelectFronts(options, fronts)) return usage(*problem);
 
-  net::ServerRunner runner(ctx, [&log](const std::string& text) { log.Event("server", text); });
+  const unsigned threads =
+      options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  net::ServerRunner runner(
+      ctx, [&log](const std::string& text) { log.Event("server", text); }, threads);
   if (!runner.Listen(fronts, error)) {
     err << "ntlmssp-harness serve: " << error << "\n";
     return kExitEnvironment;
@@ -248,14 +258,18 @@ int RunServeCommand(const ServeOptions& options, std::ostream& out, std::ostream
   out << std::flush;
   log.Event("server", "serving " + std::to_string(accounts.size()) +
                           " account(s), min_server_sec " + ssp::Hex32(ctx.policy.min_server_sec) +
-                          ", lm_compat_level " + std::to_string(ctx.policy.lm_compat_level));
+                          ", lm_compat_level " + std::to_string(ctx.policy.lm_compat_level) + ", " +
+                          std::to_string(runner.threads()) + " thread(s)");
   runner.Run(/*handle_signals=*/true);
   if (pcap) {
-    pcap->Flush();
     if (auto e = pcap->error()) log.Event("pcap_error", *e);
   }
-  log.Event("server",
-            "stopped after " + std::to_string(runner.accepted_connections()) + " connection(s)");
+  std::string per_thread;
+  for (uint64_t served : runner.served_per_thread()) {
+    per_thread += (per_thread.empty() ? "" : ",") + std::to_string(served);
+  }
+  log.Event("server", "stopped after " + std::to_string(runner.accepted_connections()) +
+                          " connection(s); served per thread: " + per_thread);
   return kExitOk;
 }
 

@@ -32,6 +32,7 @@ struct ServeOptions {
   size_t max_connections = 1024;
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;
+  unsigned threads = 0;  // --threads N; 0: the number of cores (at least 1)
 };
 
 // The default HTTP listener when neither --http, --rpc nor --smb is given.

@@ -38,9 +38,15 @@ std::string FormatAuthLogLine(const AuthLogRecord& record, ssp::FileTime now) {
 }
 
 void AuthLogSink::Write(const AuthLogRecord& record) {
-  std::string line = FormatAuthLogLine(record, clock_.Now());
+  WriteLine(FormatAuthLogLine(record, clock_.Now()));
+}
+
+void AuthLogSink::WriteLine(std::string line) {
+  line += '\n';
+  // The line is formatted outside the lock; the lock covers the one write.
   std::lock_guard<std::mutex> lock(mutex_);
-  out_ << line << '\n' << std::flush;
+  out_.write(line.data(), static_cast<std::streamsize>(line.size()));
+  out_.flush();
 }
 
 void AuthLogSink::Event(const std::string& event, const std::string& text) {
@@ -48,9 +54,7 @@ void AuthLogSink::Event(const std::string& event, const std::string& text) {
   line["time"] = FormatRfc3339(clock_.Now());
   line["event"] = event;
   line["message"] = text;
-  std::string out = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-  std::lock_guard<std::mutex> lock(mutex_);
-  out_ << out << '\n' << std::flush;
+  WriteLine(line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 
 }  // namespace ntlm::harness::net

@@ -25,7 +25,9 @@ AuthLogRecord NewAuthLogRecord(const FrontContext& ctx, std::string front,
 //  "reason":""} — no trailing newline.
 std::string FormatAuthLogLine(const AuthLogRecord& record, ssp::FileTime now);
 
-// Serialises lines to a stream (stderr or --log FILE) from any thread.
+// Serialises lines to a stream (stderr or --log FILE) from any thread: each
+// line is formatted by the caller's thread and handed to the stream whole, in
+// one write and flush under a lock, so lines never interleave.
 class AuthLogSink {
  public:
   AuthLogSink(std::ostream& out, const ssp::Clock& clock) : out_(out), clock_(clock) {}
@@ -34,6 +36,7 @@ class AuthLogSink {
   void Event(const std::string& event, const std::string& text);
 
  private:
+  void WriteLine(std::string line);
   std::ostream& out_;
   const ssp::Clock& clock_;
   std::mutex mutex_;

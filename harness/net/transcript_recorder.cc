@@ -86,31 +86,50 @@ std::unique_ptr<TranscriptRecorder> TranscriptRecorder::Open(const std::filesyst
   return std::unique_ptr<TranscriptRecorder>(new TranscriptRecorder(dir));
 }
 
-bool TranscriptRecorder::Write(const Transcript& transcript, std::string& error) {
-  std::string text = TranscriptToJson(transcript).dump(2) + "\n";
-  std::filesystem::path path = dir_ / (transcript.name + ".json");
-  std::lock_guard<std::mutex> lock(mutex_);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    error = "cannot write " + path.string() + ": " + std::strerror(errno);
-    return false;
-  }
+namespace {
+
+// Writes all of `text` to `fd`; false with errno set on a failure.
+bool WriteAll(int fd, const std::string& text) {
   size_t done = 0;
   while (done < text.size()) {
     ssize_t n = ::write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      error = "cannot write " + path.string() + ": " + std::strerror(errno);
-      ::close(fd);
+      if (n == 0) errno = EIO;
       return false;
     }
     done += static_cast<size_t>(n);
   }
-  if (::close(fd) != 0) {
-    error = "cannot write " + path.string() + ": " + std::strerror(errno);
+  return true;
+}
+
+}  // namespace
+
+bool TranscriptRecorder::Write(const Transcript& transcript, std::string& error) {
+  std::string text = TranscriptToJson(transcript).dump(2) + "\n";
+  std::filesystem::path path = dir_ / (transcript.name + ".json");
+  // Written under a temporary name in the same folder, then renamed: a reader
+  // (or a `kill -9` in the middle) sees the whole transcript or none. The
+  // ".tmp" extension keeps a leftover out of `replay DIR`. Names are unique
+  // per connection, so no lock is needed.
+  std::filesystem::path temporary = path;
+  temporary += ".tmp";
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    error = "cannot write " + temporary.string() + ": " + std::strerror(errno);
     return false;
   }
-  return true;
+  bool written = WriteAll(fd, text);
+  int saved = errno;
+  if (::close(fd) != 0 && written) {
+    written = false;
+    saved = errno;
+  }
+  if (written && ::rename(temporary.c_str(), path.c_str()) == 0) return true;
+  if (written) saved = errno;
+  error = "cannot write " + path.string() + ": " + std::strerror(saved);
+  ::unlink(temporary.c_str());
+  return false;
 }
 
 }  // namespace ntlm::harness::net

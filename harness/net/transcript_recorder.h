@@ -7,13 +7,12 @@
 // as `expect`. For the transcript to replay, the accounts the client named are
 // written with their NT hash (never a password; the exported session key is
 // not written): record only with test accounts. TranscriptRecorder writes one
-// file per transcript, thread-safe.
+// file per transcript, from any thread without a lock (temporary name, rename).
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -66,8 +65,11 @@ class TranscriptRecorder {
   static std::unique_ptr<TranscriptRecorder> Open(const std::filesystem::path& dir,
                                                   std::string& error);
 
-  // Writes `<dir>/<transcript.name>.json` (owner read/write only). Returns
-  // false with `error` naming the file on an I/O failure.
+  // Writes `<dir>/<transcript.name>.json` (owner read/write only) atomically:
+  // into `<name>.json.tmp`, then rename(2), so a killed server leaves no
+  // partial transcript (no fsync: a power loss may lose the newest ones).
+  // Thread-safe for distinct names. Returns false with `error` naming the
+  // file on an I/O failure.
   bool Write(const Transcript& transcript, std::string& error);
 
   const std::filesystem::path& dir() const { return dir_; }
@@ -75,7 +77,6 @@ class TranscriptRecorder {
  private:
   explicit TranscriptRecorder(std::filesystem::path dir) : dir_(std::move(dir)) {}
   std::filesystem::path dir_;
-  std::mutex mutex_;
 };
 
 }  // namespace ntlm::harness::net

@@ -189,6 +189,15 @@ int ServeProcess::Stop(std::chrono::milliseconds wait) {
   return -1;
 }
 
+void ServeProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  exit_code_ = -1;
+}
+
 std::string ServeProcess::url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;
 }

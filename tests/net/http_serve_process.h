@@ -61,6 +61,8 @@ class ServeProcess {
   // SIGTERM, then waits at most `wait` (SIGKILL after). Returns the exit
   // code, or -1 when it had to be killed or died of a signal.
   int Stop(std::chrono::milliseconds wait = std::chrono::seconds(10));
+  // SIGKILL (no cleanup in the server), then reaps it.
+  void Kill();
   // Waits for the process to exit by itself (at most `wait`).
   std::optional<int> WaitExit(std::chrono::milliseconds wait);
 

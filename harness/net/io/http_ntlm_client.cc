@@ -265,4 +265,31 @@ HttpNtlmExchange RunHttpNtlmExchange(
   return x;
 }
 
+std::string RunHttpNtlmLogon(const HttpTarget& target, const ssp::ClientCredentials& credentials,
+                             const ssp::Clock& clock, std::chrono::milliseconds timeout) {
+  ssp::SecureRandom random;
+  ssp::ClientContext client(credentials, ssp::ClientPolicy{}, clock, random);
+  auto negotiate = client.CreateNegotiate();
+  if (!negotiate.ok()) return negotiate.error().reason;
+  auto exchange = RunHttpNtlmExchange(
+      target, *negotiate,
+      [&client](const Bytes& challenge, std::string& client_error) -> std::optional<Bytes> {
+        auto authenticate = client.ProcessChallenge(challenge);
+        if (!authenticate.ok()) {
+          client_error = authenticate.error().reason;
+          return std::nullopt;
+        }
+        return *authenticate;
+      },
+      timeout);
+  if (!exchange.error.empty()) return exchange.error;
+  if (!exchange.client_error.empty()) return exchange.client_error;
+  if (exchange.authenticate_status < 200 || exchange.authenticate_status >= 300) {
+    return "status " + std::to_string(exchange.authenticate_status != 0
+                                          ? exchange.authenticate_status
+                                          : exchange.negotiate_status);
+  }
+  return "";
+}
+
 }  // namespace ntlm::harness::net

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "crypto/bytes.h"
+#include "ssp/client_context.h"
 
 namespace ntlm::harness::net {
 
@@ -58,5 +59,11 @@ HttpNtlmExchange RunHttpNtlmExchange(
     const std::function<std::optional<Bytes>(const Bytes& challenge, std::string& client_error)>&
         answer,
     std::chrono::milliseconds timeout, bool repeat_authenticate = false);
+
+// One fresh logon with this project's NTLM client (default client policy,
+// fresh randomness) on a new connection: "" when the AUTHENTICATE got 2xx,
+// else why not ("status 401", a transport error, the client's refusal).
+std::string RunHttpNtlmLogon(const HttpTarget& target, const ssp::ClientCredentials& credentials,
+                             const ssp::Clock& clock, std::chrono::milliseconds timeout);
 
 }  // namespace ntlm::harness::net

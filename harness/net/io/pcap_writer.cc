@@ -2,6 +2,8 @@
 #include "harness/net/io/pcap_writer.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -13,7 +15,7 @@ namespace {
 
 constexpr uint8_t kFin = 0x01, kSyn = 0x02, kPsh = 0x08, kAck = 0x10;
 constexpr uint32_t kSnapLength = 262144;
-constexpr size_t kIpv4HeaderSize = 20, kTcpHeaderSize = 20;
+constexpr size_t kIpv4HeaderSize = 20, kTcpHeaderSize = 20, kRecordHeaderSize = 16;
 
 void Put16(Bytes& out, uint16_t v) {  // network order
   out.push_back(static_cast<uint8_t>(v >> 8));
@@ -45,10 +47,25 @@ uint16_t FoldChecksum(uint32_t sum) {
 
 }  // namespace
 
+namespace {
+
+// One write(2) of all of `bytes` (a regular file takes it whole unless the
+// disk is full); false when it did not.
+bool WriteOnce(int fd, ByteSpan bytes) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    return n == static_cast<ssize_t>(bytes.size());
+  }
+  return false;
+}
+
+}  // namespace
+
 ssp::Result<std::unique_ptr<PcapWriter>> PcapWriter::Open(const std::filesystem::path& path,
                                                           Options options) {
-  std::FILE* file = std::fopen(path.c_str(), "wb");
-  if (file == nullptr) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
     return ssp::MakeError(ssp::SecStatus::kInternalError,
                           "cannot create pcap file " + path.string() + ": " + std::strerror(errno));
   }
@@ -60,51 +77,47 @@ ssp::Result<std::unique_ptr<PcapWriter>> PcapWriter::Open(const std::filesystem:
   PutLe32(header, 0);  // sigfigs
   PutLe32(header, kSnapLength);
   PutLe32(header, static_cast<uint32_t>(options.link_type));
-  if (std::fwrite(header.data(), 1, header.size(), file) != header.size()) {
-    std::fclose(file);
+  if (!WriteOnce(fd, header)) {
+    ::close(fd);
     return ssp::MakeError(ssp::SecStatus::kInternalError,
                           "cannot write pcap header to " + path.string());
   }
-  return std::unique_ptr<PcapWriter>(new PcapWriter(file, path, std::move(options)));
+  return std::unique_ptr<PcapWriter>(new PcapWriter(fd, path, std::move(options)));
 }
 
-PcapWriter::PcapWriter(std::FILE* file, std::filesystem::path path, Options options)
-    : file_(file), path_(std::move(path)), options_(std::move(options)) {}
+PcapWriter::PcapWriter(int fd, std::filesystem::path path, Options options)
+    : fd_(fd), path_(std::move(path)), options_(std::move(options)) {}
 
 PcapWriter::~PcapWriter() {
-  if (file_ != nullptr) std::fclose(file_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 void PcapWriter::Fail(const std::string& what) {
+  std::lock_guard lock(error_mutex_);
   if (!error_) error_ = what + " (" + path_.string() + ")";
+  failed_ = true;
 }
 
 std::optional<std::string> PcapWriter::error() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(error_mutex_);
   return error_;
 }
 
-uint64_t PcapWriter::packets() const {
-  std::lock_guard lock(mutex_);
-  return packets_;
-}
+uint64_t PcapWriter::packets() const { return packets_.load(); }
 
-void PcapWriter::Flush() {
-  std::lock_guard lock(mutex_);
-  if (file_ != nullptr && std::fflush(file_) != 0) Fail("cannot flush the pcap file");
-}
-
-void PcapWriter::WriteRecord(ByteSpan packet) {
-  if (error_ || file_ == nullptr) return;
+// `record` holds 16 reserved bytes for the record header, then the packet.
+void PcapWriter::WriteRecord(Bytes& record) {
+  if (failed_.load(std::memory_order_relaxed) || fd_ < 0) return;
   const auto since_epoch = options_.now().time_since_epoch();
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(since_epoch).count();
-  Bytes record;
-  PutLe32(record, static_cast<uint32_t>(micros / 1000000));
-  PutLe32(record, static_cast<uint32_t>(micros % 1000000));
-  PutLe32(record, static_cast<uint32_t>(packet.size()));
-  PutLe32(record, static_cast<uint32_t>(packet.size()));
-  if (std::fwrite(record.data(), 1, record.size(), file_) != record.size() ||
-      std::fwrite(packet.data(), 1, packet.size(), file_) != packet.size()) {
+  const auto length = static_cast<uint32_t>(record.size() - kRecordHeaderSize);
+  Bytes header;
+  PutLe32(header, static_cast<uint32_t>(micros / 1000000));
+  PutLe32(header, static_cast<uint32_t>(micros % 1000000));
+  PutLe32(header, length);
+  PutLe32(header, length);
+  std::copy(header.begin(), header.end(), record.begin());
+  if (!WriteOnce(fd_, record)) {
     Fail("cannot write a pcap record");
     return;
   }
@@ -142,7 +155,8 @@ void PcapWriter::WriteSegment(const Flow& flow, bool from_client, uint8_t tcp_fl
   tcp[16] = static_cast<uint8_t>(tcp_checksum >> 8);
   tcp[17] = static_cast<uint8_t>(tcp_checksum);
 
-  Bytes packet;
+  Bytes packet(kRecordHeaderSize);  // the record header, filled in by WriteRecord
+  packet.reserve(kRecordHeaderSize + 14 + 40 + tcp.size());
   if (options_.link_type == LinkType::kEthernet) {
     const uint8_t client_mac[6] = {0x02, 0, 0, 0, 0, 0x01};
     const uint8_t server_mac[6] = {0x02, 0, 0, 0, 0, 0x02};
@@ -162,11 +176,11 @@ void PcapWriter::WriteSegment(const Flow& flow, bool from_client, uint8_t tcp_fl
     packet.push_back(0x45);
     packet.push_back(0);
     Put16(packet, static_cast<uint16_t>(kIpv4HeaderSize + tcp.size()));
-    Put16(packet, static_cast<uint16_t>(packets_));  // identification
-    Put16(packet, 0x4000);                           // don't fragment
-    packet.push_back(64);                            // TTL
-    packet.push_back(6);                             // TCP
-    Put16(packet, 0);                                // checksum, below
+    Put16(packet, static_cast<uint16_t>(packets_.load()));  // identification
+    Put16(packet, 0x4000);                                  // don't fragment
+    packet.push_back(64);                                   // TTL
+    packet.push_back(6);                                    // TCP
+    Put16(packet, 0);                                       // checksum, below
   }
   packet.insert(packet.end(), src.bytes.begin(), src.bytes.begin() + addr_size);
   packet.insert(packet.end(), dst.bytes.begin(), dst.bytes.begin() + addr_size);
@@ -181,7 +195,6 @@ void PcapWriter::WriteSegment(const Flow& flow, bool from_client, uint8_t tcp_fl
 }
 
 void PcapWriter::OnOpen(uint64_t connection_id, const Endpoints& endpoints) {
-  std::lock_guard lock(mutex_);
   auto parse = [](const std::string& text, Address& out) {
     in_addr v4{};
     in6_addr v6{};
@@ -223,15 +236,21 @@ void PcapWriter::OnOpen(uint64_t connection_id, const Endpoints& endpoints) {
   WriteSegment(flow, false, kSyn | kAck, {});
   ++flow.server_seq;
   WriteSegment(flow, true, kAck, {});
+  std::lock_guard lock(flows_mutex_);
   flows_[connection_id] = flow;
 }
 
 void PcapWriter::OnData(uint64_t connection_id, TrafficDirection direction, ByteSpan bytes) {
-  std::lock_guard lock(mutex_);
-  auto it = flows_.find(connection_id);
-  if (it == flows_.end()) return;
-  Flow& flow = it->second;
   const bool from_client = direction == TrafficDirection::kClientToServer;
+  Flow flow;
+  {  // Take the flow as it is and advance its sequence number past `bytes`.
+    std::lock_guard lock(flows_mutex_);
+    auto it = flows_.find(connection_id);
+    if (it == flows_.end()) return;
+    flow = it->second;
+    (from_client ? it->second.client_seq : it->second.server_seq) +=
+        static_cast<uint32_t>(bytes.size());
+  }
   for (size_t offset = 0; offset < bytes.size();) {
     const size_t n = std::min(kMaxSegmentPayload, bytes.size() - offset);
     WriteSegment(flow, from_client, kPsh | kAck, bytes.subspan(offset, n));
@@ -241,17 +260,19 @@ void PcapWriter::OnData(uint64_t connection_id, TrafficDirection direction, Byte
 }
 
 void PcapWriter::OnClose(uint64_t connection_id) {
-  std::lock_guard lock(mutex_);
-  auto it = flows_.find(connection_id);
-  if (it == flows_.end()) return;
-  Flow& flow = it->second;
+  Flow flow;
+  {
+    std::lock_guard lock(flows_mutex_);
+    auto it = flows_.find(connection_id);
+    if (it == flows_.end()) return;
+    flow = it->second;
+    flows_.erase(it);
+  }
   WriteSegment(flow, false, kFin | kAck, {});
   ++flow.server_seq;
   WriteSegment(flow, true, kFin | kAck, {});
   ++flow.client_seq;
   WriteSegment(flow, false, kAck, {});
-  flows_.erase(it);
-  if (file_ != nullptr && std::fflush(file_) != 0) Fail("cannot flush the pcap file");
 }
 
 }  // namespace ntlm::harness::net

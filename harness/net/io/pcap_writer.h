@@ -11,14 +11,18 @@
 // Link type LINKTYPE_RAW (101, the packet starts with the IP header) or
 // LINKTYPE_ETHERNET (1, fixed locally administered MAC addresses).
 //
-// Thread-safe: calls from several I/O threads are serialized. A write error
-// stops the capture and is kept (error()); the fronts are never disturbed.
+// Thread-safe: a short lock guards the table of connections only; each record
+// (header and packet) is appended with one write(2) on an O_APPEND descriptor,
+// so records of several threads never interleave and a killed server leaves
+// only whole records (nothing is buffered in the process). A connection's
+// calls come from one thread, in order. A write error stops the capture and
+// is kept (error()); the fronts are never disturbed.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -60,8 +64,6 @@ class PcapWriter final : public TrafficTap {
   void OnData(uint64_t connection_id, TrafficDirection direction, ByteSpan bytes) override;
   void OnClose(uint64_t connection_id) override;
 
-  // Flushes buffered records to the file.
-  void Flush();
   // The first write error, if any.
   std::optional<std::string> error() const;
   // Packets written so far.
@@ -78,18 +80,20 @@ class PcapWriter final : public TrafficTap {
     uint32_t client_seq = 0, server_seq = 0;  // next sequence number to send
   };
 
-  PcapWriter(std::FILE* file, std::filesystem::path path, Options options);
+  PcapWriter(int fd, std::filesystem::path path, Options options);
   void WriteSegment(const Flow& flow, bool from_client, uint8_t tcp_flags, ByteSpan payload);
-  void WriteRecord(ByteSpan packet);
+  void WriteRecord(Bytes& record);
   void Fail(const std::string& what);
 
-  mutable std::mutex mutex_;
-  std::FILE* file_ = nullptr;
+  int fd_ = -1;
   std::filesystem::path path_;
   Options options_;
+  mutable std::mutex flows_mutex_;  // flows_ only
   std::map<uint64_t, Flow> flows_;
+  mutable std::mutex error_mutex_;  // error_ only
   std::optional<std::string> error_;
-  uint64_t packets_ = 0;
+  std::atomic<bool> failed_{false};
+  std::atomic<uint64_t> packets_{0};
 };
 
 }  // namespace ntlm::harness::net

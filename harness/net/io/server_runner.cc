@@ -1,6 +1,8 @@
 #include "harness/net/io/server_runner.h"
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
+#include <asio/executor_work_guard.hpp>
 #include <asio/ip/v6_only.hpp>
 #include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
@@ -9,6 +11,7 @@
 #include <asio/use_awaitable.hpp>
 #include <csignal>
 #include <exception>
+#include <thread>
 
 // GCC 12 reports Asio's coroutine frame operator delete as mismatched with its
 // operator new (a false positive: both are Asio's own frame allocator).
@@ -56,9 +59,24 @@ std::string EndpointText(const tcp::endpoint& endpoint) {
   return ip + ":" + std::to_string(endpoint.port());
 }
 
+namespace {
+// The index of the runner thread this is (0 outside the runner's threads).
+thread_local unsigned tls_thread_index = 0;
+}  // namespace
+
 ServerRunner::ServerRunner(const FrontContext& ctx,
-                           std::function<void(const std::string&)> on_event)
-    : ctx_(ctx), on_event_(std::move(on_event)) {}
+                           std::function<void(const std::string&)> on_event, unsigned threads)
+    : ctx_(ctx), on_event_(std::move(on_event)) {
+  threads = std::max(1u, threads);
+  for (unsigned i = 0; i < threads; ++i) ios_.push_back(std::make_unique<asio::io_context>(1));
+  served_ = std::make_unique<std::atomic<uint64_t>[]>(threads);
+}
+
+std::vector<uint64_t> ServerRunner::served_per_thread() const {
+  std::vector<uint64_t> out;
+  for (size_t i = 0; i < ios_.size(); ++i) out.push_back(served_[i].load());
+  return out;
+}
 
 ServerRunner::~ServerRunner() = default;
 
@@ -70,7 +88,7 @@ bool ServerRunner::Listen(std::vector<FrontSpec> fronts, std::string& error) {
       error = spec.name + ": " + error;
       return false;
     }
-    auto front = std::make_unique<Front>(Front{spec.name, tcp::acceptor(io_), spec.handler});
+    auto front = std::make_unique<Front>(Front{spec.name, tcp::acceptor(io()), spec.handler});
     asio::error_code ec;
     auto fail = [&](const char* what) {
       error = spec.name + " " + EndpointText(*endpoint) + ": " + what + ": " + ec.message();
@@ -105,15 +123,18 @@ std::vector<std::pair<std::string, tcp::endpoint>> ServerRunner::bound() const {
 
 asio::awaitable<void> ServerRunner::Connection(ConnectionHandler handler, tcp::socket socket,
                                                uint64_t id) {
+  served_[tls_thread_index].fetch_add(1, std::memory_order_relaxed);
   co_await handler(std::move(socket), ctx_, id);
 }
 
 asio::awaitable<void> ServerRunner::Accept(Front& front) {
-  asio::steady_timer backoff(io_);
+  asio::steady_timer backoff(io());
   while (front.acceptor.is_open()) {
     asio::error_code ec;
+    // Round-robin: the socket belongs to the io_context of the thread that serves it.
+    asio::io_context& target = *ios_[next_id_ % ios_.size()];
     tcp::socket socket =
-        co_await front.acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+        co_await front.acceptor.async_accept(target, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !front.acceptor.is_open()) break;
       // Out of descriptors or a transient error: wait a little, go on.
@@ -136,7 +157,7 @@ asio::awaitable<void> ServerRunner::Accept(Front& front) {
     ++active_;
     ++accepted_;
     uint64_t id = ++next_id_;
-    asio::co_spawn(io_, Connection(front.handler, std::move(socket), id),
+    asio::co_spawn(target, Connection(front.handler, std::move(socket), id),
                    [this, name = front.name](std::exception_ptr error) {
                      --active_;
                      if (!error || !on_event_) return;
@@ -160,16 +181,16 @@ void ServerRunner::Shutdown() {
     asio::error_code ec;
     front->acceptor.close(ec);
   }
-  io_.stop();
+  for (auto& io : ios_) io->stop();
 }
 
 void ServerRunner::Stop() {
-  asio::post(io_, [this] { Shutdown(); });
+  asio::post(io(), [this] { Shutdown(); });
 }
 
 void ServerRunner::HandleSignals() {
   if (signals_) return;
-  signals_ = std::make_unique<asio::signal_set>(io_, SIGINT, SIGTERM);
+  signals_ = std::make_unique<asio::signal_set>(io(), SIGINT, SIGTERM);
   signals_->async_wait([this](const asio::error_code& ec, int signal_number) {
     if (ec) return;
     stop_signal_ = signal_number;
@@ -184,9 +205,21 @@ void ServerRunner::HandleSignals() {
 int ServerRunner::Run(bool handle_signals) {
   if (handle_signals) HandleSignals();
   for (auto& front : fronts_) {
-    asio::co_spawn(io_, Accept(*front), [](std::exception_ptr) {});
+    asio::co_spawn(io(), Accept(*front), [](std::exception_ptr) {});
   }
-  io_.run();
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  std::vector<std::thread> workers;
+  for (size_t i = 1; i < ios_.size(); ++i) {
+    keep_running.push_back(asio::make_work_guard(*ios_[i]));
+    workers.emplace_back([this, i] {
+      tls_thread_index = static_cast<unsigned>(i);
+      ios_[i]->run();
+    });
+  }
+  tls_thread_index = 0;
+  io().run();
+  // Shutdown() stopped every io_context; the workers return at once.
+  for (auto& worker : workers) worker.join();
   return stop_signal_;
 }
 

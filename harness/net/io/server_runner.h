@@ -1,11 +1,13 @@
 // server_runner.h: the listeners of `serve`.
 //
-// One io_context (one thread) runs an acceptor coroutine per front and one
-// coroutine per connection. The runner enforces max_connections across all
-// fronts (a connection over the limit is closed at once and logged), stops on
-// Stop() or, when asked, on SIGINT/SIGTERM (asio::signal_set), and on
-// stopping closes the acceptors and drops every connection with its NTLM
-// context.
+// N threads, each running its own io_context: the first runs an acceptor
+// coroutine per front, and each accepted socket is handed round-robin to the
+// next thread's io_context, which runs that connection's coroutine from start
+// to end (no lock on a connection's path; what the fronts share — the log,
+// the recorder, the pcap tap — serializes only its final write). The runner enforces
+// max_connections across all fronts (a connection over the limit is closed at once and logged),
+// stops on Stop() or, when asked, on SIGINT/SIGTERM (asio::signal_set), and on stopping closes the
+// acceptors and drops every connection with its NTLM context.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -45,8 +47,11 @@ std::string EndpointText(const asio::ip::tcp::endpoint& endpoint);
 class ServerRunner {
  public:
   // `ctx` must outlive the runner. `on_event` receives one-line notices
-  // (connection refused at the limit, shutdown); may be empty.
-  ServerRunner(const FrontContext& ctx, std::function<void(const std::string&)> on_event);
+  // (connection refused at the limit, shutdown), from any of the threads; may
+  // be empty. `threads` (at least 1) threads serve the connections; with more
+  // than one, ctx.log, ctx.record and ctx.tap are called from several threads.
+  ServerRunner(const FrontContext& ctx, std::function<void(const std::string&)> on_event,
+               unsigned threads = 1);
   ~ServerRunner();
   ServerRunner(const ServerRunner&) = delete;
   ServerRunner& operator=(const ServerRunner&) = delete;
@@ -67,6 +72,9 @@ class ServerRunner {
   // Thread-safe; Run() returns soon after.
   void Stop();
 
+  unsigned threads() const { return static_cast<unsigned>(ios_.size()); }
+  // Connections whose coroutine ran on each thread, by thread index.
+  std::vector<uint64_t> served_per_thread() const;
   size_t active_connections() const { return active_.load(); }
   uint64_t accepted_connections() const { return accepted_.load(); }
   uint64_t refused_connections() const { return refused_.load(); }
@@ -81,16 +89,19 @@ class ServerRunner {
   asio::awaitable<void> Connection(ConnectionHandler handler, asio::ip::tcp::socket socket,
                                    uint64_t id);
   void Shutdown();
+  asio::io_context& io() { return *ios_.front(); }
 
   const FrontContext& ctx_;
   std::function<void(const std::string&)> on_event_;
-  asio::io_context io_;
+  // Declared before fronts_: the acceptors close before their io_context goes.
+  std::vector<std::unique_ptr<asio::io_context>> ios_;
+  std::unique_ptr<std::atomic<uint64_t>[]> served_;
   std::vector<std::unique_ptr<Front>> fronts_;
   std::unique_ptr<asio::signal_set> signals_;
   std::atomic<size_t> active_{0};
   std::atomic<uint64_t> accepted_{0};
   std::atomic<uint64_t> refused_{0};
-  uint64_t next_id_ = 0;
+  uint64_t next_id_ = 0;  // only the accept coroutines (thread 0) touch it
   int stop_signal_ = 0;
 };
 

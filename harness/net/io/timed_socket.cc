@@ -32,6 +32,9 @@ TimedSocket::TimedSocket(asio::ip::tcp::socket socket, const FrontContext& ctx, 
       ctx_(ctx),
       id_(id) {
   std::error_code ec;
+  // Non-blocking from the start: WriteAll's first send must never block (Asio
+  // would set it at the first asynchronous operation anyway: no extra call).
+  socket_.non_blocking(true, ec);
   const auto remote = socket_.remote_endpoint(ec);
   const auto local = socket_.local_endpoint(ec);
   client_address_ = EndpointText(remote);
@@ -78,6 +81,19 @@ asio::awaitable<size_t> TimedSocket::ReadSome(asio::mutable_buffer buffer,
 
 asio::awaitable<bool> TimedSocket::WriteAll(ByteSpan bytes, std::string& end_reason,
                                             std::optional<Clock::time_point> deadline) {
+  // First without a timer: a reply that fits the socket buffer (nearly every
+  // one) leaves in this one send, and arming and cancelling the deadline would
+  // cost two more system calls. The socket is non-blocking (constructor).
+  std::error_code send_error;
+  const size_t first = socket_.write_some(asio::buffer(bytes.data(), bytes.size()), send_error);
+  if (send_error && send_error != asio::error::would_block &&
+      send_error != asio::error::try_again) {
+    end_reason = send_error.message();
+    co_return false;
+  }
+  if (first != 0) Tap(TrafficDirection::kServerToClient, bytes.first(first));
+  bytes = bytes.subspan(first);
+  if (bytes.empty()) co_return true;
   write_timer_.expires_at(deadline.value_or(Clock::now() + ctx_.limits.idle_timeout));
   auto result =
       co_await (asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), kUseTuple) ||
@@ -97,8 +113,6 @@ asio::awaitable<bool> TimedSocket::WriteAll(ByteSpan bytes, std::string& end_rea
 
 void TimedSocket::SendNow(ByteSpan bytes) {
   std::error_code ec;
-  socket_.non_blocking(true, ec);
-  if (ec) return;
   const size_t sent = socket_.write_some(asio::buffer(bytes.data(), bytes.size()), ec);
   if (!ec) Tap(TrafficDirection::kServerToClient, bytes.first(sent));
 }
