@@ -13,6 +13,7 @@
 #include <set>
 
 #include "http_serve_process.h"
+#include "probe_cli_support.h"
 
 namespace ntlm::harness::net::testing {
 namespace {
@@ -25,20 +26,7 @@ struct RpcProbeCase {
   int lm_compat_level;
 };
 
-class ProbeRpcTest : public ::testing::TestWithParam<RpcProbeCase> {
- protected:
-  void SetUp() override {
-    users_ = WriteUserFile(dir_.path() / "users", "CONTOSO:alice:Passw0rd!\n");
-  }
-  TempDir dir_;
-  std::filesystem::path users_;
-};
-
-std::string Probe(const std::string& target, const std::string& extra = "", int timeout_s = 5) {
-  return ShellQuote(NTLM_HARNESS_BIN) + " probe " + ShellQuote(target) +
-         " --user alice --domain CONTOSO --password 'Passw0rd!' --timeout " +
-         std::to_string(timeout_s) + " " + extra;
-}
+using ProbeRpcTest = ProbeServeTest<RpcProbeCase>;
 
 TEST_P(ProbeRpcTest, ReportsThePolicyServeWasGiven) {
   const RpcProbeCase& c = GetParam();
@@ -50,7 +38,8 @@ TEST_P(ProbeRpcTest, ReportsThePolicyServeWasGiven) {
   ASSERT_THAT(serve.first_line(), HasSubstr("listening rpc"));
   const std::string json = (dir_.path() / "probe.json").string();
   const std::string target = "ncacn_ip_tcp:127.0.0.1[" + std::to_string(serve.port()) + "]";
-  auto r = RunCommand(Probe(target, "--json " + ShellQuote(json)), 180, /*merge_stderr=*/true);
+  auto r =
+      RunCommand(ProbeCommand(target, "--json " + ShellQuote(json)), 180, /*merge_stderr=*/true);
   ASSERT_EQ(r.rc, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("Consistent with (EPA off):"));
   std::ifstream in(json);
@@ -118,32 +107,22 @@ INSTANTIATE_TEST_SUITE_P(Policies, ProbeRpcTest,
                                            RpcProbeCase{"0x20080000", "0x20080000", 3},
                                            RpcProbeCase{"0x20000020", "0x20000020", 3},
                                            RpcProbeCase{"SIGN|128", "0x20000010", 5}),
-                         [](const ::testing::TestParamInfo<RpcProbeCase>& p) {
-                           return std::string("min_") + p.param.min_server_sec_hex + "_lm" +
-                                  std::to_string(p.param.lm_compat_level);
-                         });
+                         PolicyCaseName<RpcProbeCase>);
 
 TEST(ProbeRpcCli, BadTargetsAreUsageErrorsNamingWhatIsWrong) {
-  struct Bad {
-    const char* target;
-    const char* message;
-  };
-  for (const Bad& b : {Bad{"ncacn_ip_tcp:a b", "not a name or an IPv4 address"},
-                       Bad{"ncacn_ip_tcp:127.0.0.1[0]", "port '0' must be 1..65535"},
-                       Bad{"ncacn_ip_tcp:127.0.0.1[70000]", "port '70000' must be 1..65535"},
-                       Bad{"ncacn_ip_tcp:127.0.0.1[135,Security=x]", "endpoint options"},
-                       Bad{"ncacn_ip_tcp:[4999]", "no host"},
-                       Bad{"ncacn_np:srv[\\pipe\\x]", "no other transport"}}) {
-    auto r = RunCommand(Probe(b.target), 30, true);
-    EXPECT_EQ(r.rc, 2) << b.target << ": " << r.out;
-    EXPECT_THAT(r.out, HasSubstr(b.message)) << b.target;
-  }
+  ExpectUsageErrors(
+      {BadProbeTarget{"ncacn_ip_tcp:a b", "not a name or an IPv4 address"},
+       BadProbeTarget{"ncacn_ip_tcp:127.0.0.1[0]", "port '0' must be 1..65535"},
+       BadProbeTarget{"ncacn_ip_tcp:127.0.0.1[70000]", "port '70000' must be 1..65535"},
+       BadProbeTarget{"ncacn_ip_tcp:127.0.0.1[135,Security=x]", "endpoint options"},
+       BadProbeTarget{"ncacn_ip_tcp:[4999]", "no host"},
+       BadProbeTarget{"ncacn_np:srv[\\pipe\\x]", "no other transport"}});
 }
 
 TEST(ProbeRpcCli, UnreachableTargetExits3) {
   // Port 1 on loopback (v4 and v6): nothing listens; one connection attempt, then exit 3.
   for (const char* target : {"ncacn_ip_tcp:127.0.0.1[1]", "ncacn_ip_tcp:[::1][1]"}) {
-    auto r = RunCommand(Probe(target, "", 2), 30, true);
+    auto r = RunCommand(ProbeCommand(target, "", 2), 30, true);
     EXPECT_EQ(r.rc, 3) << target << ": " << r.out;
     EXPECT_THAT(r.out, HasSubstr("cannot reach")) << target;
   }
@@ -170,7 +149,8 @@ TEST(ProbeRpcInterface, RpcEchoGivesTheSameAnswersAsTheHarnessInterface) {
   for (const char* iface : {"harness", "rpcecho"}) {
     const std::string json = (dir.path() / (std::string(iface) + ".json")).string();
     auto r = RunCommand(
-        Probe(target, std::string("--interface ") + iface + " --json " + ShellQuote(json)), 180,
+        ProbeCommand(target, std::string("--interface ") + iface + " --json " + ShellQuote(json)),
+        180,
         /*merge_stderr=*/true);
     ASSERT_EQ(r.rc, 0) << iface << ": " << r.out;
     std::ifstream in(json);
@@ -184,7 +164,7 @@ TEST(ProbeRpcInterface, RpcEchoGivesTheSameAnswersAsTheHarnessInterface) {
               reports["harness"]["observations"][i]["result"])
         << reports["harness"]["observations"][i]["variation"];
   }
-  auto bad = RunCommand(Probe(target, "--interface netlogon"), 30, true);
+  auto bad = RunCommand(ProbeCommand(target, "--interface netlogon"), 30, true);
   EXPECT_EQ(bad.rc, 2) << bad.out;
   EXPECT_THAT(bad.out, HasSubstr("give harness, rpcecho, lsarpc, samr or epmapper"));
 }

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "http_serve_process.h"
+#include "probe_cli_support.h"
 
 namespace ntlm::harness::net::testing {
 namespace {
@@ -26,20 +27,7 @@ struct SmbProbeCase {
   int lm_compat_level;
 };
 
-std::string Probe(const std::string& target, const std::string& extra = "", int timeout_s = 5) {
-  return ShellQuote(NTLM_HARNESS_BIN) + " probe " + ShellQuote(target) +
-         " --user alice --domain CONTOSO --password 'Passw0rd!' --timeout " +
-         std::to_string(timeout_s) + " " + extra;
-}
-
-class ProbeSmbTest : public ::testing::TestWithParam<SmbProbeCase> {
- protected:
-  void SetUp() override {
-    users_ = WriteUserFile(dir_.path() / "users", "CONTOSO:alice:Passw0rd!\n");
-  }
-  TempDir dir_;
-  std::filesystem::path users_;
-};
+using ProbeSmbTest = ProbeServeTest<SmbProbeCase>;
 
 TEST_P(ProbeSmbTest, ReportsThePolicyServeWasGiven) {
   const SmbProbeCase& c = GetParam();
@@ -51,7 +39,8 @@ TEST_P(ProbeSmbTest, ReportsThePolicyServeWasGiven) {
   ASSERT_THAT(serve.first_line(), HasSubstr("listening smb"));
   const std::string json = (dir_.path() / "probe.json").string();
   const std::string target = "smb://127.0.0.1:" + std::to_string(serve.port());
-  auto r = RunCommand(Probe(target, "--json " + ShellQuote(json)), 180, /*merge_stderr=*/true);
+  auto r =
+      RunCommand(ProbeCommand(target, "--json " + ShellQuote(json)), 180, /*merge_stderr=*/true);
   ASSERT_EQ(r.rc, 0) << r.out;
   std::ifstream in(json);
   auto report = nlohmann::json::parse(in, nullptr, false);
@@ -101,31 +90,21 @@ INSTANTIATE_TEST_SUITE_P(Policies, ProbeSmbTest,
                                            SmbProbeCase{"0x20080030", "0x20080030", 3},
                                            SmbProbeCase{"0x20000020", "0x20000020", 3},
                                            SmbProbeCase{"SIGN|128", "0x20000010", 5}),
-                         [](const ::testing::TestParamInfo<SmbProbeCase>& p) {
-                           return std::string("min_") + p.param.min_server_sec_hex + "_lm" +
-                                  std::to_string(p.param.lm_compat_level);
-                         });
+                         PolicyCaseName<SmbProbeCase>);
 
 TEST(ProbeSmbCli, BadTargetsAreUsageErrorsNamingWhatIsWrong) {
-  struct Bad {
-    const char* target;
-    const char* message;
-  };
-  for (const Bad& b : {Bad{"smb://127.0.0.1:0", "port '0' must be 1..65535"},
-                       Bad{"smb://127.0.0.1:70000", "port '70000' must be 1..65535"},
-                       Bad{"smb://127.0.0.1:", "port '' must be 1..65535"},
-                       Bad{"smb://127.0.0.1/IPC$", "no share, path or user"},
-                       Bad{"smb://alice@127.0.0.1", "no share, path or user"},
-                       Bad{"smb://[::1", "without ']'"}, Bad{"smb://", "no share, path or user"}}) {
-    auto r = RunCommand(Probe(b.target), 30, true);
-    EXPECT_EQ(r.rc, 2) << b.target << ": " << r.out;
-    EXPECT_THAT(r.out, HasSubstr(b.message)) << b.target;
-  }
+  ExpectUsageErrors({BadProbeTarget{"smb://127.0.0.1:0", "port '0' must be 1..65535"},
+                     BadProbeTarget{"smb://127.0.0.1:70000", "port '70000' must be 1..65535"},
+                     BadProbeTarget{"smb://127.0.0.1:", "port '' must be 1..65535"},
+                     BadProbeTarget{"smb://127.0.0.1/IPC$", "no share, path or user"},
+                     BadProbeTarget{"smb://alice@127.0.0.1", "no share, path or user"},
+                     BadProbeTarget{"smb://[::1", "without ']'"},
+                     BadProbeTarget{"smb://", "no share, path or user"}});
 }
 
 TEST(ProbeSmbCli, UnreachableTargetExits3) {
   for (const char* target : {"smb://127.0.0.1:1", "smb://[::1]:1"}) {
-    auto r = RunCommand(Probe(target, "", 2), 30, true);
+    auto r = RunCommand(ProbeCommand(target, "", 2), 30, true);
     EXPECT_EQ(r.rc, 3) << target << ": " << r.out;
     EXPECT_THAT(r.out, HasSubstr("cannot reach")) << target;
   }

@@ -15,6 +15,7 @@
 
 #include "harness/catalogue.h"
 #include "http_serve_process.h"
+#include "probe_cli_support.h"
 
 namespace ntlm::harness::net::testing {
 namespace {
@@ -28,14 +29,7 @@ struct ProbeCase {
   std::set<int> levels;  // the levels probe can tell apart from the answers
 };
 
-class ProbeTest : public ::testing::TestWithParam<ProbeCase> {
- protected:
-  void SetUp() override {
-    users_ = WriteUserFile(dir_.path() / "users", "CONTOSO:alice:Passw0rd!\n");
-  }
-  TempDir dir_;
-  std::filesystem::path users_;
-};
+using ProbeTest = ProbeServeTest<ProbeCase>;
 
 TEST_P(ProbeTest, ReportsThePolicyServeWasGiven) {
   const ProbeCase& c = GetParam();
@@ -45,10 +39,8 @@ TEST_P(ProbeTest, ReportsThePolicyServeWasGiven) {
       << serve.first_line() << "\n"
       << serve.log();
   const std::string json = (dir_.path() / "probe.json").string();
-  auto r = RunCommand(ShellQuote(NTLM_HARNESS_BIN) + " probe " + ShellQuote(serve.url("/")) +
-                          " --user alice --domain CONTOSO --password 'Passw0rd!' --timeout 5 " +
-                          "--json " + ShellQuote(json),
-                      120, /*merge_stderr=*/true);
+  auto r = RunCommand(ProbeCommand(serve.url("/"), "--json " + ShellQuote(json)), 120,
+                      /*merge_stderr=*/true);
   ASSERT_EQ(r.rc, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("Consistent with (EPA off):"));
   std::ifstream in(json);
@@ -101,10 +93,7 @@ INSTANTIATE_TEST_SUITE_P(Policies, ProbeTest,
                                            ProbeCase{"SIGN|128", "0x20000010", 3, {0, 1, 2, 3}},
                                            ProbeCase{"SEAL", "0x00000020", 5, {5}},
                                            ProbeCase{"0x20080030", "0x20080030", 5, {5}}),
-                         [](const ::testing::TestParamInfo<ProbeCase>& p) {
-                           return std::string("min_") + p.param.min_server_sec_hex + "_lm" +
-                                  std::to_string(p.param.lm_compat_level);
-                         });
+                         PolicyCaseName<ProbeCase>);
 
 // How probe's observations of the AUTHENTICATE scenarios weigh in the
 // inference: only the refusal the catalogue expects, at its message, is
