@@ -23,12 +23,28 @@ inline std::string ProbeCommand(const std::string& target, const std::string& ex
          std::to_string(timeout_s) + " " + extra;
 }
 
+// A policy serve is given and how probe reports it.
+struct PolicyCase {
+  const char* min_server_sec;      // as given to serve
+  const char* min_server_sec_hex;  // as probe reports it
+  int lm_compat_level;
+};
+
 // A parameterised test whose serve knows alice (users_ in a temporary dir_).
 template <typename Case>
 class ProbeServeTest : public ::testing::TestWithParam<Case> {
  protected:
   void SetUp() override {
     users_ = WriteUserFile(dir_.path() / "users", "CONTOSO:alice:Passw0rd!\n");
+  }
+  // Starts `serve FRONT 127.0.0.1:0` for alice under the case's policy.
+  ::testing::AssertionResult StartServe(ServeProcess& serve, const std::string& front,
+                                        const Case& c) {
+    if (serve.Start({front, "127.0.0.1:0", "--users", users_.string(), "--min-server-sec",
+                     c.min_server_sec, "--lm-compat", std::to_string(c.lm_compat_level)})) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << serve.first_line() << "\n" << serve.log();
   }
   TempDir dir_;
   std::filesystem::path users_;

@@ -20,21 +20,14 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct RpcProbeCase {
-  const char* min_server_sec;      // as given to serve
-  const char* min_server_sec_hex;  // as probe reports it
-  int lm_compat_level;
-};
+using RpcProbeCase = PolicyCase;
 
 using ProbeRpcTest = ProbeServeTest<RpcProbeCase>;
 
 TEST_P(ProbeRpcTest, ReportsThePolicyServeWasGiven) {
   const RpcProbeCase& c = GetParam();
   ServeProcess serve;
-  ASSERT_TRUE(serve.Start({"--rpc", "127.0.0.1:0", "--users", users_.string(), "--min-server-sec",
-                           c.min_server_sec, "--lm-compat", std::to_string(c.lm_compat_level)}))
-      << serve.first_line() << "\n"
-      << serve.log();
+  ASSERT_TRUE(StartServe(serve, "--rpc", c));
   ASSERT_THAT(serve.first_line(), HasSubstr("listening rpc"));
   const std::string json = (dir_.path() / "probe.json").string();
   const std::string target = "ncacn_ip_tcp:127.0.0.1[" + std::to_string(serve.port()) + "]";

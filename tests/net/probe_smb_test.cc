@@ -21,21 +21,14 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct SmbProbeCase {
-  const char* min_server_sec;      // as given to serve
-  const char* min_server_sec_hex;  // as probe reports it
-  int lm_compat_level;
-};
+using SmbProbeCase = PolicyCase;
 
 using ProbeSmbTest = ProbeServeTest<SmbProbeCase>;
 
 TEST_P(ProbeSmbTest, ReportsThePolicyServeWasGiven) {
   const SmbProbeCase& c = GetParam();
   ServeProcess serve;
-  ASSERT_TRUE(serve.Start({"--smb", "127.0.0.1:0", "--users", users_.string(), "--min-server-sec",
-                           c.min_server_sec, "--lm-compat", std::to_string(c.lm_compat_level)}))
-      << serve.first_line() << "\n"
-      << serve.log();
+  ASSERT_TRUE(StartServe(serve, "--smb", c));
   ASSERT_THAT(serve.first_line(), HasSubstr("listening smb"));
   const std::string json = (dir_.path() / "probe.json").string();
   const std::string target = "smb://127.0.0.1:" + std::to_string(serve.port());

@@ -34,10 +34,7 @@ using ProbeTest = ProbeServeTest<ProbeCase>;
 TEST_P(ProbeTest, ReportsThePolicyServeWasGiven) {
   const ProbeCase& c = GetParam();
   ServeProcess serve;
-  ASSERT_TRUE(serve.Start({"--http", "127.0.0.1:0", "--users", users_.string(), "--min-server-sec",
-                           c.min_server_sec, "--lm-compat", std::to_string(c.lm_compat_level)}))
-      << serve.first_line() << "\n"
-      << serve.log();
+  ASSERT_TRUE(StartServe(serve, "--http", c));
   const std::string json = (dir_.path() / "probe.json").string();
   auto r = RunCommand(ProbeCommand(serve.url("/"), "--json " + ShellQuote(json)), 120,
                       /*merge_stderr=*/true);
