@@ -71,4 +71,14 @@ inline void ExpectUsageErrors(std::initializer_list<BadProbeTarget> targets) {
   }
 }
 
+// Each target has nothing listening: one connection attempt, then exit 3
+// naming it unreachable.
+inline void ExpectUnreachable(std::initializer_list<const char*> targets) {
+  for (const char* target : targets) {
+    auto r = RunCommand(ProbeCommand(target, "", 2), 30, /*merge_stderr=*/true);
+    EXPECT_EQ(r.rc, 3) << target << ": " << r.out;
+    EXPECT_THAT(r.out, ::testing::HasSubstr("cannot reach")) << target;
+  }
+}
+
 }  // namespace ntlm::harness::net::testing

@@ -571,14 +571,7 @@ TEST_F(RpcSessionTest, SpnegoFourLegsWithMechListMicThenSealedCalls) {
   auto outcome = session.TakeAuthOutcome();
   ASSERT_TRUE(outcome && outcome->accepted);
   EXPECT_EQ(outcome->auth_type, kAuthTypeSpnego);
-  const Bytes stub = EncodeByteArray(Bytes(3000, 0x5A));
-  RpcSession::Output out;
-  for (const Bytes& fragment : client.Request(3, kEchoOpnum, stub, 1000)) {
-    out = session.OnFragment(fragment);
-  }
-  Bytes answer;
-  ASSERT_TRUE(client.ReadResponse(out.pdus, answer));
-  EXPECT_EQ(answer, stub);
+  EchoRoundTrip(session, client, 3000, 1000, 3);
 }
 
 TEST_F(RpcSessionTest, SpnegoSelectsNtlmWhenItIsNotTheFirstMech) {
@@ -593,11 +586,7 @@ TEST_F(RpcSessionTest, SpnegoSelectsNtlmWhenItIsNotTheFirstMech) {
   ASSERT_EQ(TypeOf(resp.pdus.at(0)), PduType::kAlterContextResp) << resp.reason;
   ASSERT_TRUE(client.SpnegoComplete(resp.pdus.at(0)));
   EXPECT_TRUE(session.authenticated());
-  const Bytes stub = EncodeByteArray(Bytes(100, 0x42));
-  auto out = session.OnFragment(client.Request(3, kEchoOpnum, stub, 1000).at(0));
-  Bytes answer;
-  ASSERT_TRUE(client.ReadResponse(out.pdus, answer));
-  EXPECT_EQ(answer, stub);
+  EchoRoundTrip(session, client, 100, 1000, 3);
 }
 
 TEST_F(RpcSessionTest, SpnegoWrongMechListMicIsAccessDenied) {
