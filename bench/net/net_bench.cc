@@ -39,6 +39,7 @@
 #include <thread>
 
 #include "bench/net/smb_bench_client.h"
+#include "harness/net/io/coroutine_warning.h"
 #include "harness/net/io/http_ntlm_client.h"
 #include "harness/net/io/http_session.h"
 #include "harness/net/io/rpc_client.h"
@@ -52,12 +53,6 @@
 #include "harness/net/spnego.h"
 #include "harness/system_clock.h"
 #include "ssp/client_context.h"
-
-// GCC 12 reports Asio's coroutine frame operator delete as mismatched with its
-// operator new (a false positive: both are Asio's own frame allocator).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
 
 namespace ntlm::harness::net {
 namespace {

@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "harness/net/io/coroutine_warning.h"
 #include "harness/net/io/rpc_client.h"
 #include "harness/net/io/rpc_front.h"
 #include "harness/net/io/server_runner.h"
@@ -25,12 +26,6 @@
 #include "harness/system_clock.h"
 #include "ssp/client_context.h"
 #include "tests/net/http_serve_process.h"
-
-// GCC 12 reports Asio's coroutine frame operator delete as mismatched with its
-// operator new (a false positive: both are Asio's own frame allocator).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
 
 namespace ntlm::harness::net {
 namespace {

@@ -7,13 +7,8 @@
 #include "harness/net/http_auth.h"
 #include "harness/net/http_request.h"
 #include "harness/net/http_response.h"
+#include "harness/net/io/coroutine_warning.h"
 #include "harness/net/io/timed_socket.h"
-
-// GCC 12 reports Asio's coroutine frame operator delete as mismatched with its
-// operator new (a false positive: both are Asio's own frame allocator).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
 
 namespace ntlm::harness::net {
 namespace {

@@ -5,14 +5,9 @@
 
 #include "asio/co_spawn.hpp"
 #include "asio/io_context.hpp"
+#include "harness/net/io/coroutine_warning.h"
 #include "harness/net/io/rpc_client.h"
 #include "harness/net/rpc_epm.h"
-
-// GCC 12 reports Asio's coroutine frame operator delete as mismatched with its
-// operator new (a false positive: both are Asio's own frame allocator).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
 
 namespace ntlm::harness::net {
 

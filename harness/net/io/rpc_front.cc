@@ -17,16 +17,11 @@
 #include "asio/steady_timer.hpp"
 #include "asio/use_awaitable.hpp"
 #include "harness/net/auth_log.h"
+#include "harness/net/io/coroutine_warning.h"
 #include "harness/net/io/timed_socket.h"
 #include "harness/net/rpc_rpcecho_interface.h"
 #include "harness/net/rpc_session.h"
 #include "harness/net/transcript_recorder.h"
-
-// GCC 12 reports Asio's coroutine frame operator delete as mismatched with its
-// operator new (a false positive: both are Asio's own frame allocator).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
 
 namespace ntlm::harness::net {
 

@@ -13,11 +13,7 @@
 #include <exception>
 #include <thread>
 
-// GCC 12 reports Asio's coroutine frame operator delete as mismatched with its
-// operator new (a false positive: both are Asio's own frame allocator).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
+#include "harness/net/io/coroutine_warning.h"
 
 namespace ntlm::harness::net {
 

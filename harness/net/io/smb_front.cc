@@ -6,14 +6,9 @@
 #include <chrono>
 #include <string>
 
+#include "harness/net/io/coroutine_warning.h"
 #include "harness/net/io/timed_socket.h"
 #include "harness/net/smb_wire.h"
-
-// GCC 12 reports Asio's coroutine frame operator delete as mismatched with its
-// operator new (a false positive: both are Asio's own frame allocator).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
 
 namespace ntlm::harness::net {
 namespace {

@@ -9,13 +9,8 @@
 #include "asio/read.hpp"
 #include "asio/use_awaitable.hpp"
 #include "asio/write.hpp"
+#include "harness/net/io/coroutine_warning.h"
 #include "harness/net/io/server_runner.h"
-
-// GCC 12 reports Asio's coroutine frame operator delete as mismatched with its
-// operator new (a false positive: both are Asio's own frame allocator).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
 
 namespace ntlm::harness::net {
 namespace {
