@@ -41,10 +41,12 @@ launcher=()
 if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 if [ "$mode" = cli ]; then
   # A fresh tree without the tests and benchmarks (their packages are not
-  # installed); an existing tree keeps its options. Only the program is built.
+  # installed) and without debug information (a first build in half the time);
+  # an existing tree keeps its options. Only the program is built.
   if [ ! -f build/CMakeCache.txt ]; then
     cmake -S . -B build "${generator[@]}" "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DNTLM_WERROR="${NTLM_WERROR:-OFF}" -DNTLM_BUILD_TESTS=OFF -DNTLM_BUILD_BENCH=OFF
+      -DNTLM_WERROR="${NTLM_WERROR:-OFF}" -DNTLM_BUILD_TESTS=OFF -DNTLM_BUILD_BENCH=OFF \
+      -DNTLM_DEBUG_INFO=OFF
   fi
   cmake --build build -j"$(nproc)" --target ntlmssp-harness
   exit 0
