@@ -32,7 +32,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${missing[@]}"
+  recommends=()
+  if [ "$mode" = cli ]; then recommends=(--no-install-recommends); fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${recommends[@]}" "${missing[@]}"
 fi
 
 generator=()
