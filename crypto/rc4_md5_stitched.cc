@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "crypto/internal/md5_steps.h"
+#include "crypto/internal/rc4_asm_step.h"
 #include "crypto/internal/rc4_steps.h"
 #include "crypto/internal/wipe.h"
 
@@ -41,12 +42,52 @@ __attribute__((always_inline)) inline void StitchedBlock(uint32_t h[4], const ui
   h[3] += d;
 }
 
+#if NTLM_RC4_ASM
+// The hot case on x86-64: one RC4 byte per MD5 step as
+// internal::Rc4StepAsm, the keystream gathered 16 bytes at a time in two
+// vector registers and XORed into the message with one 16-byte load and
+// store per 16 steps (crypto/internal/rc4_asm_step.h says why).
+__attribute__((always_inline)) inline void StitchedFullBlockAsm(uint32_t h[4],
+                                                                const uint8_t* block,
+                                                                Rc4State& rc4,
+                                                                const uint8_t* in, uint8_t* out) {
+  uint32_t w[16];
+  std::memcpy(w, block, sizeof w);  // before any RC4 byte is written
+  uint32_t a = h[0], b = h[1], c = h[2], d = h[3];
+  uint64_t rx = rc4.x, ry = rc4.y;
+  uint32_t* box = rc4.s;
+  __m128i even = _mm_setzero_si128();
+  __m128i odd = _mm_setzero_si128();
+#define NTLM_RC4_HOOK(k)                                                       \
+  if (((k)&15) == 0) {                                                         \
+    even = _mm_setzero_si128(); /* breaks PINSRW's merge dependency */         \
+    odd = _mm_setzero_si128();                                                 \
+  }                                                                            \
+  internal::Rc4StepAsm<((k)&15) / 2>(box, rx, ry, ((k)&1) ? odd : even);       \
+  if (((k)&15) == 15) {                                                        \
+    internal::Rc4Flush16(even, odd, in + ((k) & ~15), out + ((k) & ~15));      \
+  }
+  NTLM_MD5_STEPS(a, b, c, d, w, NTLM_RC4_HOOK)
+#undef NTLM_RC4_HOOK
+  rc4.x = static_cast<uint32_t>(rx);
+  rc4.y = static_cast<uint32_t>(ry);
+  h[0] += a;
+  h[1] += b;
+  h[2] += c;
+  h[3] += d;
+}
+#endif
+
 // The hot case, built twice: for x86-64-v3 (BMI1/BMI2: ANDN, RORX, SHLX in
 // the MD5 steps and RC4 indexing) and for the baseline; the loader picks one
 // (GCC function multi-versioning).
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void StitchedFullBlock(
     uint32_t h[4], const uint8_t* block, Rc4State& rc4, const uint8_t* in, uint8_t* out) {
+#if NTLM_RC4_ASM
+  StitchedFullBlockAsm(h, block, rc4, in, out);
+#else
   StitchedBlock<true>(h, block, rc4, in, out, kMd5Block);
+#endif
 }
 
 // The unseal's first block when the MD5 buffer already holds `used` bytes
