@@ -22,6 +22,7 @@ __attribute__((always_inline, target("avx2"))) inline V8 Md5Rotl(V8 v) {
 
 // Included after the V8 overload so the step list finds both.
 #include "crypto/internal/md5_steps.h"
+#include "crypto/internal/rc4_asm_step.h"
 #include "crypto/internal/rc4_steps.h"
 
 namespace ntlm::crypto {
@@ -123,6 +124,43 @@ __attribute__((always_inline)) inline void Rc4PairEight(Rc4State& r0, Rc4State& 
   std::memcpy(o1 + off, &v1, 8);
 }
 
+#if NTLM_RC4_ASM
+// Sixteen bytes of each of two RC4 streams at offset `off`, as
+// internal::Rc4StepAsm steps alternating between the streams (their chains
+// are independent, so the core overlaps them), each stream's keystream
+// gathered in two vector registers and XORed into its message with one
+// 16-byte load and store.
+__attribute__((always_inline)) inline void Rc4PairSixteenAsm(Rc4State& r0, Rc4State& r1,
+                                                             const uint8_t* i0, const uint8_t* i1,
+                                                             uint8_t* o0, uint8_t* o1, size_t off) {
+  uint32_t* s0 = r0.s;
+  uint32_t* s1 = r1.s;
+  uint64_t x0 = r0.x, y0 = r0.y, x1 = r1.x, y1 = r1.y;
+  __m128i e0 = _mm_setzero_si128(), d0 = _mm_setzero_si128();
+  __m128i e1 = _mm_setzero_si128(), d1 = _mm_setzero_si128();
+#define NTLM_RC4_PAIR_STEP(lane)                          \
+  internal::Rc4StepAsm<lane>(s0, x0, y0, e0);             \
+  internal::Rc4StepAsm<lane>(s1, x1, y1, e1);             \
+  internal::Rc4StepAsm<lane>(s0, x0, y0, d0);             \
+  internal::Rc4StepAsm<lane>(s1, x1, y1, d1);
+  NTLM_RC4_PAIR_STEP(0)
+  NTLM_RC4_PAIR_STEP(1)
+  NTLM_RC4_PAIR_STEP(2)
+  NTLM_RC4_PAIR_STEP(3)
+  NTLM_RC4_PAIR_STEP(4)
+  NTLM_RC4_PAIR_STEP(5)
+  NTLM_RC4_PAIR_STEP(6)
+  NTLM_RC4_PAIR_STEP(7)
+#undef NTLM_RC4_PAIR_STEP
+  r0.x = static_cast<uint32_t>(x0);
+  r0.y = static_cast<uint32_t>(y0);
+  r1.x = static_cast<uint32_t>(x1);
+  r1.y = static_cast<uint32_t>(y1);
+  internal::Rc4Flush16(e0, d0, i0 + off, o0 + off);
+  internal::Rc4Flush16(e1, d1, i1 + off, o1 + off);
+}
+#endif
+
 // Loads all lanes' message words, transposed (before any output is written,
 // so outputs may overwrite the blocks).
 __attribute__((always_inline, target("avx2"))) inline void LoadWords(
@@ -165,6 +203,17 @@ __attribute__((always_inline, target("avx2"))) inline void Md5x8Kernel(
                  lanes[2 * ((k) >> 4)].in, lanes[2 * ((k) >> 4) + 1].in,                  \
                  lanes[2 * ((k) >> 4)].out, lanes[2 * ((k) >> 4) + 1].out, 4 * ((k)&15)); \
   }
+#if NTLM_RC4_ASM
+    // x86-64: every fourth step k runs sixteen bytes of streams 2p and
+    // 2p+1 (p = k / 16) at offset 16 ((k % 16) / 4), as asm steps.
+#undef NTLM_RC4PAIR_HOOK
+#define NTLM_RC4PAIR_HOOK(k)                                                                     \
+  if (((k)&3) == 0) {                                                                            \
+    Rc4PairSixteenAsm(*lanes[2 * ((k) >> 4)].rc4, *lanes[2 * ((k) >> 4) + 1].rc4,                \
+                      lanes[2 * ((k) >> 4)].in, lanes[2 * ((k) >> 4) + 1].in,                    \
+                      lanes[2 * ((k) >> 4)].out, lanes[2 * ((k) >> 4) + 1].out, 4 * ((k)&15));   \
+  }
+#endif
     NTLM_MD5_STEPS(a, b, c, d, w, NTLM_RC4PAIR_HOOK)
 #undef NTLM_RC4PAIR_HOOK
     (void)n;
