@@ -176,12 +176,39 @@ __attribute__((always_inline, target("avx2"))) inline void LoadWords(
   Transpose8(rows, w + 8);
 }
 
+#if NTLM_RC4_ASM
+// The last `count` (< 16) bytes of a chunk of two streams, one byte at a time
+// (the 60-byte first block of a seal, whose last chunk has 12 bytes).
+__attribute__((always_inline)) inline void Rc4PairBytes(Rc4State& r0, Rc4State& r1,
+                                                        const uint8_t* i0, const uint8_t* i1,
+                                                        uint8_t* o0, uint8_t* o1, size_t off,
+                                                        size_t count) {
+  for (size_t b = off; b < off + count; ++b) {
+    o0[b] = static_cast<uint8_t>(i0[b] ^ Rc4NextByte(r0.s, r0.x, r0.y));
+    o1[b] = static_cast<uint8_t>(i1[b] ^ Rc4NextByte(r1.s, r1.x, r1.y));
+  }
+}
+
+// Chunk `off` of the pair of streams whose MD5 step hook runs now: sixteen
+// bytes as asm steps, or the shorter last chunk of a kAll < 64 block.
+template <size_t kAll>
+__attribute__((always_inline)) inline void Rc4PairChunk(const Md5LaneInput& l0,
+                                                        const Md5LaneInput& l1, size_t off) {
+  if (off + 16 <= kAll) {
+    Rc4PairSixteenAsm(*l0.rc4, *l1.rc4, l0.in, l1.in, l0.out, l1.out, off);
+  } else if (off < kAll) {
+    Rc4PairBytes(*l0.rc4, *l1.rc4, l0.in, l1.in, l0.out, l1.out, off, kAll - off);
+  }
+}
+#endif
+
 // The kernel bodies, inlined into one function per instruction set (the
 // AVX2 one and the AVX-512VL one, where the compiler turns the rotations into
-// VPROLD and the boolean step functions into VPTERNLOGD). kFull: every lane
-// has an RC4 stream and n == 64 (the hot case, its own function so that it
-// gets its own register allocation).
-template <bool kFull>
+// VPROLD and the boolean step functions into VPTERNLOGD). kAll != 0: every
+// lane has an RC4 stream and n == kAll (64: every block after a seal's first;
+// 60: the first, after the SeqNum; asm builds only), each its own function so
+// that it gets its own register allocation. kAll == 0: the general case.
+template <size_t kAll>
 __attribute__((always_inline, target("avx2"))) inline void Md5x8Kernel(
     Md5Lanes& state, const Md5LaneInput lanes[kMd5Lanes], size_t n) {
   V8 w[16];
@@ -192,26 +219,25 @@ __attribute__((always_inline, target("avx2"))) inline void Md5x8Kernel(
   std::memcpy(&c, state.c, 32);
   std::memcpy(&d, state.d, 32);
   const V8 a0 = a, b0 = b, c0 = c, d0 = d;
-  if constexpr (kFull) {
+  if constexpr (kAll != 0) {
+#if NTLM_RC4_ASM
+    // x86-64: every fourth step k runs sixteen bytes of streams 2p and
+    // 2p+1 (p = k / 16) at offset 16 ((k % 16) / 4), as asm steps.
+#define NTLM_RC4PAIR_HOOK(k)                                                               \
+  if (((k)&3) == 0) {                                                                      \
+    Rc4PairChunk<kAll>(lanes[2 * ((k) >> 4)], lanes[2 * ((k) >> 4) + 1], 4 * ((k)&15));   \
+  }
+#else
     // Every even step k runs eight bytes of streams 2p and 2p+1 (p = k / 16)
     // at offset 4 (k % 16): each pair of streams over 16 steps (measured on
     // the build machine: about 1.25x the one-byte-per-lane-per-step schedule
     // of the general case).
+    static_assert(kAll == kMd5Block, "the portable pair schedule needs full blocks");
 #define NTLM_RC4PAIR_HOOK(k)                                                              \
   if (((k)&1) == 0) {                                                                     \
     Rc4PairEight(*lanes[2 * ((k) >> 4)].rc4, *lanes[2 * ((k) >> 4) + 1].rc4,              \
                  lanes[2 * ((k) >> 4)].in, lanes[2 * ((k) >> 4) + 1].in,                  \
                  lanes[2 * ((k) >> 4)].out, lanes[2 * ((k) >> 4) + 1].out, 4 * ((k)&15)); \
-  }
-#if NTLM_RC4_ASM
-    // x86-64: every fourth step k runs sixteen bytes of streams 2p and
-    // 2p+1 (p = k / 16) at offset 16 ((k % 16) / 4), as asm steps.
-#undef NTLM_RC4PAIR_HOOK
-#define NTLM_RC4PAIR_HOOK(k)                                                                     \
-  if (((k)&3) == 0) {                                                                            \
-    Rc4PairSixteenAsm(*lanes[2 * ((k) >> 4)].rc4, *lanes[2 * ((k) >> 4) + 1].rc4,                \
-                      lanes[2 * ((k) >> 4)].in, lanes[2 * ((k) >> 4) + 1].in,                    \
-                      lanes[2 * ((k) >> 4)].out, lanes[2 * ((k) >> 4) + 1].out, 4 * ((k)&15));   \
   }
 #endif
     NTLM_MD5_STEPS(a, b, c, d, w, NTLM_RC4PAIR_HOOK)
@@ -259,22 +285,26 @@ __attribute__((always_inline, target("avx2"))) inline void Md5x8Kernel(
   std::memcpy(state.d, &d, 32);
 }
 
-bool AllLanesFull(const Md5LaneInput lanes[kMd5Lanes], size_t n) {
-  if (n != kMd5Block) return false;
+// The all-lanes kernel that serves n (0: none, the general kernel runs).
+size_t AllLanesKind(const Md5LaneInput lanes[kMd5Lanes], size_t n) {
+  constexpr size_t kHead = NTLM_RC4_ASM ? kMd5Block - 4 : kMd5Block;
+  if (n != kMd5Block && n != kHead) return 0;
   for (size_t l = 0; l < kMd5Lanes; ++l) {
-    if (lanes[l].rc4 == nullptr) return false;
+    if (lanes[l].rc4 == nullptr) return 0;
   }
-  return true;
+  return n;
 }
 
-__attribute__((noinline, target("avx2"))) void FullAvx2(Md5Lanes& state,
-                                                        const Md5LaneInput lanes[kMd5Lanes]) {
-  Md5x8Kernel<true>(state, lanes, kMd5Block);
+template <size_t kAll>
+__attribute__((noinline, target("avx2"))) void AllAvx2(Md5Lanes& state,
+                                                       const Md5LaneInput lanes[kMd5Lanes]) {
+  Md5x8Kernel<kAll>(state, lanes, kAll);
 }
 
-__attribute__((noinline, target("avx2,avx512f,avx512vl"))) void FullAvx512(
+template <size_t kAll>
+__attribute__((noinline, target("avx2,avx512f,avx512vl"))) void AllAvx512(
     Md5Lanes& state, const Md5LaneInput lanes[kMd5Lanes]) {
-  Md5x8Kernel<true>(state, lanes, kMd5Block);
+  Md5x8Kernel<kAll>(state, lanes, kAll);
 }
 
 }  // namespace
@@ -282,14 +312,30 @@ __attribute__((noinline, target("avx2,avx512f,avx512vl"))) void FullAvx512(
 __attribute__((target("avx2"))) void Md5x8BlockRc4Avx2(Md5Lanes& state,
                                                        const Md5LaneInput lanes[kMd5Lanes],
                                                        size_t n) {
-  if (AllLanesFull(lanes, n)) return FullAvx2(state, lanes);
-  Md5x8Kernel<false>(state, lanes, n);
+  switch (AllLanesKind(lanes, n)) {
+    case kMd5Block:
+      return AllAvx2<kMd5Block>(state, lanes);
+#if NTLM_RC4_ASM
+    case kMd5Block - 4:
+      return AllAvx2<kMd5Block - 4>(state, lanes);
+#endif
+    default:
+      Md5x8Kernel<0>(state, lanes, n);
+  }
 }
 
 __attribute__((target("avx2,avx512f,avx512vl"))) void Md5x8BlockRc4Avx512(
     Md5Lanes& state, const Md5LaneInput lanes[kMd5Lanes], size_t n) {
-  if (AllLanesFull(lanes, n)) return FullAvx512(state, lanes);
-  Md5x8Kernel<false>(state, lanes, n);
+  switch (AllLanesKind(lanes, n)) {
+    case kMd5Block:
+      return AllAvx512<kMd5Block>(state, lanes);
+#if NTLM_RC4_ASM
+    case kMd5Block - 4:
+      return AllAvx512<kMd5Block - 4>(state, lanes);
+#endif
+    default:
+      Md5x8Kernel<0>(state, lanes, n);
+  }
 }
 
 bool Md5x8HasAvx2() {
