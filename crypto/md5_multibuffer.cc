@@ -138,10 +138,10 @@ __attribute__((always_inline)) inline void Rc4PairSixteenAsm(Rc4State& r0, Rc4St
   uint64_t x0 = r0.x, y0 = r0.y, x1 = r1.x, y1 = r1.y;
   __m128i e0 = _mm_setzero_si128(), d0 = _mm_setzero_si128();
   __m128i e1 = _mm_setzero_si128(), d1 = _mm_setzero_si128();
-#define NTLM_RC4_PAIR_STEP(lane)                          \
-  internal::Rc4StepAsm<lane>(s0, x0, y0, e0);             \
-  internal::Rc4StepAsm<lane>(s1, x1, y1, e1);             \
-  internal::Rc4StepAsm<lane>(s0, x0, y0, d0);             \
+#define NTLM_RC4_PAIR_STEP(lane)              \
+  internal::Rc4StepAsm<lane>(s0, x0, y0, e0); \
+  internal::Rc4StepAsm<lane>(s1, x1, y1, e1); \
+  internal::Rc4StepAsm<lane>(s0, x0, y0, d0); \
   internal::Rc4StepAsm<lane>(s1, x1, y1, d1);
   NTLM_RC4_PAIR_STEP(0)
   NTLM_RC4_PAIR_STEP(1)
@@ -223,9 +223,9 @@ __attribute__((always_inline, target("avx2"))) inline void Md5x8Kernel(
 #if NTLM_RC4_ASM
     // x86-64: every fourth step k runs sixteen bytes of streams 2p and
     // 2p+1 (p = k / 16) at offset 16 ((k % 16) / 4), as asm steps.
-#define NTLM_RC4PAIR_HOOK(k)                                                               \
-  if (((k)&3) == 0) {                                                                      \
-    Rc4PairChunk<kAll>(lanes[2 * ((k) >> 4)], lanes[2 * ((k) >> 4) + 1], 4 * ((k)&15));   \
+#define NTLM_RC4PAIR_HOOK(k)                                                            \
+  if (((k)&3) == 0) {                                                                   \
+    Rc4PairChunk<kAll>(lanes[2 * ((k) >> 4)], lanes[2 * ((k) >> 4) + 1], 4 * ((k)&15)); \
   }
 #else
     // Every even step k runs eight bytes of streams 2p and 2p+1 (p = k / 16)

@@ -60,8 +60,8 @@ __attribute__((always_inline)) inline void Rc4StepAsm(uint32_t* s, uint64_t& x, 
 
 // out[0..16) = in[0..16) XOR the 16 keystream bytes gathered by Rc4StepAsm:
 // byte 2i in lane i of `even`, byte 2i+1 in lane i of `odd`.
-__attribute__((always_inline)) inline void Rc4Flush16(__m128i even, __m128i odd,
-                                                      const uint8_t* in, uint8_t* out) {
+__attribute__((always_inline)) inline void Rc4Flush16(__m128i even, __m128i odd, const uint8_t* in,
+                                                      uint8_t* out) {
   const __m128i ks = _mm_xor_si128(even, _mm_slli_epi64(odd, 8));
   const __m128i m = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_xor_si128(m, ks));
