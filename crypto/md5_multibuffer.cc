@@ -307,36 +307,44 @@ __attribute__((noinline, target("avx2,avx512f,avx512vl"))) void AllAvx512(
   Md5x8Kernel<kAll>(state, lanes, kAll);
 }
 
+using AllLanesFn = void (*)(Md5Lanes&, const Md5LaneInput*);
+
+// Runs the all-lanes kernel that serves n (full: 64 bytes; head: 60, x86-64
+// only, else nullptr) and returns true, or returns false for the general one.
+bool RunAllLanes(Md5Lanes& state, const Md5LaneInput lanes[kMd5Lanes], size_t n, AllLanesFn full,
+                 AllLanesFn head) {
+  const size_t kind = AllLanesKind(lanes, n);
+  if (kind == kMd5Block) {
+    full(state, lanes);
+  } else if (kind != 0 && head != nullptr) {
+    head(state, lanes);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+#if NTLM_RC4_ASM
+#define NTLM_HEAD_KERNEL(f) &f<kMd5Block - 4>
+#else
+#define NTLM_HEAD_KERNEL(f) nullptr
+#endif
+
 }  // namespace
 
 __attribute__((target("avx2"))) void Md5x8BlockRc4Avx2(Md5Lanes& state,
                                                        const Md5LaneInput lanes[kMd5Lanes],
                                                        size_t n) {
-  switch (AllLanesKind(lanes, n)) {
-    case kMd5Block:
-      return AllAvx2<kMd5Block>(state, lanes);
-#if NTLM_RC4_ASM
-    case kMd5Block - 4:
-      return AllAvx2<kMd5Block - 4>(state, lanes);
-#endif
-    default:
-      Md5x8Kernel<0>(state, lanes, n);
-  }
+  if (RunAllLanes(state, lanes, n, &AllAvx2<kMd5Block>, NTLM_HEAD_KERNEL(AllAvx2))) return;
+  Md5x8Kernel<0>(state, lanes, n);
 }
 
 __attribute__((target("avx2,avx512f,avx512vl"))) void Md5x8BlockRc4Avx512(
     Md5Lanes& state, const Md5LaneInput lanes[kMd5Lanes], size_t n) {
-  switch (AllLanesKind(lanes, n)) {
-    case kMd5Block:
-      return AllAvx512<kMd5Block>(state, lanes);
-#if NTLM_RC4_ASM
-    case kMd5Block - 4:
-      return AllAvx512<kMd5Block - 4>(state, lanes);
-#endif
-    default:
-      Md5x8Kernel<0>(state, lanes, n);
-  }
+  if (RunAllLanes(state, lanes, n, &AllAvx512<kMd5Block>, NTLM_HEAD_KERNEL(AllAvx512))) return;
+  Md5x8Kernel<0>(state, lanes, n);
 }
+#undef NTLM_HEAD_KERNEL
 
 bool Md5x8HasAvx2() {
   static const bool has = __builtin_cpu_supports("avx2");
