@@ -125,24 +125,27 @@ __attribute__((always_inline)) inline void Rc4PairEight(Rc4State& r0, Rc4State& 
 }
 
 #if NTLM_RC4_ASM
-// Sixteen bytes of each of two RC4 streams at offset `off`, as
-// internal::Rc4StepAsm steps alternating between the streams (their chains
-// are independent, so the core overlaps them), each stream's keystream
-// gathered in two vector registers and XORed into its message with one
-// 16-byte load and store.
-__attribute__((always_inline)) inline void Rc4PairSixteenAsm(Rc4State& r0, Rc4State& r1,
-                                                             const uint8_t* i0, const uint8_t* i1,
-                                                             uint8_t* o0, uint8_t* o1, size_t off) {
+// kBytes (16, or 12: the last chunk of a seal's 60-byte first block) bytes
+// of each of two RC4 streams at offset `off`, as internal::Rc4StepAsm steps
+// alternating between the streams (their chains are independent, so the core
+// overlaps them), each stream's keystream gathered in two vector registers and
+// XORed into its message with one load and store (two for 12 bytes).
+template <int kBytes>
+__attribute__((always_inline)) inline void Rc4PairAsm(Rc4State& r0, Rc4State& r1, const uint8_t* i0,
+                                                      const uint8_t* i1, uint8_t* o0, uint8_t* o1,
+                                                      size_t off) {
   uint32_t* s0 = r0.s;
   uint32_t* s1 = r1.s;
   uint64_t x0 = r0.x, y0 = r0.y, x1 = r1.x, y1 = r1.y;
   __m128i e0 = _mm_setzero_si128(), d0 = _mm_setzero_si128();
   __m128i e1 = _mm_setzero_si128(), d1 = _mm_setzero_si128();
-#define NTLM_RC4_PAIR_STEP(lane)              \
-  internal::Rc4StepAsm<lane>(s0, x0, y0, e0); \
-  internal::Rc4StepAsm<lane>(s1, x1, y1, e1); \
-  internal::Rc4StepAsm<lane>(s0, x0, y0, d0); \
-  internal::Rc4StepAsm<lane>(s1, x1, y1, d1);
+#define NTLM_RC4_PAIR_STEP(lane)                \
+  if constexpr (2 * (lane) < kBytes) {          \
+    internal::Rc4StepAsm<lane>(s0, x0, y0, e0); \
+    internal::Rc4StepAsm<lane>(s1, x1, y1, e1); \
+    internal::Rc4StepAsm<lane>(s0, x0, y0, d0); \
+    internal::Rc4StepAsm<lane>(s1, x1, y1, d1); \
+  }
   NTLM_RC4_PAIR_STEP(0)
   NTLM_RC4_PAIR_STEP(1)
   NTLM_RC4_PAIR_STEP(2)
@@ -156,8 +159,8 @@ __attribute__((always_inline)) inline void Rc4PairSixteenAsm(Rc4State& r0, Rc4St
   r0.y = static_cast<uint32_t>(y0);
   r1.x = static_cast<uint32_t>(x1);
   r1.y = static_cast<uint32_t>(y1);
-  internal::Rc4Flush16(e0, d0, i0 + off, o0 + off);
-  internal::Rc4Flush16(e1, d1, i1 + off, o1 + off);
+  internal::Rc4Flush<kBytes>(e0, d0, i0 + off, o0 + off);
+  internal::Rc4Flush<kBytes>(e1, d1, i1 + off, o1 + off);
 }
 #endif
 
@@ -177,27 +180,16 @@ __attribute__((always_inline, target("avx2"))) inline void LoadWords(
 }
 
 #if NTLM_RC4_ASM
-// The last `count` (< 16) bytes of a chunk of two streams, one byte at a time
-// (the 60-byte first block of a seal, whose last chunk has 12 bytes).
-__attribute__((always_inline)) inline void Rc4PairBytes(Rc4State& r0, Rc4State& r1,
-                                                        const uint8_t* i0, const uint8_t* i1,
-                                                        uint8_t* o0, uint8_t* o1, size_t off,
-                                                        size_t count) {
-  for (size_t b = off; b < off + count; ++b) {
-    o0[b] = static_cast<uint8_t>(i0[b] ^ Rc4NextByte(r0.s, r0.x, r0.y));
-    o1[b] = static_cast<uint8_t>(i1[b] ^ Rc4NextByte(r1.s, r1.x, r1.y));
-  }
-}
-
 // Chunk `off` of the pair of streams whose MD5 step hook runs now: sixteen
-// bytes as asm steps, or the shorter last chunk of a kAll < 64 block.
+// bytes, or the 12-byte last chunk of the 60-byte first block.
 template <size_t kAll>
 __attribute__((always_inline)) inline void Rc4PairChunk(const Md5LaneInput& l0,
                                                         const Md5LaneInput& l1, size_t off) {
+  static_assert(kAll == kMd5Block || kAll == kMd5Block - 4);
   if (off + 16 <= kAll) {
-    Rc4PairSixteenAsm(*l0.rc4, *l1.rc4, l0.in, l1.in, l0.out, l1.out, off);
-  } else if (off < kAll) {
-    Rc4PairBytes(*l0.rc4, *l1.rc4, l0.in, l1.in, l0.out, l1.out, off, kAll - off);
+    Rc4PairAsm<16>(*l0.rc4, *l1.rc4, l0.in, l1.in, l0.out, l1.out, off);
+  } else {
+    Rc4PairAsm<12>(*l0.rc4, *l1.rc4, l0.in, l1.in, l0.out, l1.out, off);
   }
 }
 #endif

@@ -58,14 +58,14 @@ __attribute__((always_inline)) inline void StitchedFullBlockAsm(uint32_t (&h)[4]
   uint32_t a = h[0], b = h[1], c = h[2], d = h[3];
   __m128i even = _mm_setzero_si128();
   __m128i odd = _mm_setzero_si128();
-#define NTLM_RC4_HOOK(k)                                                  \
-  if (((k)&15) == 0) {                                                    \
-    even = _mm_setzero_si128(); /* breaks PINSRW's merge dependency */    \
-    odd = _mm_setzero_si128();                                            \
-  }                                                                       \
-  internal::Rc4StepAsm<((k)&15) / 2>(box, rx, ry, ((k)&1) ? odd : even);  \
-  if (((k)&15) == 15) {                                                   \
-    internal::Rc4Flush16(even, odd, in + ((k) & ~15), out + ((k) & ~15)); \
+#define NTLM_RC4_HOOK(k)                                                    \
+  if (((k)&15) == 0) {                                                      \
+    even = _mm_setzero_si128(); /* breaks PINSRW's merge dependency */      \
+    odd = _mm_setzero_si128();                                              \
+  }                                                                         \
+  internal::Rc4StepAsm<((k)&15) / 2>(box, rx, ry, ((k)&1) ? odd : even);    \
+  if (((k)&15) == 15) {                                                     \
+    internal::Rc4Flush<16>(even, odd, in + ((k) & ~15), out + ((k) & ~15)); \
   }
   NTLM_MD5_STEPS(a, b, c, d, w, NTLM_RC4_HOOK)
 #undef NTLM_RC4_HOOK

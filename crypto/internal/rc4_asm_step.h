@@ -19,7 +19,7 @@
 //     PINSRW loads the S-box cell straight into a 16-bit lane of a vector
 //     register (even bytes into one register, odd bytes into another), and
 //     16 keystream bytes are combined and XORed into the message with one
-//     16-byte load and one 16-byte store (Rc4Flush16).
+//     16-byte load and one 16-byte store (Rc4Flush).
 // Per byte: 3 loads (one inside PINSRW), 2 stores, 3 integer adds.
 //
 // Not used under AddressSanitizer (asm memory accesses are not
@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 #define NTLM_RC4_ASM 1
@@ -58,13 +59,27 @@ __attribute__((always_inline)) inline void Rc4StepAsm(uint32_t* s, uint64_t& x, 
       : [s] "r"(s), [lane] "i"(kLane));
 }
 
-// out[0..16) = in[0..16) XOR the 16 keystream bytes gathered by Rc4StepAsm:
-// byte 2i in lane i of `even`, byte 2i+1 in lane i of `odd`.
-__attribute__((always_inline)) inline void Rc4Flush16(__m128i even, __m128i odd, const uint8_t* in,
-                                                      uint8_t* out) {
+// out[0..kBytes) = in[0..kBytes) XOR the kBytes (16, or 12 for a short
+// last chunk) keystream bytes gathered by Rc4StepAsm: byte 2i in lane i of
+// `even`, byte 2i+1 in lane i of `odd`.
+template <int kBytes>
+__attribute__((always_inline)) inline void Rc4Flush(__m128i even, __m128i odd, const uint8_t* in,
+                                                    uint8_t* out) {
+  static_assert(kBytes == 16 || kBytes == 12);
   const __m128i ks = _mm_xor_si128(even, _mm_slli_epi64(odd, 8));
-  const __m128i m = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_xor_si128(m, ks));
+  if constexpr (kBytes == 16) {
+    const __m128i m = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_xor_si128(m, ks));
+  } else {
+    uint64_t lo;
+    uint32_t hi;
+    std::memcpy(&lo, in, 8);
+    std::memcpy(&hi, in + 8, 4);
+    lo ^= static_cast<uint64_t>(_mm_cvtsi128_si64(ks));
+    hi ^= static_cast<uint32_t>(_mm_cvtsi128_si32(_mm_srli_si128(ks, 8)));
+    std::memcpy(out, &lo, 8);
+    std::memcpy(out + 8, &hi, 4);
+  }
 }
 
 }  // namespace ntlm::crypto::internal
