@@ -130,13 +130,24 @@ __attribute__((always_inline)) inline void Rc4PairEight(Rc4State& r0, Rc4State& 
 // alternating between the streams (their chains are independent, so the core
 // overlaps them), each stream's keystream gathered in two vector registers and
 // XORed into its message with one load and store (two for 12 bytes).
+// The pair's S-boxes and indices, kept in the kernel's locals (registers)
+// for the pair's whole block.
+struct Rc4PairRegs {
+  uint32_t* s0;
+  uint32_t* s1;
+  uint64_t x0, y0, x1, y1;
+};
+
 template <int kBytes>
-__attribute__((always_inline)) inline void Rc4PairAsm(Rc4State& r0, Rc4State& r1, const uint8_t* i0,
+__attribute__((always_inline)) inline void Rc4PairAsm(Rc4PairRegs& r, const uint8_t* i0,
                                                       const uint8_t* i1, uint8_t* o0, uint8_t* o1,
                                                       size_t off) {
-  uint32_t* s0 = r0.s;
-  uint32_t* s1 = r1.s;
-  uint64_t x0 = r0.x, y0 = r0.y, x1 = r1.x, y1 = r1.y;
+  uint32_t* s0 = r.s0;
+  uint32_t* s1 = r.s1;
+  uint64_t& x0 = r.x0;
+  uint64_t& y0 = r.y0;
+  uint64_t& x1 = r.x1;
+  uint64_t& y1 = r.y1;
   __m128i e0 = _mm_setzero_si128(), d0 = _mm_setzero_si128();
   __m128i e1 = _mm_setzero_si128(), d1 = _mm_setzero_si128();
 #define NTLM_RC4_PAIR_STEP(lane)                \
@@ -155,10 +166,6 @@ __attribute__((always_inline)) inline void Rc4PairAsm(Rc4State& r0, Rc4State& r1
   NTLM_RC4_PAIR_STEP(6)
   NTLM_RC4_PAIR_STEP(7)
 #undef NTLM_RC4_PAIR_STEP
-  r0.x = static_cast<uint32_t>(x0);
-  r0.y = static_cast<uint32_t>(y0);
-  r1.x = static_cast<uint32_t>(x1);
-  r1.y = static_cast<uint32_t>(y1);
   internal::Rc4Flush<kBytes>(e0, d0, i0 + off, o0 + off);
   internal::Rc4Flush<kBytes>(e1, d1, i1 + off, o1 + off);
 }
@@ -183,13 +190,20 @@ __attribute__((always_inline, target("avx2"))) inline void LoadWords(
 // Chunk `off` of the pair of streams whose MD5 step hook runs now: sixteen
 // bytes, or the 12-byte last chunk of the 60-byte first block.
 template <size_t kAll>
-__attribute__((always_inline)) inline void Rc4PairChunk(const Md5LaneInput& l0,
+__attribute__((always_inline)) inline void Rc4PairChunk(Rc4PairRegs& r, const Md5LaneInput& l0,
                                                         const Md5LaneInput& l1, size_t off) {
   static_assert(kAll == kMd5Block || kAll == kMd5Block - 4);
+  if (off == 0) r = {l0.rc4->s, l1.rc4->s, l0.rc4->x, l0.rc4->y, l1.rc4->x, l1.rc4->y};
   if (off + 16 <= kAll) {
-    Rc4PairAsm<16>(*l0.rc4, *l1.rc4, l0.in, l1.in, l0.out, l1.out, off);
+    Rc4PairAsm<16>(r, l0.in, l1.in, l0.out, l1.out, off);
   } else {
-    Rc4PairAsm<12>(*l0.rc4, *l1.rc4, l0.in, l1.in, l0.out, l1.out, off);
+    Rc4PairAsm<12>(r, l0.in, l1.in, l0.out, l1.out, off);
+  }
+  if (off + 16 >= kAll) {  // the pair's last chunk
+    l0.rc4->x = static_cast<uint32_t>(r.x0);
+    l0.rc4->y = static_cast<uint32_t>(r.y0);
+    l1.rc4->x = static_cast<uint32_t>(r.x1);
+    l1.rc4->y = static_cast<uint32_t>(r.y1);
   }
 }
 #endif
@@ -215,9 +229,10 @@ __attribute__((always_inline, target("avx2"))) inline void Md5x8Kernel(
 #if NTLM_RC4_ASM
     // x86-64: every fourth step k runs sixteen bytes of streams 2p and
     // 2p+1 (p = k / 16) at offset 16 ((k % 16) / 4), as asm steps.
-#define NTLM_RC4PAIR_HOOK(k)                                                            \
-  if (((k)&3) == 0) {                                                                   \
-    Rc4PairChunk<kAll>(lanes[2 * ((k) >> 4)], lanes[2 * ((k) >> 4) + 1], 4 * ((k)&15)); \
+    Rc4PairRegs pair{};
+#define NTLM_RC4PAIR_HOOK(k)                                                                  \
+  if (((k)&3) == 0) {                                                                         \
+    Rc4PairChunk<kAll>(pair, lanes[2 * ((k) >> 4)], lanes[2 * ((k) >> 4) + 1], 4 * ((k)&15)); \
   }
 #else
     // Every even step k runs eight bytes of streams 2p and 2p+1 (p = k / 16)
