@@ -94,6 +94,7 @@ void Md5x8BlockRc4Portable(Md5Lanes& state, const Md5LaneInput lanes[kMd5Lanes],
 
 namespace {
 
+#if !NTLM_RC4_ASM
 // Eight bytes of each of two RC4 streams at offset `off`: the keystream
 // bytes are gathered into one 64-bit word per stream (little-endian, as the
 // bytes lie in memory), then XORed into the input and stored as one word. The
@@ -123,6 +124,7 @@ __attribute__((always_inline)) inline void Rc4PairEight(Rc4State& r0, Rc4State& 
   std::memcpy(o0 + off, &v0, 8);
   std::memcpy(o1 + off, &v1, 8);
 }
+#endif
 
 #if NTLM_RC4_ASM
 // kBytes (16, or 12: the last chunk of a seal's 60-byte first block) bytes

@@ -22,14 +22,21 @@
 //     16-byte load and one 16-byte store (Rc4Flush).
 // Per byte: 3 loads (one inside PINSRW), 2 stores, 3 integer adds.
 //
-// Not used under AddressSanitizer (asm memory accesses are not
-// instrumented): the C++ step runs there, and on non-x86-64 hosts.
+// Not used under AddressSanitizer or MemorySanitizer (asm memory accesses are
+// not instrumented): the C++ step runs there (the sanitizer and fuzz builds),
+// and on non-x86-64 hosts.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define NTLM_RC4_ASM_SANITIZED 1  // clang's spelling (the fuzz build)
+#endif
+#endif
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && !defined(NTLM_RC4_ASM_SANITIZED)
 #define NTLM_RC4_ASM 1
 #include <emmintrin.h>
 #else
