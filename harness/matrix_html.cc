@@ -229,7 +229,7 @@ void WriteIntro(const MatrixRun& run, const ReportInfo& info, size_t groups, std
       << (run.judged ? "<span style=\"background:#ffcecb\">differs from the catalogue</span>" : "")
       << " Columns: S = 0x10 "
          "SIGN, C = 0x20 SEAL, E = 0x80000 ESS, 8 = 0x20000000 128-bit; /Ln "
-         "LmCompatibilityLevel; /mic /spn /cbt /all EPA. "
+         "LmCompatibilityLevel; /mic /spn /cbt /all EPA.<br>"
       << XmlEscape(PresetLegend(run.columns)) << "</div>\n";
   if (run.judged) {
     out << "<p class=\"summary\" id=\"summary\">" << run.passed << " passed, " << run.failed
