@@ -15,7 +15,8 @@ report of the same run (never against numbers written here):
     recording's client), each group's header naming it with its row count;
   - per group and for the whole table, the refusals in each column equal the
     JSON cells whose result is "reject" (or carry a harness error);
-  - column heads carry the hex value and the preset name;
+  - column heads carry the hex value and the preset name; every cell is
+    keyboard-focusable (tabindex 0) and the filter box has a label;
   - the clicked cell is selected, its exchange opens in sight;
   - typing a filter hides exactly the rows whose name, deviation, description
     and statuses lack the text, hides emptied groups, and recounts groups,
@@ -58,6 +59,8 @@ class Dom(HTMLParser):
         self.text_into = None  # (dict, key) the next text goes to
         self.row = None
         self.in_head = False
+        self.unfocusable = []  # cells a keyboard cannot reach (no tabindex="0")
+        self.filter_labelled = False
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -89,9 +92,13 @@ class Dom(HTMLParser):
             self.text_into = ("count", None)
         elif tag == "td" and "cell" in classes:
             self.cells[a.get("id")] = classes
+            if a.get("tabindex") != "0":
+                self.unfocusable.append(a.get("id"))
             self.row["cells"].append(a.get("id"))
             if "selected" in classes:
                 self.selected.append(a.get("id"))
+        if tag == "label" and a.get("for") == "filter":
+            self.filter_labelled = True
         if tag == "section" and a.get("id") == "detail":
             self.in_detail = 1
             self.detail_open = a.get("data-open")
@@ -168,6 +175,9 @@ def check_table(what, parsed, report, query):
     whose text lacks `query` hidden. Returns (rows shown, rows hidden)."""
     cols = len(report["columns"])
     by_name = {r["name"]: r for r in report["rows"]}
+    if parsed.unfocusable or not parsed.filter_labelled:
+        fail("%s: keyboard: cells without tabindex=0 %s, filter box labelled %s"
+             % (what, parsed.unfocusable[:5], parsed.filter_labelled))
     groups = []
     for r in report["rows"]:
         if r["group"] not in groups:
