@@ -65,6 +65,12 @@ const char* kHtmlScript = R"(<script>
     detail.scrollTop = 0;
     var r = detail.getBoundingClientRect();
     detail.setAttribute('data-in-view', r.top < window.innerHeight && r.bottom > 0 ? '1' : '0');
+    // The cell stays in sight above the panel (data-cell-in-view records it).
+    var c = td.getBoundingClientRect(), top = Math.min(r.top, window.innerHeight);
+    if (c.top < 0 || c.bottom > top) window.scrollBy(0, (c.top + c.bottom - top) / 2);
+    c = td.getBoundingClientRect();
+    var visible = c.top >= 0 && c.bottom <= detail.getBoundingClientRect().top;
+    detail.setAttribute('data-cell-in-view', visible ? '1' : '0');
   }
   function setCounts(tds, counts){
     tds.forEach(function(td,i){td.textContent=counts[i];td.classList.toggle('zero',counts[i]===0);});

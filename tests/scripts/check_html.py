@@ -17,7 +17,8 @@ report of the same run (never against numbers written here):
     JSON cells whose result is "reject" (or carry a harness error);
   - column heads carry the hex value and the preset name; every cell is
     keyboard-focusable (tabindex 0) and the filter box has a label;
-  - the clicked cell is selected, its exchange opens in sight;
+  - the clicked cell is selected, its exchange opens in sight and the cell
+    stays in sight above it (also the table's last cell, far below);
   - typing a filter hides exactly the rows whose name, deviation, description
     and statuses lack the text, hides emptied groups, and recounts groups,
     totals and the "shown" figure over the rows left.
@@ -49,6 +50,7 @@ class Dom(HTMLParser):
         self.selected = []
         self.detail_open = None
         self.detail_in_view = None
+        self.cell_in_view = None
         self.in_detail = 0
         self.detail_text = []
         self.groups = []  # {"name", "head_hidden", "n", "counts", "rows"}
@@ -103,6 +105,7 @@ class Dom(HTMLParser):
             self.in_detail = 1
             self.detail_open = a.get("data-open")
             self.detail_in_view = a.get("data-in-view")
+            self.cell_in_view = a.get("data-cell-in-view")
         elif self.in_detail:
             self.in_detail += 1
 
@@ -232,9 +235,10 @@ def check_click(what, parsed, target, needles):
     if parsed.selected != [target] or parsed.detail_open != target:
         fail("%s: clicking %s did not open it (selected %s, detail open %s)"
              % (what, target, parsed.selected, parsed.detail_open))
-    if parsed.detail_in_view != "1":
-        fail("%s: the opened exchange is out of sight (data-in-view %r): it must show in the "
-             "window" % (what, parsed.detail_in_view))
+    if parsed.detail_in_view != "1" or parsed.cell_in_view != "1":
+        fail("%s: %s: the opened exchange (data-in-view %r) or the cell above it (data-cell-in-view"
+             " %r) is out of sight: both must show in the window"
+             % (what, target, parsed.detail_in_view, parsed.cell_in_view))
     text = "".join(parsed.detail_text)
     for needle in needles:
         if needle not in text:
@@ -251,6 +255,10 @@ def check_page(what, browser, page, report, target, needles, query):
     check_heads(what, parsed, report)
     check_table(what, parsed, report, "")
     chars = check_click(what, parsed, target, needles)
+    # The last cell of the table: far below the first screen, it must be
+    # scrolled into sight above the panel.
+    last = "c-%d-%d" % (len(report["rows"]) - 1, len(report["columns"]) - 1)
+    check_click(what, load(browser, page, "click=" + last), last, (report["rows"][-1]["name"],))
     filtered = load(browser, page, "filter=%s&click=%s" % (query, target))
     shown, hidden = check_table(what, filtered, report, query)
     if not shown or not hidden:
