@@ -309,7 +309,7 @@ SmbSession::Reply SmbSession::Dispatch(const Request& request, Output& out) {
     return Reply{{}, {}, true};
   }
   if (command == Command::kSessionSetup) return HandleSessionSetup(request);
-  if (command == Command::kCancel) return Reply{{}, {}, true};  // never answered (3.3.5.16)
+  if (command == Command::kCancel) return HandleCancel(request, out);
   auto found = logons_.find(request.header.session_id);
   Logon* logon = found != logons_.end() && found->second->valid ? found->second.get() : nullptr;
   if (command == Command::kEcho && !logon) {
@@ -331,7 +331,7 @@ SmbSession::Reply SmbSession::Dispatch(const Request& request, Output& out) {
       AppendEmptyBody(body);
       return Respond(request, kStatusSuccess, body, logon);
     case Command::kLogoff:
-      return HandleLogoff(request, *logon);
+      return HandleLogoff(request, *logon, out);
     case Command::kTreeConnect:
       return HandleTreeConnect(request, *logon);
     default:
@@ -345,10 +345,9 @@ SmbSession::Reply SmbSession::Dispatch(const Request& request, Output& out) {
     AppendEmptyBody(body);
     return Respond(request, kStatusSuccess, body, logon);
   }
-  if (auto answer = logon->pipes.Handle(request.header.command, request.bytes)) {
-    if (answer->error) return Error(request, answer->status, logon);
-    return Respond(request, answer->status, answer->body, logon);
-  }
+  bool handled = false;
+  Reply piped = HandlePipe(request, *logon, out, handled);
+  if (handled) return piped;
   if (command == Command::kIoctl) return HandleIoctl(request, *logon, out);
   return Error(request, kStatusNotSupported, logon);
 }
@@ -453,10 +452,12 @@ SmbSession::Reply SmbSession::RefuseLogon(const Request& request, uint64_t sessi
   return reply;
 }
 
-SmbSession::Reply SmbSession::HandleLogoff(const Request& request, Logon& logon) {
+SmbSession::Reply SmbSession::HandleLogoff(const Request& request, Logon& logon, Output& out) {
   if (auto s = CheckStructureSize(request.bytes, 4, "LOGOFF"); !s.ok()) {
     return Error(request, kStatusInvalidParameter, &logon);
   }
+  logon.pipes.CloseAll();  // their waiting reads end now, signed with this session's key
+  CollectPipeResults(logon, out);
   Bytes body;
   AppendEmptyBody(body);
   Reply reply = Respond(request, kStatusSuccess, body, &logon);
@@ -501,6 +502,119 @@ SmbSession::Reply SmbSession::HandleIoctl(const Request& request, Logon& logon, 
       body, ioctl->ctl_code,
       EncodeValidateNegotiateResponse(0, options_.server_guid, server_security_mode_, dialect_));
   return Respond(request, kStatusSuccess, body, &logon);
+}
+
+}  // namespace ntlm::harness::net::smb
+
+namespace ntlm::harness::net::smb {
+
+SmbSession::Reply SmbSession::HandlePipe(const Request& request, Logon& logon, Output& out,
+                                         bool& handled) {
+  const uint64_t async_id = next_async_ + 1;
+  auto answer = logon.pipes.Handle(request.header.command, request.bytes, async_id,
+                                   pending_.size() < kMaxPendingOperations);
+  handled = answer.has_value();
+  if (!answer) return Reply{{}, {}, true};
+  Reply reply;
+  if (answer->pending) {
+    next_async_ = async_id;
+    pending_[async_id] = {request.header.message_id, request.header.command,
+                          request.header.credit_charge, logon.id,
+                          (request.header.flags & kFlagSigned) != 0};
+    reply = Interim(request, async_id);
+  } else if (answer->error) {
+    reply = Error(request, answer->status, &logon);
+  } else {
+    reply = Respond(request, answer->status, answer->body, &logon);
+  }
+  CollectPipeResults(logon, out);
+  return reply;
+}
+
+SmbSession::Reply SmbSession::Interim(const Request& request, uint64_t async_id) {
+  Header h;
+  h.credit_charge = request.header.credit_charge;
+  h.status = kStatusPending;
+  h.command = request.header.command;
+  h.credits = GrantCredits(request.header);
+  h.flags =
+      kFlagServerToRedir | kFlagAsyncCommand | (request.header.flags & kFlagRelatedOperations);
+  h.message_id = request.header.message_id;
+  h.async_id = async_id;
+  h.session_id = request.header.session_id;
+  Reply reply;  // not signed (3.3.4.2: SHOULD NOT)
+  AppendHeader(reply.bytes, h);
+  AppendErrorBody(reply.bytes);
+  return reply;
+}
+
+void SmbSession::CollectPipeResults(Logon& logon, Output& out) {
+  for (SmbPipeTable::Completion& done : logon.pipes.TakeCompletions()) {
+    auto found = pending_.find(done.token);
+    if (found == pending_.end()) continue;
+    const Pending& op = found->second;
+    Header h;
+    h.credit_charge = op.credit_charge;
+    h.status = done.answer.status;
+    h.command = op.command;
+    h.credits = 0;  // granted with the interim response (3.3.4.3)
+    h.flags = kFlagServerToRedir | kFlagAsyncCommand;
+    h.message_id = op.message_id;
+    h.async_id = done.token;
+    h.session_id = op.session_id;
+    Bytes bytes;
+    AppendHeader(bytes, h);
+    if (done.answer.error) {
+      AppendErrorBody(bytes);
+    } else {
+      bytes.insert(bytes.end(), done.answer.body.begin(), done.answer.body.end());
+    }
+    if (logon.signing && (op.request_signed || logon.signing_required)) {
+      SignMessage(*logon.signing, bytes);
+    }
+    out.completions.push_back(std::move(bytes));
+    pending_.erase(found);
+  }
+  for (SmbPipeTable::Deferred& deferred : logon.pipes.TakeDeferred()) {
+    const uint64_t id = ++next_deferred_;
+    out.deferred.push_back({id, deferred.call.delay_seconds});
+    deferred_[id] = {logon.id, std::move(deferred)};
+  }
+}
+
+SmbSession::Reply SmbSession::HandleCancel(const Request& request, Output& out) {
+  // 3.3.5.16: the pending request with this AsyncId (async form) or
+  // MessageId (sync form) on the same session; CANCEL itself is never
+  // answered. Unknown targets are ignored.
+  const Reply none{{}, {}, true};
+  auto target = pending_.end();
+  if (request.header.flags & kFlagAsyncCommand) {
+    target = pending_.find(request.header.async_id);
+  } else {
+    target = std::find_if(pending_.begin(), pending_.end(), [&](const auto& entry) {
+      return entry.second.message_id == request.header.message_id;
+    });
+  }
+  if (target == pending_.end() || target->second.session_id != request.header.session_id) {
+    return none;
+  }
+  auto logon = logons_.find(target->second.session_id);
+  if (logon == logons_.end()) return none;
+  if (logon->second->pipes.Cancel(target->first)) CollectPipeResults(*logon->second, out);
+  return none;
+}
+
+SmbSession::Output SmbSession::OnDeferredDue(uint64_t id) {
+  Output out;
+  auto found = deferred_.find(id);
+  if (found == deferred_.end()) return out;
+  auto [session_id, deferred] = std::move(found->second);
+  deferred_.erase(found);
+  auto logon = logons_.find(session_id);
+  if (logon == logons_.end()) return out;
+  logon->second->pipes.Deliver(deferred);
+  CollectPipeResults(*logon->second, out);
+  return out;
 }
 
 }  // namespace ntlm::harness::net::smb

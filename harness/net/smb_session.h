@@ -21,6 +21,16 @@
 // session requires it; the final SESSION_SETUP response is signed for 3.x and
 // whenever the session requires signing.
 //
+// Asynchronous operations (3.3.4.2): a READ or FSCTL_PIPE_TRANSCEIVE on an
+// empty named pipe gets an interim response (STATUS_PENDING, ASYNC, a new
+// AsyncId, credits granted, not signed) and later its final response (same
+// MessageId and AsyncId, CreditResponse 0, 3.3.4.3), which Output carries in
+// `completions`: when a deferred RPC reply is due (Output::deferred, then
+// OnDeferredDue()), a WRITE fills the pipe, a CANCEL (3.3.5.16) ends it
+// (STATUS_CANCELLED), or the pipe's CLOSE or the session's LOGOFF ends it
+// (STATUS_PIPE_BROKEN). At most kMaxPendingOperations wait per connection; a
+// further read of an empty pipe gets STATUS_INSUFFICIENT_RESOURCES.
+//
 // Refusals of the logon: the NTSTATUS of SessionSetupStatusFor() (table in
 // docs/smb.md), the session is removed, the connection stays usable.
 // Protocol violations (bad header, second NEGOTIATE, MessageId outside the
@@ -39,6 +49,7 @@
 
 #include "crypto/bytes.h"
 #include "harness/net/front_context.h"
+#include "harness/net/smb_pipes.h"
 #include "harness/net/smb_signing.h"
 #include "harness/net/smb_wire.h"
 #include "harness/net/spnego_ntlm_acceptor.h"
@@ -55,6 +66,10 @@ struct SmbSessionOptions {
   std::array<uint8_t, 16> server_guid{};
 };
 
+// Operations waiting at once (interim response sent, final one not yet) on one
+// connection.
+inline constexpr size_t kMaxPendingOperations = 32;
+
 class SmbSession {
  public:
   // `ctx`'s accounts, clock and random must outlive the session.
@@ -62,12 +77,30 @@ class SmbSession {
              uint64_t connection_id);
   ~SmbSession();
 
+  // A deferred RPC reply: OnDeferredDue(id) after `delay_seconds`.
+  struct DeferredReply {
+    uint64_t id = 0;
+    uint32_t delay_seconds = 0;
+  };
   struct Output {
     Bytes reply;         // one SMB2 message or compound chain; empty: nothing to send
     bool close = false;  // close the connection after sending `reply`
     std::string reason;  // why, when close
+    // Final responses of asynchronous operations, each its own message, to
+    // send after `reply`.
+    std::vector<Bytes> completions;
+    std::vector<DeferredReply> deferred;
   };
   Output OnMessage(ByteSpan message);
+  // The deferred reply `id` is due: its RPC response joins its pipe (the
+  // final responses of the reads it completes are in `completions`).
+  // Nothing when the pipe or session is gone.
+  Output OnDeferredDue(uint64_t id);
+
+  // Operations with an interim response and no final one yet.
+  size_t pending_operations() const { return pending_.size(); }
+  // Deferred replies not yet due.
+  size_t deferred_outstanding() const { return deferred_.size(); }
 
   // Finished authentications and their exchanges since the last call.
   std::vector<AuthLogRecord> TakeAuthLog();
@@ -96,7 +129,13 @@ class SmbSession {
   Reply FinishLogon(const Request& request, Logon& logon, SpnegoNtlmAcceptor::Step step);
   Reply RefuseLogon(const Request& request, uint64_t session_id, const Logon& logon,
                     const SpnegoNtlmAcceptor::Step& step);
-  Reply HandleLogoff(const Request& request, Logon& logon);
+  Reply HandleLogoff(const Request& request, Logon& logon, Output& out);
+  Reply HandlePipe(const Request& request, Logon& logon, Output& out, bool& handled);
+  Reply HandleCancel(const Request& request, Output& out);
+  Reply Interim(const Request& request, uint64_t async_id);
+  // The pipe table's completions as final responses, its deferred calls as
+  // Output::deferred.
+  void CollectPipeResults(Logon& logon, Output& out);
   Reply HandleTreeConnect(const Request& request, Logon& logon);
   Reply HandleIoctl(const Request& request, Logon& logon, Output& out);
   Reply Respond(const Request& request, uint32_t status, const Bytes& body, const Logon* logon,
@@ -131,6 +170,20 @@ class SmbSession {
   uint32_t next_tree_ = 0;
   unsigned exchanges_ = 0;
   bool logged_on_ = false;
+
+  // Operations answered with an interim response, by AsyncId.
+  struct Pending {
+    uint64_t message_id = 0;
+    uint16_t command = 0;
+    uint16_t credit_charge = 0;
+    uint64_t session_id = 0;
+    bool request_signed = false;
+  };
+  std::map<uint64_t, Pending> pending_;
+  uint64_t next_async_ = 0;
+  // Deferred RPC replies by id: the session and pipe they belong to.
+  std::map<uint64_t, std::pair<uint64_t, SmbPipeTable::Deferred>> deferred_;
+  uint64_t next_deferred_ = 0;
 
   std::vector<AuthLogRecord> log_;
   std::vector<Transcript> transcripts_;
