@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "harness/net/auth_log.h"
+#include "harness/net/smb_encryption.h"
 #include "harness/net/smb_pipes.h"
 #include "harness/net/smb_status.h"
 #include "harness/net/spnego.h"
@@ -54,6 +55,7 @@ struct SmbSession::Logon {
   SpnegoNtlmAcceptor acceptor;
   PreauthHash preauth;
   std::optional<SigningKey> signing;
+  std::optional<EncryptionKeys> encryption;  // SMB2_SESSION_FLAG_ENCRYPT_DATA sessions
   bool signing_required = false;
   std::set<uint32_t> trees;
   SmbPipeTable pipes;  // named pipes open on IPC$
@@ -141,6 +143,50 @@ SmbSession::Reply SmbSession::Error(const Request& request, uint32_t status, con
 }
 
 SmbSession::Output SmbSession::OnMessage(ByteSpan message) {
+  if (!message.empty() && message[0] == kTransformProtocolByte) return OnEncrypted(message);
+  return OnPlain(message);
+}
+
+SmbSession::Output SmbSession::OnEncrypted(ByteSpan message) {
+  Output out;
+  out.close = true;
+  auto session_id = TransformSessionId(message);
+  if (!session_id.ok()) {
+    out.reason = session_id.error().reason;
+    return out;
+  }
+  auto found = logons_.find(*session_id);
+  if (found == logons_.end() || !found->second->encryption) {
+    out.reason = "an encrypted message for session " + std::to_string(*session_id) +
+                 ", which does not encrypt";
+    return out;
+  }
+  const EncryptionKeys keys = *found->second->encryption;
+  auto plain = DecryptMessage(keys.cipher, keys.decrypt, message);
+  if (!plain.ok()) {
+    out.reason = plain.error().reason;
+    return out;
+  }
+  auto inner = ParseHeader(*plain);
+  if (!inner.ok() || inner->session_id != *session_id) {
+    out.reason = "the encrypted message's SMB2 header does not name the TRANSFORM_HEADER's session";
+    return out;
+  }
+  encrypted_request_ = true;
+  out = OnPlain(*plain);
+  encrypted_request_ = false;
+  if (!out.reply.empty()) {
+    out.reply = EncryptMessage(keys.cipher, keys.encrypt, *session_id, out.reply, *ctx_.random);
+  }
+  return out;
+}
+
+Bytes SmbSession::Encrypt(const Logon& logon, ByteSpan plain) {
+  return EncryptMessage(logon.encryption->cipher, logon.encryption->encrypt, logon.id, plain,
+                        *ctx_.random);
+}
+
+SmbSession::Output SmbSession::OnPlain(ByteSpan message) {
   Output out;
   if (!message.empty() && message[0] == 0xFF) return HandleSmb1Negotiate(message);
   std::vector<Reply> replies;
@@ -189,7 +235,8 @@ SmbSession::Output SmbSession::OnMessage(ByteSpan message) {
       const uint32_t next = static_cast<uint32_t>(bytes.size());
       for (int b = 0; b < 4; ++b) bytes[20 + b] = static_cast<uint8_t>(next >> (8 * b));
     }
-    if (replies[i].sign_with) SignMessage(*replies[i].sign_with, bytes);
+    // An encrypted response is not signed (3.3.4.1.1).
+    if (replies[i].sign_with && !encrypted_request_) SignMessage(*replies[i].sign_with, bytes);
     out.reply.insert(out.reply.end(), bytes.begin(), bytes.end());
   }
   return out;
@@ -231,6 +278,7 @@ SmbSession::Output SmbSession::HandleSmb1Negotiate(ByteSpan message) {
 Bytes SmbSession::NegotiateBody(uint16_t dialect, const NegotiateRequest& request) {
   NegotiateResponse response;
   response.security_mode = server_security_mode_;
+  response.capabilities = server_capabilities_;
   response.dialect = dialect;
   response.server_guid = options_.server_guid;
   response.system_time = ctx_.clock ? ctx_.clock->Now() : 0;
@@ -241,9 +289,9 @@ Bytes SmbSession::NegotiateBody(uint16_t dialect, const NegotiateRequest& reques
     std::array<uint8_t, 32> salt{};
     ctx_.random->Fill(salt);
     response.contexts.push_back(MakePreauthContext(salt));
-    // No cipher is served: "no common cipher" (0) when the client offered some.
+    // The chosen cipher, or "no common cipher" (0) when the client offered some.
     if (request.ciphers)
-      response.contexts.push_back(MakeSingleIdContext(kEncryptionCapabilities, 0));
+      response.contexts.push_back(MakeSingleIdContext(kEncryptionCapabilities, cipher_id_));
     if (request.signing_algorithms) {
       response.contexts.push_back(MakeSingleIdContext(kSigningCapabilities, signing_algorithm_));
     }
@@ -295,6 +343,8 @@ SmbSession::Reply SmbSession::HandleNegotiate(const Request& request, Output& ou
   smb1_wildcard_ = false;
   dialect_ = dialect;
   negotiate_request_ = *parsed;
+  cipher_id_ = ChooseCipher(dialect, *parsed);
+  if (cipher_id_ != 0 && dialect != kDialect311) server_capabilities_ |= kGlobalCapEncryption;
   Reply reply = Respond(request, kStatusSuccess, NegotiateBody(dialect, *parsed), nullptr, 0);
   if (dialect == kDialect311) connection_preauth_.Update(reply.bytes);
   return reply;
@@ -318,7 +368,11 @@ SmbSession::Reply SmbSession::Dispatch(const Request& request, Output& out) {
     return Respond(request, kStatusSuccess, body, nullptr);
   }
   if (!logon) return Error(request, kStatusUserSessionDeleted);
-  if (request.header.flags & kFlagSigned) {
+  if (encrypted_request_) {
+    // The AEAD tag authenticated it; no signature (3.3.5.2.4).
+  } else if (logon->encryption && options_.encryption == SmbEncryption::kRequired) {
+    return Error(request, kStatusAccessDenied);  // RejectUnencryptedAccess (3.3.5.2.9)
+  } else if (request.header.flags & kFlagSigned) {
     if (!logon->signing || !VerifyMessage(*logon->signing, request.bytes)) {
       return Error(request, kStatusAccessDenied);  // not signed: the signature is unknown
     }
@@ -406,6 +460,26 @@ SmbSession::Reply SmbSession::FinishLogon(const Request& request, Logon& logon,
   } else {
     logon.signing = DeriveSigningKey(dialect_, result.exported_session_key, signing_algorithm_,
                                      logon.preauth.value());
+    if (cipher_id_ != 0 && options_.encryption != SmbEncryption::kOff) {
+      logon.encryption = DeriveEncryptionKeys(dialect_, result.exported_session_key, cipher_id_,
+                                              logon.preauth.value());
+      session_flags |= kSessionFlagEncryptData;
+    }
+  }
+  if (options_.encryption == SmbEncryption::kRequired && !logon.encryption) {
+    // 3.3.5.5: a client that cannot encrypt while the server rejects
+    // unencrypted access.
+    const uint64_t id = logon.id;
+    Reply refused = Error(request, kStatusAccessDenied);
+    AuthLogRecord record = NewAuthLogRecord(ctx_, "smb", client_address_);
+    record.user = result.user;
+    record.domain = result.domain;
+    record.accepted = false;
+    record.status = ssp::SecStatus::kLogonDenied;
+    record.reason = "the server requires SMB encryption and the client cannot encrypt";
+    log_.push_back(record);
+    logons_.erase(id);
+    return refused;
   }
   logon.valid = true;
   logged_on_ = true;
@@ -498,9 +572,9 @@ SmbSession::Reply SmbSession::HandleIoctl(const Request& request, Logon& logon, 
     return Reply{{}, {}, true};
   }
   Bytes body;
-  AppendIoctlResponse(
-      body, ioctl->ctl_code,
-      EncodeValidateNegotiateResponse(0, options_.server_guid, server_security_mode_, dialect_));
+  AppendIoctlResponse(body, ioctl->ctl_code,
+                      EncodeValidateNegotiateResponse(server_capabilities_, options_.server_guid,
+                                                      server_security_mode_, dialect_));
   return Respond(request, kStatusSuccess, body, &logon);
 }
 
@@ -518,9 +592,12 @@ SmbSession::Reply SmbSession::HandlePipe(const Request& request, Logon& logon, O
   Reply reply;
   if (answer->pending) {
     next_async_ = async_id;
-    pending_[async_id] = {request.header.message_id, request.header.command,
-                          request.header.credit_charge, logon.id,
-                          (request.header.flags & kFlagSigned) != 0};
+    pending_[async_id] = {request.header.message_id,
+                          request.header.command,
+                          request.header.credit_charge,
+                          logon.id,
+                          (request.header.flags & kFlagSigned) != 0,
+                          encrypted_request_};
     reply = Interim(request, async_id);
   } else if (answer->error) {
     reply = Error(request, answer->status, &logon);
@@ -569,7 +646,9 @@ void SmbSession::CollectPipeResults(Logon& logon, Output& out) {
     } else {
       bytes.insert(bytes.end(), done.answer.body.begin(), done.answer.body.end());
     }
-    if (logon.signing && (op.request_signed || logon.signing_required)) {
+    if (logon.encryption && op.request_encrypted) {
+      bytes = Encrypt(logon, bytes);
+    } else if (logon.signing && (op.request_signed || logon.signing_required)) {
       SignMessage(*logon.signing, bytes);
     }
     out.completions.push_back(std::move(bytes));
@@ -615,6 +694,22 @@ SmbSession::Output SmbSession::OnDeferredDue(uint64_t id) {
   logon->second->pipes.Deliver(deferred);
   CollectPipeResults(*logon->second, out);
   return out;
+}
+
+}  // namespace ntlm::harness::net::smb
+
+namespace ntlm::harness::net::smb {
+
+uint16_t SmbSession::ChooseCipher(uint16_t dialect, const NegotiateRequest& request) const {
+  if (options_.encryption == SmbEncryption::kOff || !IsSmb3(dialect)) return 0;
+  if (dialect == kDialect311) {
+    if (!request.ciphers) return 0;
+    for (uint16_t cipher : {kCipherAes128Gcm, kCipherAes128Ccm}) {
+      if (Contains(*request.ciphers, cipher)) return cipher;
+    }
+    return 0;
+  }
+  return (request.capabilities & kGlobalCapEncryption) ? kCipherAes128Ccm : 0;
 }
 
 }  // namespace ntlm::harness::net::smb

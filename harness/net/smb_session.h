@@ -21,6 +21,14 @@
 // session requires it; the final SESSION_SETUP response is signed for 3.x and
 // whenever the session requires signing.
 //
+// Encryption (3.1.4.3, 3.3.5.2.1, smb_encryption.h): the cipher is chosen at
+// NEGOTIATE (3.1.1: the encryption capabilities context, AES-128-GCM
+// preferred, then AES-128-CCM; 3.0/3.0.2: SMB2_GLOBAL_CAP_ENCRYPTION, CCM);
+// a session of a client that can encrypt gets SMB2_SESSION_FLAG_ENCRYPT_DATA
+// unless encryption is off. A TRANSFORM_HEADER message is decrypted with its
+// session's key (unknown session, bad header or a tag that does not verify:
+// the connection is closed, as Windows does) and answered encrypted, unsigned.
+//
 // Asynchronous operations (3.3.4.2): a READ or FSCTL_PIPE_TRANSCEIVE on an
 // empty named pipe gets an interim response (STATUS_PENDING, ASYNC, a new
 // AsyncId, credits granted, not signed) and later its final response (same
@@ -57,8 +65,15 @@
 
 namespace ntlm::harness::net::smb {
 
+// serve --smb-encryption: off (never), desired (sessions of clients that can
+// encrypt do), required (as well: a client that cannot is refused, and an
+// unencrypted request on an encrypting session gets STATUS_ACCESS_DENIED,
+// Windows' RejectUnencryptedAccess).
+enum class SmbEncryption { kOff, kDesired, kRequired };
+
 struct SmbSessionOptions {
   bool signing_required = false;  // serve --smb-signing required
+  SmbEncryption encryption = SmbEncryption::kOff;
   uint16_t max_dialect = kDialect311;
   uint16_t max_credits = 512;  // granted and not yet used, at most
   size_t max_sessions = 16;    // per connection
@@ -125,6 +140,11 @@ class SmbSession {
   Reply Dispatch(const Request& request, Output& out);
   Reply HandleNegotiate(const Request& request, Output& out);
   Output HandleSmb1Negotiate(ByteSpan message);
+  Output OnEncrypted(ByteSpan message);
+  Output OnPlain(ByteSpan message);
+  // `plain` encrypted for `logon` (its reply or a completion).
+  Bytes Encrypt(const Logon& logon, ByteSpan plain);
+  uint16_t ChooseCipher(uint16_t dialect, const NegotiateRequest& request) const;
   Reply HandleSessionSetup(const Request& request);
   Reply FinishLogon(const Request& request, Logon& logon, SpnegoNtlmAcceptor::Step step);
   Reply RefuseLogon(const Request& request, uint64_t session_id, const Logon& logon,
@@ -157,6 +177,9 @@ class SmbSession {
   uint16_t signing_algorithm_ = kSigningAesCmac;
   NegotiateRequest negotiate_request_;
   uint16_t server_security_mode_ = kSigningEnabled;
+  uint32_t server_capabilities_ = 0;
+  uint16_t cipher_id_ = 0;          // negotiated cipher, 0: none
+  bool encrypted_request_ = false;  // the message being handled came encrypted
   PreauthHash connection_preauth_;
 
   // Credits: every MessageId below low_ was used; used_ holds the used ids
@@ -178,6 +201,7 @@ class SmbSession {
     uint16_t credit_charge = 0;
     uint64_t session_id = 0;
     bool request_signed = false;
+    bool request_encrypted = false;
   };
   std::map<uint64_t, Pending> pending_;
   uint64_t next_async_ = 0;
