@@ -49,8 +49,10 @@ class SmbPipeClientsTest : public ::testing::Test {
     }
   }
 
-  void StartServe() {
-    ASSERT_TRUE(serve_.Start({"--smb", "127.0.0.1:0", "--users", users_.string()})) << serve_.log();
+  void StartServe(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--smb", "127.0.0.1:0", "--users", users_.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ASSERT_TRUE(serve_.Start(args)) << serve_.log();
   }
 
   std::string Env() const {
@@ -92,6 +94,26 @@ TEST_F(SmbPipeClientsTest, SmbtortureRpcEchoOverNcacnNp) {
     EXPECT_EQ(Count(out, "success: echo.sleep"), 1u) << out;
     EXPECT_EQ(Count(out, "failure:") + Count(out, "error:"), 0u) << out;
   }
+  EXPECT_EQ(serve_.Stop(), 0);
+}
+
+// The same over an SMB session that must encrypt (--smb-encryption required,
+// `client smb encrypt = required`): every request and response, the final
+// responses of the pending reads of echo.sleep included, travels in a
+// TRANSFORM_HEADER; all ten subtests pass.
+TEST_F(SmbPipeClientsTest, SmbtortureRpcEchoOverAnEncryptedSession) {
+  REQUIRE_PEER(RunCommand("command -v smbtorture >/dev/null 2>&1", 10).rc == 0,
+               "smbtorture (samba-testsuite)");
+  StartServe({"--smb-encryption", "required"});
+  auto result = RunCommand(
+      Env() +
+          "timeout 90 smbtorture --configfile=" + ShellQuote((dir_.path() / "smb.conf").string()) +
+          " " + ShellQuote("--option=smb ports=" + std::to_string(serve_.port())) +
+          " --option='client smb encrypt=required' 'ncacn_np:127.0.0.1[rpcecho]' -U " +
+          ShellQuote(std::string("CONTOSO/alice%") + kPassword) + " --use-kerberos=off rpc.echo",
+      120, true);
+  EXPECT_EQ(Count(result.out, "success: echo."), 10u) << result.out;
+  EXPECT_EQ(Count(result.out, "failure:") + Count(result.out, "error:"), 0u) << result.out;
   EXPECT_EQ(serve_.Stop(), 0);
 }
 
