@@ -32,7 +32,8 @@ std::chrono::milliseconds Millis(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000.0 + 0.5));
 }
 
-// --smb-signing and --smb-max-dialect; nullopt with `error` naming the option.
+// --smb-signing, --smb-encryption and --smb-max-dialect; nullopt with `error`
+// naming the option.
 std::optional<net::smb::SmbSessionOptions> SmbOptions(const ServeOptions& options,
                                                       std::string& error) {
   net::smb::SmbSessionOptions smb;
@@ -40,6 +41,15 @@ std::optional<net::smb::SmbSessionOptions> SmbOptions(const ServeOptions& option
     smb.signing_required = true;
   } else if (options.smb_signing != "enabled") {
     error = "--smb-signing must be 'enabled' or 'required', not '" + options.smb_signing + "'";
+    return std::nullopt;
+  }
+  if (options.smb_encryption == "desired") {
+    smb.encryption = net::smb::SmbEncryption::kDesired;
+  } else if (options.smb_encryption == "required") {
+    smb.encryption = net::smb::SmbEncryption::kRequired;
+  } else if (options.smb_encryption != "off") {
+    error = "--smb-encryption must be 'off', 'desired' or 'required', not '" +
+            options.smb_encryption + "'";
     return std::nullopt;
   }
   bool known = false;
@@ -72,6 +82,10 @@ void AddServeOptions(CLI::App& serve, ServeOptions& o) {
   serve.add_option("--smb", o.smb_address, "SMB2/3 (direct TCP) listener ADDR:PORT");
   serve.add_option("--smb-signing", o.smb_signing,
                    "SMB signing: enabled (signed when the client asks) or required");
+  serve.add_option("--smb-encryption", o.smb_encryption,
+                   "SMB3 encryption (AES-128-GCM/CCM): off (default), desired (sessions of "
+                   "clients that can encrypt) or required (others refused, unencrypted requests "
+                   "denied)");
   serve.add_option("--smb-max-dialect", o.smb_max_dialect,
                    "Highest SMB dialect offered: 2.0.2, 2.1, 3.0, 3.0.2 or 3.1.1 (default)");
   serve.add_option("--config", o.config_path,

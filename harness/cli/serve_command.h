@@ -17,6 +17,7 @@ struct ServeOptions {
   std::string rpc_address;                // --rpc ADDR:PORT
   std::string smb_address;                // --smb ADDR:PORT
   std::string smb_signing = "enabled";    // --smb-signing enabled|required
+  std::string smb_encryption = "off";     // --smb-encryption off|desired|required
   std::string smb_max_dialect = "3.1.1";  // --smb-max-dialect
   std::string config_path;                // --config FILE (harness/config.h)
   std::string users_path;                 // --users FILE (else $NTLM_USER_FILE)

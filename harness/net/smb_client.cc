@@ -48,7 +48,7 @@ Bytes SmbRequestBuilder::Negotiate(const std::vector<uint16_t>& dialects, uint16
   body.WriteU16(static_cast<uint16_t>(dialects.size()));
   body.WriteU16(security_mode);
   body.WriteU16(0);
-  body.WriteU32(0);  // Capabilities
+  body.WriteU32(capabilities);
   body.WriteBytes(client_guid);
   body.WriteU32(v311 ? context_offset : 0);
   body.WriteU16(v311 ? 2 : 0);

@@ -32,6 +32,7 @@ class SmbRequestBuilder {
   uint64_t next_message_id() const { return next_message_id_; }
   void set_next_message_id(uint64_t id) { next_message_id_ = id; }
   std::array<uint8_t, 16> client_guid{0x4E, 0x54, 0x4C, 0x4D};
+  uint32_t capabilities = 0;  // of the NEGOTIATE (SMB2_GLOBAL_CAP_*)
 
  private:
   uint64_t next_message_id_ = 0;

@@ -19,8 +19,10 @@ inline constexpr uint32_t kFsctlPipeTransceive = 0x0011C017;  // [MS-FSCC] 2.3.4
 inline constexpr uint32_t kStatusBufferOverflow = 0x80000005;
 inline constexpr uint32_t kStatusObjectNameNotFound = 0xC0000034;
 inline constexpr uint32_t kStatusFileClosed = 0xC0000128;
-inline constexpr uint32_t kStatusPipeEmpty = 0xC00000D9;
 inline constexpr uint32_t kStatusPipeBroken = 0xC000014B;
+inline constexpr uint32_t kStatusPending = 0x00000103;
+inline constexpr uint32_t kStatusCancelled = 0xC0000120;
+inline constexpr uint32_t kStatusInsufficientResources = 0xC000009A;
 
 // 2.2.13 CREATE request: the name (UTF-8, as sent: "rpcecho").
 ssp::Result<std::string> ParseCreateName(ByteSpan message);

@@ -33,12 +33,19 @@ struct SmbPipeTable::Pipe {
   Bytes partial;               // bytes of an incomplete fragment
   std::deque<Bytes> messages;  // PDUs the RPC engine answered, not yet read
   bool broken = false;         // the RPC engine closed the association
+  struct Waiting {
+    uint64_t token = 0;
+    uint32_t length = 0;
+    bool ioctl = false;
+  };
+  std::deque<Waiting> waiting;  // reads waiting for a message, in arrival order
 };
 
 SmbPipeTable::SmbPipeTable(const FrontContext& ctx) : ctx_(ctx) {}
 SmbPipeTable::~SmbPipeTable() = default;
 
-std::optional<SmbPipeTable::Answer> SmbPipeTable::Handle(uint16_t command, ByteSpan message) {
+std::optional<SmbPipeTable::Answer> SmbPipeTable::Handle(uint16_t command, ByteSpan message,
+                                                         uint64_t token, bool may_wait) {
   const auto c = static_cast<Command>(command);
   if (c == Command::kCreate) return Create(message);
   if (c != Command::kClose && c != Command::kRead && c != Command::kWrite && c != Command::kIoctl) {
@@ -53,27 +60,84 @@ std::optional<SmbPipeTable::Answer> SmbPipeTable::Handle(uint16_t command, ByteS
     if (!ioctl.ok() || !max_output.ok()) return ErrorAnswer(kStatusInvalidParameter);
     if (ioctl->ctl_code != kFsctlPipeTransceive) return std::nullopt;
     if (found == pipes_.end()) return ErrorAnswer(kStatusFileClosed);
-    Answer written = Write(*found->second, ioctl->input);
+    Answer written = Write(*found->second, found->first, ioctl->input);
     if (written.error) return written;
-    return Read(*found->second, *max_output, &found->first);
+    ServeWaiting(*found->second, found->first);
+    return ReadOrWait(*found->second, found->first, *max_output, true, token, may_wait);
   }
   if (found == pipes_.end()) return ErrorAnswer(kStatusFileClosed);
   Answer answer;
   if (c == Command::kClose) {
-    pipes_.erase(found);
+    ClosePipe(found);
     AppendCloseResponse(answer.body);
     return answer;
   }
   if (c == Command::kWrite) {
     auto data = ParseWriteData(message);
     if (!data.ok()) return ErrorAnswer(kStatusInvalidParameter);
-    answer = Write(*found->second, *data);
+    answer = Write(*found->second, found->first, *data);
     if (!answer.error) AppendWriteResponse(answer.body, static_cast<uint32_t>(data->size()));
+    ServeWaiting(*found->second, found->first);
     return answer;
   }
   auto length = ParseReadLength(message);
   if (!length.ok()) return ErrorAnswer(kStatusInvalidParameter);
-  return Read(*found->second, *length, nullptr);
+  return ReadOrWait(*found->second, found->first, *length, false, token, may_wait);
+}
+
+SmbPipeTable::Answer SmbPipeTable::ReadOrWait(Pipe& pipe, const FileId& file, uint32_t length,
+                                              bool ioctl, uint64_t token, bool may_wait) {
+  // Earlier waiting reads come first; an empty pipe whose RPC engine is
+  // still open makes the read wait.
+  if (pipe.broken || (pipe.waiting.empty() && !pipe.messages.empty())) {
+    return Read(pipe, length, ioctl ? &file : nullptr);
+  }
+  if (!may_wait) return ErrorAnswer(kStatusInsufficientResources);
+  pipe.waiting.push_back({token, length, ioctl});
+  Answer answer;
+  answer.pending = true;
+  return answer;
+}
+
+void SmbPipeTable::ServeWaiting(Pipe& pipe, const FileId& file) {
+  while (!pipe.waiting.empty() && (!pipe.messages.empty() || pipe.broken)) {
+    const Pipe::Waiting waiting = pipe.waiting.front();
+    pipe.waiting.pop_front();
+    completions_.push_back(
+        {waiting.token, Read(pipe, waiting.length, waiting.ioctl ? &file : nullptr)});
+  }
+}
+
+void SmbPipeTable::ClosePipe(std::map<FileId, std::unique_ptr<Pipe>>::iterator pipe) {
+  for (const Pipe::Waiting& waiting : pipe->second->waiting) {
+    completions_.push_back({waiting.token, ErrorAnswer(kStatusPipeBroken)});
+  }
+  pipes_.erase(pipe);
+}
+
+void SmbPipeTable::CloseAll() {
+  while (!pipes_.empty()) ClosePipe(pipes_.begin());
+}
+
+bool SmbPipeTable::Cancel(uint64_t token) {
+  for (auto& [file, pipe] : pipes_) {
+    auto& waiting = pipe->waiting;
+    auto found = std::find_if(waiting.begin(), waiting.end(),
+                              [&](const Pipe::Waiting& w) { return w.token == token; });
+    if (found == waiting.end()) continue;
+    waiting.erase(found);
+    completions_.push_back({token, ErrorAnswer(kStatusCancelled)});
+    return true;
+  }
+  return false;
+}
+
+void SmbPipeTable::Deliver(const Deferred& deferred) {
+  auto found = pipes_.find(deferred.file);
+  if (found == pipes_.end()) return;
+  Pipe& pipe = *found->second;
+  for (auto& pdu : pipe.rpc.Reply(deferred.call)) pipe.messages.push_back(std::move(pdu));
+  ServeWaiting(pipe, found->first);
 }
 
 SmbPipeTable::Answer SmbPipeTable::Create(ByteSpan message) {
@@ -100,7 +164,7 @@ SmbPipeTable::Answer SmbPipeTable::Create(ByteSpan message) {
   return answer;
 }
 
-SmbPipeTable::Answer SmbPipeTable::Write(Pipe& pipe, ByteSpan data) {
+SmbPipeTable::Answer SmbPipeTable::Write(Pipe& pipe, const FileId& file, ByteSpan data) {
   if (pipe.broken) return ErrorAnswer(kStatusPipeBroken);
   pipe.partial.insert(pipe.partial.end(), data.begin(), data.end());
   while (pipe.partial.size() >= rpc::kCommonHeaderSize) {
@@ -119,10 +183,8 @@ SmbPipeTable::Answer SmbPipeTable::Write(Pipe& pipe, ByteSpan data) {
     }
     pipe.partial.erase(pipe.partial.begin(), pipe.partial.begin() + static_cast<long>(used));
     for (auto& pdu : out.pdus) pipe.messages.push_back(std::move(pdu));
-    // Deferred calls (rpcecho TestSleep) are answered at once over a pipe.
-    for (const auto& call : out.deferred) {
-      for (auto& pdu : pipe.rpc.Reply(call)) pipe.messages.push_back(std::move(pdu));
-    }
+    // Deferred calls (rpcecho TestSleep) go to the owner, who delivers them.
+    for (auto& call : out.deferred) deferred_.push_back({file, std::move(call)});
     if (out.close) {
       pipe.broken = true;
       break;
@@ -133,9 +195,7 @@ SmbPipeTable::Answer SmbPipeTable::Write(Pipe& pipe, ByteSpan data) {
 
 SmbPipeTable::Answer SmbPipeTable::Read(Pipe& pipe, uint32_t length, const FileId* ioctl_file) {
   Answer answer;
-  if (pipe.messages.empty()) {
-    return ErrorAnswer(pipe.broken ? kStatusPipeBroken : kStatusPipeEmpty);
-  }
+  if (pipe.messages.empty()) return ErrorAnswer(kStatusPipeBroken);  // broken: nothing comes
   Bytes& message = pipe.messages.front();
   const size_t n = std::min<size_t>(length, message.size());
   const ByteSpan data = ByteSpan(message).first(n);

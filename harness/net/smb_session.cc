@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "harness/net/auth_log.h"
+#include "harness/net/smb_encryption.h"
 #include "harness/net/smb_pipes.h"
 #include "harness/net/smb_status.h"
 #include "harness/net/spnego.h"
@@ -54,6 +55,7 @@ struct SmbSession::Logon {
   SpnegoNtlmAcceptor acceptor;
   PreauthHash preauth;
   std::optional<SigningKey> signing;
+  std::optional<EncryptionKeys> encryption;  // SMB2_SESSION_FLAG_ENCRYPT_DATA sessions
   bool signing_required = false;
   std::set<uint32_t> trees;
   SmbPipeTable pipes;  // named pipes open on IPC$
@@ -141,6 +143,50 @@ SmbSession::Reply SmbSession::Error(const Request& request, uint32_t status, con
 }
 
 SmbSession::Output SmbSession::OnMessage(ByteSpan message) {
+  if (!message.empty() && message[0] == kTransformProtocolByte) return OnEncrypted(message);
+  return OnPlain(message);
+}
+
+SmbSession::Output SmbSession::OnEncrypted(ByteSpan message) {
+  Output out;
+  out.close = true;
+  auto session_id = TransformSessionId(message);
+  if (!session_id.ok()) {
+    out.reason = session_id.error().reason;
+    return out;
+  }
+  auto found = logons_.find(*session_id);
+  if (found == logons_.end() || !found->second->encryption) {
+    out.reason = "an encrypted message for session " + std::to_string(*session_id) +
+                 ", which does not encrypt";
+    return out;
+  }
+  const EncryptionKeys keys = *found->second->encryption;
+  auto plain = DecryptMessage(keys.cipher, keys.decrypt, message);
+  if (!plain.ok()) {
+    out.reason = plain.error().reason;
+    return out;
+  }
+  auto inner = ParseHeader(*plain);
+  if (!inner.ok() || inner->session_id != *session_id) {
+    out.reason = "the encrypted message's SMB2 header does not name the TRANSFORM_HEADER's session";
+    return out;
+  }
+  encrypted_request_ = true;
+  out = OnPlain(*plain);
+  encrypted_request_ = false;
+  if (!out.reply.empty()) {
+    out.reply = EncryptMessage(keys.cipher, keys.encrypt, *session_id, out.reply, *ctx_.random);
+  }
+  return out;
+}
+
+Bytes SmbSession::Encrypt(const Logon& logon, ByteSpan plain) {
+  return EncryptMessage(logon.encryption->cipher, logon.encryption->encrypt, logon.id, plain,
+                        *ctx_.random);
+}
+
+SmbSession::Output SmbSession::OnPlain(ByteSpan message) {
   Output out;
   if (!message.empty() && message[0] == 0xFF) return HandleSmb1Negotiate(message);
   std::vector<Reply> replies;
@@ -189,7 +235,8 @@ SmbSession::Output SmbSession::OnMessage(ByteSpan message) {
       const uint32_t next = static_cast<uint32_t>(bytes.size());
       for (int b = 0; b < 4; ++b) bytes[20 + b] = static_cast<uint8_t>(next >> (8 * b));
     }
-    if (replies[i].sign_with) SignMessage(*replies[i].sign_with, bytes);
+    // An encrypted response is not signed (3.3.4.1.1).
+    if (replies[i].sign_with && !encrypted_request_) SignMessage(*replies[i].sign_with, bytes);
     out.reply.insert(out.reply.end(), bytes.begin(), bytes.end());
   }
   return out;
@@ -231,6 +278,7 @@ SmbSession::Output SmbSession::HandleSmb1Negotiate(ByteSpan message) {
 Bytes SmbSession::NegotiateBody(uint16_t dialect, const NegotiateRequest& request) {
   NegotiateResponse response;
   response.security_mode = server_security_mode_;
+  response.capabilities = server_capabilities_;
   response.dialect = dialect;
   response.server_guid = options_.server_guid;
   response.system_time = ctx_.clock ? ctx_.clock->Now() : 0;
@@ -241,9 +289,9 @@ Bytes SmbSession::NegotiateBody(uint16_t dialect, const NegotiateRequest& reques
     std::array<uint8_t, 32> salt{};
     ctx_.random->Fill(salt);
     response.contexts.push_back(MakePreauthContext(salt));
-    // No cipher is served: "no common cipher" (0) when the client offered some.
+    // The chosen cipher, or "no common cipher" (0) when the client offered some.
     if (request.ciphers)
-      response.contexts.push_back(MakeSingleIdContext(kEncryptionCapabilities, 0));
+      response.contexts.push_back(MakeSingleIdContext(kEncryptionCapabilities, cipher_id_));
     if (request.signing_algorithms) {
       response.contexts.push_back(MakeSingleIdContext(kSigningCapabilities, signing_algorithm_));
     }
@@ -295,6 +343,8 @@ SmbSession::Reply SmbSession::HandleNegotiate(const Request& request, Output& ou
   smb1_wildcard_ = false;
   dialect_ = dialect;
   negotiate_request_ = *parsed;
+  cipher_id_ = ChooseCipher(dialect, *parsed);
+  if (cipher_id_ != 0 && dialect != kDialect311) server_capabilities_ |= kGlobalCapEncryption;
   Reply reply = Respond(request, kStatusSuccess, NegotiateBody(dialect, *parsed), nullptr, 0);
   if (dialect == kDialect311) connection_preauth_.Update(reply.bytes);
   return reply;
@@ -309,7 +359,7 @@ SmbSession::Reply SmbSession::Dispatch(const Request& request, Output& out) {
     return Reply{{}, {}, true};
   }
   if (command == Command::kSessionSetup) return HandleSessionSetup(request);
-  if (command == Command::kCancel) return Reply{{}, {}, true};  // never answered (3.3.5.16)
+  if (command == Command::kCancel) return HandleCancel(request, out);
   auto found = logons_.find(request.header.session_id);
   Logon* logon = found != logons_.end() && found->second->valid ? found->second.get() : nullptr;
   if (command == Command::kEcho && !logon) {
@@ -318,7 +368,11 @@ SmbSession::Reply SmbSession::Dispatch(const Request& request, Output& out) {
     return Respond(request, kStatusSuccess, body, nullptr);
   }
   if (!logon) return Error(request, kStatusUserSessionDeleted);
-  if (request.header.flags & kFlagSigned) {
+  if (encrypted_request_) {
+    // The AEAD tag authenticated it; no signature (3.3.5.2.4).
+  } else if (logon->encryption && options_.encryption == SmbEncryption::kRequired) {
+    return Error(request, kStatusAccessDenied);  // RejectUnencryptedAccess (3.3.5.2.9)
+  } else if (request.header.flags & kFlagSigned) {
     if (!logon->signing || !VerifyMessage(*logon->signing, request.bytes)) {
       return Error(request, kStatusAccessDenied);  // not signed: the signature is unknown
     }
@@ -331,7 +385,7 @@ SmbSession::Reply SmbSession::Dispatch(const Request& request, Output& out) {
       AppendEmptyBody(body);
       return Respond(request, kStatusSuccess, body, logon);
     case Command::kLogoff:
-      return HandleLogoff(request, *logon);
+      return HandleLogoff(request, *logon, out);
     case Command::kTreeConnect:
       return HandleTreeConnect(request, *logon);
     default:
@@ -345,10 +399,9 @@ SmbSession::Reply SmbSession::Dispatch(const Request& request, Output& out) {
     AppendEmptyBody(body);
     return Respond(request, kStatusSuccess, body, logon);
   }
-  if (auto answer = logon->pipes.Handle(request.header.command, request.bytes)) {
-    if (answer->error) return Error(request, answer->status, logon);
-    return Respond(request, answer->status, answer->body, logon);
-  }
+  bool handled = false;
+  Reply piped = HandlePipe(request, *logon, out, handled);
+  if (handled) return piped;
   if (command == Command::kIoctl) return HandleIoctl(request, *logon, out);
   return Error(request, kStatusNotSupported, logon);
 }
@@ -407,6 +460,26 @@ SmbSession::Reply SmbSession::FinishLogon(const Request& request, Logon& logon,
   } else {
     logon.signing = DeriveSigningKey(dialect_, result.exported_session_key, signing_algorithm_,
                                      logon.preauth.value());
+    if (cipher_id_ != 0 && options_.encryption != SmbEncryption::kOff) {
+      logon.encryption = DeriveEncryptionKeys(dialect_, result.exported_session_key, cipher_id_,
+                                              logon.preauth.value());
+      session_flags |= kSessionFlagEncryptData;
+    }
+  }
+  if (options_.encryption == SmbEncryption::kRequired && !logon.encryption) {
+    // 3.3.5.5: a client that cannot encrypt while the server rejects
+    // unencrypted access.
+    const uint64_t id = logon.id;
+    Reply refused = Error(request, kStatusAccessDenied);
+    AuthLogRecord record = NewAuthLogRecord(ctx_, "smb", client_address_);
+    record.user = result.user;
+    record.domain = result.domain;
+    record.accepted = false;
+    record.status = ssp::SecStatus::kLogonDenied;
+    record.reason = "the server requires SMB encryption and the client cannot encrypt";
+    log_.push_back(record);
+    logons_.erase(id);
+    return refused;
   }
   logon.valid = true;
   logged_on_ = true;
@@ -453,10 +526,12 @@ SmbSession::Reply SmbSession::RefuseLogon(const Request& request, uint64_t sessi
   return reply;
 }
 
-SmbSession::Reply SmbSession::HandleLogoff(const Request& request, Logon& logon) {
+SmbSession::Reply SmbSession::HandleLogoff(const Request& request, Logon& logon, Output& out) {
   if (auto s = CheckStructureSize(request.bytes, 4, "LOGOFF"); !s.ok()) {
     return Error(request, kStatusInvalidParameter, &logon);
   }
+  logon.pipes.CloseAll();  // their waiting reads end now, signed with this session's key
+  CollectPipeResults(logon, out);
   Bytes body;
   AppendEmptyBody(body);
   Reply reply = Respond(request, kStatusSuccess, body, &logon);
@@ -497,10 +572,144 @@ SmbSession::Reply SmbSession::HandleIoctl(const Request& request, Logon& logon, 
     return Reply{{}, {}, true};
   }
   Bytes body;
-  AppendIoctlResponse(
-      body, ioctl->ctl_code,
-      EncodeValidateNegotiateResponse(0, options_.server_guid, server_security_mode_, dialect_));
+  AppendIoctlResponse(body, ioctl->ctl_code,
+                      EncodeValidateNegotiateResponse(server_capabilities_, options_.server_guid,
+                                                      server_security_mode_, dialect_));
   return Respond(request, kStatusSuccess, body, &logon);
+}
+
+}  // namespace ntlm::harness::net::smb
+
+namespace ntlm::harness::net::smb {
+
+SmbSession::Reply SmbSession::HandlePipe(const Request& request, Logon& logon, Output& out,
+                                         bool& handled) {
+  const uint64_t async_id = next_async_ + 1;
+  auto answer = logon.pipes.Handle(request.header.command, request.bytes, async_id,
+                                   pending_.size() < kMaxPendingOperations);
+  handled = answer.has_value();
+  if (!answer) return Reply{{}, {}, true};
+  Reply reply;
+  if (answer->pending) {
+    next_async_ = async_id;
+    pending_[async_id] = {request.header.message_id,
+                          request.header.command,
+                          request.header.credit_charge,
+                          logon.id,
+                          (request.header.flags & kFlagSigned) != 0,
+                          encrypted_request_};
+    reply = Interim(request, async_id);
+  } else if (answer->error) {
+    reply = Error(request, answer->status, &logon);
+  } else {
+    reply = Respond(request, answer->status, answer->body, &logon);
+  }
+  CollectPipeResults(logon, out);
+  return reply;
+}
+
+SmbSession::Reply SmbSession::Interim(const Request& request, uint64_t async_id) {
+  Header h;
+  h.credit_charge = request.header.credit_charge;
+  h.status = kStatusPending;
+  h.command = request.header.command;
+  h.credits = GrantCredits(request.header);
+  h.flags =
+      kFlagServerToRedir | kFlagAsyncCommand | (request.header.flags & kFlagRelatedOperations);
+  h.message_id = request.header.message_id;
+  h.async_id = async_id;
+  h.session_id = request.header.session_id;
+  Reply reply;  // not signed (3.3.4.2: SHOULD NOT)
+  AppendHeader(reply.bytes, h);
+  AppendErrorBody(reply.bytes);
+  return reply;
+}
+
+void SmbSession::CollectPipeResults(Logon& logon, Output& out) {
+  for (SmbPipeTable::Completion& done : logon.pipes.TakeCompletions()) {
+    auto found = pending_.find(done.token);
+    if (found == pending_.end()) continue;
+    const Pending& op = found->second;
+    Header h;
+    h.credit_charge = op.credit_charge;
+    h.status = done.answer.status;
+    h.command = op.command;
+    h.credits = 0;  // granted with the interim response (3.3.4.3)
+    h.flags = kFlagServerToRedir | kFlagAsyncCommand;
+    h.message_id = op.message_id;
+    h.async_id = done.token;
+    h.session_id = op.session_id;
+    Bytes bytes;
+    AppendHeader(bytes, h);
+    if (done.answer.error) {
+      AppendErrorBody(bytes);
+    } else {
+      bytes.insert(bytes.end(), done.answer.body.begin(), done.answer.body.end());
+    }
+    if (logon.encryption && op.request_encrypted) {
+      bytes = Encrypt(logon, bytes);
+    } else if (logon.signing && (op.request_signed || logon.signing_required)) {
+      SignMessage(*logon.signing, bytes);
+    }
+    out.completions.push_back(std::move(bytes));
+    pending_.erase(found);
+  }
+  for (SmbPipeTable::Deferred& deferred : logon.pipes.TakeDeferred()) {
+    const uint64_t id = ++next_deferred_;
+    out.deferred.push_back({id, deferred.call.delay_seconds});
+    deferred_[id] = {logon.id, std::move(deferred)};
+  }
+}
+
+SmbSession::Reply SmbSession::HandleCancel(const Request& request, Output& out) {
+  // 3.3.5.16: the pending request with this AsyncId (async form) or
+  // MessageId (sync form) on the same session; CANCEL itself is never
+  // answered. Unknown targets are ignored.
+  const Reply none{{}, {}, true};
+  auto target = pending_.end();
+  if (request.header.flags & kFlagAsyncCommand) {
+    target = pending_.find(request.header.async_id);
+  } else {
+    target = std::find_if(pending_.begin(), pending_.end(), [&](const auto& entry) {
+      return entry.second.message_id == request.header.message_id;
+    });
+  }
+  if (target == pending_.end() || target->second.session_id != request.header.session_id) {
+    return none;
+  }
+  auto logon = logons_.find(target->second.session_id);
+  if (logon == logons_.end()) return none;
+  if (logon->second->pipes.Cancel(target->first)) CollectPipeResults(*logon->second, out);
+  return none;
+}
+
+SmbSession::Output SmbSession::OnDeferredDue(uint64_t id) {
+  Output out;
+  auto found = deferred_.find(id);
+  if (found == deferred_.end()) return out;
+  auto [session_id, deferred] = std::move(found->second);
+  deferred_.erase(found);
+  auto logon = logons_.find(session_id);
+  if (logon == logons_.end()) return out;
+  logon->second->pipes.Deliver(deferred);
+  CollectPipeResults(*logon->second, out);
+  return out;
+}
+
+}  // namespace ntlm::harness::net::smb
+
+namespace ntlm::harness::net::smb {
+
+uint16_t SmbSession::ChooseCipher(uint16_t dialect, const NegotiateRequest& request) const {
+  if (options_.encryption == SmbEncryption::kOff || !IsSmb3(dialect)) return 0;
+  if (dialect == kDialect311) {
+    if (!request.ciphers) return 0;
+    for (uint16_t cipher : {kCipherAes128Gcm, kCipherAes128Ccm}) {
+      if (Contains(*request.ciphers, cipher)) return cipher;
+    }
+    return 0;
+  }
+  return (request.capabilities & kGlobalCapEncryption) ? kCipherAes128Ccm : 0;
 }
 
 }  // namespace ntlm::harness::net::smb

@@ -6,7 +6,9 @@
 //   byte 0  bit 0: start with a real 3.1.1 NEGOTIATE (the request of
 //           Microsoft's published 3.1.1 walkthrough, contexts included);
 //           bit 1: the server requires signing; bits 2-4: the highest
-//           dialect offered (index into 2.0.2 .. 3.1.1, clamped)
+//           dialect offered (index into 2.0.2 .. 3.1.1, clamped); bit 5:
+//           --smb-encryption desired (a TRANSFORM_HEADER message reaches
+//           its parser in any mode)
 //   then up to 32 records: u16 length + that many bytes, one message each.
 // Invariants: every reply starts with a valid SMB2 header; a close carries a
 // reason and nothing more is fed after it.
@@ -63,6 +65,7 @@ int FuzzSmbSession(const uint8_t* data, size_t size) {
   smb::SmbSessionOptions options;
   options.signing_required = (mode & 2) != 0;
   options.max_dialect = kDialects[std::min<size_t>((mode >> 2) & 7, std::size(kDialects) - 1)];
+  if (mode & 0x20) options.encryption = smb::SmbEncryption::kDesired;
   smb::SmbSession session(env.ctx(), options, "127.0.0.1:1", 1);
   if ((mode & 1) && !Feed(session, kNegotiate311)) return 0;
   for (int record = 0; record < kMaxRecords && !in.empty(); ++record) {

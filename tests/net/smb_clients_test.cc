@@ -69,6 +69,8 @@ class SmbClientsTest : public ::testing::Test {
     EXPECT_NE(lines[0]["reason"].get<std::string>().find(reason_part), std::string::npos);
   }
 
+  nlohmann::json RunImpacket(const std::string& dialect, const std::string& password, bool tamper);
+
   TempDir dir_;
   std::filesystem::path users_;
   ServeProcess serve_;
@@ -170,6 +172,7 @@ try:
     out['dialect'] = c.getDialect()
     c.login('alice', password, 'CONTOSO')
     out['signing'] = bool(c._SMBConnection._Session['SigningActivated'])
+    out['encrypted'] = bool(c._SMBConnection._Session['SessionFlags'] & s3.SMB2_SESSION_FLAG_ENCRYPT_DATA)
     if tamper:
         c._SMBConnection._Session['SigningKey'] = b'\0' * 16
         c._SMBConnection._Session['SessionKey'] = b'\1' * 16
@@ -183,17 +186,78 @@ except Exception as e:
 print(json.dumps(out))
 )PY";
 
+// kImpacketScript's JSON for one run against serve_.
+nlohmann::json SmbClientsTest::RunImpacket(const std::string& dialect, const std::string& password,
+                                           bool tamper) {
+  auto result = RunCommand("/usr/bin/python3 -c " + ShellQuote(kImpacketScript) + " " +
+                               std::to_string(serve_.port()) + " " + dialect + " " +
+                               ShellQuote(password) + (tamper ? " 1" : " 0"),
+                           40);
+  auto json = nlohmann::json::parse(result.out, nullptr, false);
+  EXPECT_FALSE(json.is_discarded()) << result.out;
+  return json.is_discarded() ? nlohmann::json::object() : json;
+}
+
+// --smb-encryption required ([MS-SMB2] 3.1.4.3): the IPC$ tree connect is
+// granted only to an encrypted request, so its success shows the client
+// encrypted. smbclient at 3.0, 3.0.2 and 3.1.1 (AES-128-GCM; AES-128-CCM when
+// it is the only cipher offered) and impacket at 3.0 (AES-128-CCM) do; an SMB
+// 2.1 client cannot encrypt and is refused with STATUS_ACCESS_DENIED.
+TEST_F(SmbClientsTest, EncryptionRequiredSmbclientAndImpacketEncrypt) {
+  REQUIRE_PEER(HaveSmbclient(), "smbclient");
+  REQUIRE_PEER(HaveImpacket(), "impacket");
+  StartServe({"--smb-encryption", "required"});
+  for (const char* options :
+       {"-m SMB3_00", "-m SMB3_02", "-m SMB3_11",
+        "-m SMB3_11 --option='client smb3 encryption algorithms=aes-128-ccm'"}) {
+    SCOPED_TRACE(options);
+    auto result = Smbclient("Passw0rd!", std::string(options) + " --client-protection=encrypt");
+    EXPECT_EQ(result.rc, 0) << result.out;
+  }
+  auto impacket = RunImpacket("3.0", "Passw0rd!", false);
+  EXPECT_EQ(impacket.value("tree", ""), "ok") << impacket.dump();
+  EXPECT_EQ(impacket.value("logoff", ""), "ok") << impacket.dump();
+  EXPECT_EQ(impacket.value("encrypted", false), true) << impacket.dump();
+  auto plain = Smbclient("Passw0rd!", "-m SMB2_10");
+  EXPECT_NE(plain.rc, 0);
+  EXPECT_NE(plain.out.find("NT_STATUS_ACCESS_DENIED"), std::string::npos) << plain.out;
+  ASSERT_EQ(serve_.Stop(), 0);
+  auto lines = AuthLines(serve_.log());
+  ASSERT_EQ(lines.size(), 6u) << serve_.log();
+  EXPECT_EQ(lines[5]["verdict"], "reject");
+  EXPECT_NE(lines[5]["reason"].get<std::string>().find("requires SMB encryption"),
+            std::string::npos);
+}
+
+// Wireshark decrypts SMB3 from the NTLM password alone (it derives the
+// session key, then the cipher keys): a pcap of an encrypted 3.1.1 session
+// shows the tree connect request and the server's encrypted response
+// decrypted, an independent check of the keys and of AES-128-GCM.
+TEST_F(SmbClientsTest, EncryptedSessionPcapDecryptsInTshark) {
+  REQUIRE_PEER(HaveSmbclient(), "smbclient");
+  REQUIRE_PEER(HaveTshark(), "tshark");
+  const auto pcap = dir_.path() / "encrypted.pcap";
+  StartServe({"--smb-encryption", "required", "--pcap", pcap.string()});
+  const uint16_t port = serve_.port();
+  auto result = Smbclient("Passw0rd!", "-m SMB3_11 --client-protection=encrypt");
+  EXPECT_EQ(result.rc, 0) << result.out;
+  ASSERT_EQ(serve_.Stop(), 0);
+  auto tshark = RunCommand("tshark -r " + ShellQuote(pcap.string()) +
+                               " -d tcp.port==" + std::to_string(port) +
+                               ",nbss -o ntlmssp.nt_password:Passw0rd! -Y smb2",
+                           60, true);
+  EXPECT_NE(tshark.out.find("Decrypted SMB3;Tree Connect Request Tree: \\\\127.0.0.1\\IPC$"),
+            std::string::npos)
+      << tshark.out;
+  EXPECT_NE(tshark.out.find("Decrypted SMB3;Tree Connect Response"), std::string::npos)
+      << tshark.out;
+}
+
 TEST_F(SmbClientsTest, ImpacketLogsOnAt21And30WithVerifiedSignatures) {
   REQUIRE_PEER(HaveImpacket(), "impacket");
   StartServe({"--smb-signing", "required"});
   auto run = [&](const std::string& dialect, const std::string& password, bool tamper) {
-    auto result = RunCommand("/usr/bin/python3 -c " + ShellQuote(kImpacketScript) + " " +
-                                 std::to_string(serve_.port()) + " " + dialect + " " +
-                                 ShellQuote(password) + (tamper ? " 1" : " 0"),
-                             40);
-    auto json = nlohmann::json::parse(result.out, nullptr, false);
-    EXPECT_FALSE(json.is_discarded()) << result.out;
-    return json.is_discarded() ? nlohmann::json::object() : json;
+    return RunImpacket(dialect, password, tamper);
   };
   for (const std::string dialect : {"2.1", "3.0"}) {
     SCOPED_TRACE(dialect);
@@ -248,6 +312,11 @@ TEST_F(SmbClientsTest, UsageErrorsNameTheOption) {
   EXPECT_EQ(signing.rc, 2);
   EXPECT_NE(signing.out.find("--smb-signing must be 'enabled' or 'required'"), std::string::npos)
       << signing.out;
+  auto encryption = RunCommand(bin + "--smb-encryption always", 20, true);
+  EXPECT_EQ(encryption.rc, 2);
+  EXPECT_NE(encryption.out.find("--smb-encryption must be 'off', 'desired' or 'required'"),
+            std::string::npos)
+      << encryption.out;
   auto dialect = RunCommand(bin + "--smb-max-dialect 4.0", 20, true);
   EXPECT_EQ(dialect.rc, 2);
   EXPECT_NE(dialect.out.find("--smb-max-dialect must be"), std::string::npos) << dialect.out;

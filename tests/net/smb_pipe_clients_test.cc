@@ -49,8 +49,10 @@ class SmbPipeClientsTest : public ::testing::Test {
     }
   }
 
-  void StartServe() {
-    ASSERT_TRUE(serve_.Start({"--smb", "127.0.0.1:0", "--users", users_.string()})) << serve_.log();
+  void StartServe(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--smb", "127.0.0.1:0", "--users", users_.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ASSERT_TRUE(serve_.Start(args)) << serve_.log();
   }
 
   std::string Env() const {
@@ -62,10 +64,11 @@ class SmbPipeClientsTest : public ::testing::Test {
   ServeProcess serve_;
 };
 
-// rpc.echo over the pipe at each binding option, run at once. Nine of the ten
-// subtests pass; echo.sleep sends TestSleep calls concurrently and waits for
-// READs that pend until each reply is due, which the pipe does not do yet (a
-// READ on an empty pipe is answered STATUS_PIPE_EMPTY at once): docs/smb.md.
+// rpc.echo over the pipe at each binding option, run at once: all ten
+// subtests pass, echo.sleep included (TestSleep calls sent concurrently,
+// answered after their delays out of order; the READs and
+// FSCTL_PIPE_TRANSCEIVEs on the empty pipe wait with interim responses until
+// each reply is due, [MS-SMB2] 3.3.4.2, docs/smb.md).
 TEST_F(SmbPipeClientsTest, SmbtortureRpcEchoOverNcacnNp) {
   REQUIRE_PEER(RunCommand("command -v smbtorture >/dev/null 2>&1", 10).rc == 0,
                "smbtorture (samba-testsuite)");
@@ -87,10 +90,30 @@ TEST_F(SmbPipeClientsTest, SmbtortureRpcEchoOverNcacnNp) {
     std::ifstream in(dir_.path() / ("torture" + std::to_string(i)));
     const std::string out(std::istreambuf_iterator<char>(in), {});
     SCOPED_TRACE("[rpcecho" + options[i] + "]");
-    EXPECT_EQ(Count(out, "success: echo."), 9u) << out;
-    EXPECT_EQ(Count(out, "failure: echo.sleep"), 1u) << out;
-    EXPECT_EQ(Count(out, "failure:") + Count(out, "error:"), 1u) << out;
+    EXPECT_EQ(Count(out, "success: echo."), 10u) << out;
+    EXPECT_EQ(Count(out, "success: echo.sleep"), 1u) << out;
+    EXPECT_EQ(Count(out, "failure:") + Count(out, "error:"), 0u) << out;
   }
+  EXPECT_EQ(serve_.Stop(), 0);
+}
+
+// The same over an SMB session that must encrypt (--smb-encryption required,
+// `client smb encrypt = required`): every request and response, the final
+// responses of the pending reads of echo.sleep included, travels in a
+// TRANSFORM_HEADER; all ten subtests pass.
+TEST_F(SmbPipeClientsTest, SmbtortureRpcEchoOverAnEncryptedSession) {
+  REQUIRE_PEER(RunCommand("command -v smbtorture >/dev/null 2>&1", 10).rc == 0,
+               "smbtorture (samba-testsuite)");
+  StartServe({"--smb-encryption", "required"});
+  auto result = RunCommand(
+      Env() +
+          "timeout 90 smbtorture --configfile=" + ShellQuote((dir_.path() / "smb.conf").string()) +
+          " " + ShellQuote("--option=smb ports=" + std::to_string(serve_.port())) +
+          " --option='client smb encrypt=required' 'ncacn_np:127.0.0.1[rpcecho]' -U " +
+          ShellQuote(std::string("CONTOSO/alice%") + kPassword) + " --use-kerberos=off rpc.echo",
+      120, true);
+  EXPECT_EQ(Count(result.out, "success: echo."), 10u) << result.out;
+  EXPECT_EQ(Count(result.out, "failure:") + Count(result.out, "error:"), 0u) << result.out;
   EXPECT_EQ(serve_.Stop(), 0);
 }
 

@@ -1,0 +1,68 @@
+// crypto_smb_aead_test.cc: the SMB 3.x AEAD ciphers (crypto/smb_aead.h): a
+// published AES-128-GCM vector, and for both ciphers a seal/open round trip
+// in which a changed byte of the ciphertext, the additional data or the tag
+// makes opening fail.
+#include <gtest/gtest.h>
+
+#include <array>
+
+#include "crypto/smb_aead.h"
+#include "tests/crypto/crypto_test_util.h"
+
+namespace ntlm::crypto {
+namespace {
+
+using test_util::FromHex;
+using test_util::Hex;
+
+// McGrew and Viega, "The Galois/Counter Mode of Operation (GCM)", test case 3
+// (96-bit IV, no additional data).
+TEST(SmbAead, Aes128GcmPublishedVector) {
+  const Bytes key = FromHex("feffe9928665731c6d6a8f9467308308");
+  const Bytes iv = FromHex("cafebabefacedbaddecaf888");
+  Bytes text = FromHex(
+      "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
+      "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255");
+  std::array<uint8_t, kAeadTagSize> tag{};
+  ASSERT_TRUE(AeadSeal(AeadCipher::kAes128Gcm, key, iv, {}, text, tag));
+  EXPECT_EQ(Hex(text),
+            "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e"
+            "21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985");
+  EXPECT_EQ(Hex(tag), "4d5c2af327cd64a62cf35abd2ba6fab4");
+}
+
+TEST(SmbAead, RoundTripAndTamperingForBothCiphers) {
+  const Bytes key = FromHex("000102030405060708090a0b0c0d0e0f");
+  const Bytes aad = FromHex("a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf");
+  const Bytes plain = FromHex("fe534d4240000100000000000d0001000000000000000000");
+  for (AeadCipher cipher : {AeadCipher::kAes128Ccm, AeadCipher::kAes128Gcm}) {
+    SCOPED_TRACE(cipher == AeadCipher::kAes128Ccm ? "CCM" : "GCM");
+    const Bytes nonce(AeadNonceSize(cipher), 0x42);
+    EXPECT_EQ(nonce.size(), cipher == AeadCipher::kAes128Ccm ? 11u : 12u);
+    Bytes text = plain;
+    std::array<uint8_t, kAeadTagSize> tag{};
+    ASSERT_TRUE(AeadSeal(cipher, key, nonce, aad, text, tag));
+    EXPECT_NE(text, plain);
+    Bytes opened = text;
+    ASSERT_TRUE(AeadOpen(cipher, key, nonce, aad, opened, tag));
+    EXPECT_EQ(opened, plain);
+    Bytes flipped = text;
+    flipped[3] ^= 1;
+    EXPECT_FALSE(AeadOpen(cipher, key, nonce, aad, flipped, tag));
+    EXPECT_EQ(flipped, Bytes(plain.size(), 0));  // zeroed on failure
+    Bytes other_aad = aad;
+    other_aad[0] ^= 1;
+    opened = text;
+    EXPECT_FALSE(AeadOpen(cipher, key, nonce, other_aad, opened, tag));
+    auto bad_tag = tag;
+    bad_tag[15] ^= 1;
+    opened = text;
+    EXPECT_FALSE(AeadOpen(cipher, key, nonce, aad, opened, bad_tag));
+    // A nonce of the wrong length is refused.
+    opened = text;
+    EXPECT_FALSE(AeadOpen(cipher, key, Bytes(16, 0), aad, opened, tag));
+  }
+}
+
+}  // namespace
+}  // namespace ntlm::crypto
