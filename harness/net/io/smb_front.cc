@@ -35,7 +35,7 @@ void Report(const FrontContext& ctx, smb::SmbSession& session) {
 }
 
 // The options travel by value into the coroutine frame.
-asio::awaitable<void> ServeSmbConnection(asio::ip::tcp::socket tcp, const FrontContext& ctx,
+asio::awaitable<void> ServeSmbConnection(AcceptedSocket tcp, const FrontContext& ctx,
                                          uint64_t connection_id, smb::SmbSessionOptions options) {
   const Clock::time_point accepted_at = Clock::now();
   TimedSocket socket(std::move(tcp), ctx, connection_id);
@@ -81,7 +81,7 @@ asio::awaitable<void> ServeSmbConnection(asio::ip::tcp::socket tcp, const FrontC
 }  // namespace
 
 ConnectionHandler MakeSmbConnectionHandler(smb::SmbSessionOptions options) {
-  return [options](asio::ip::tcp::socket socket, const FrontContext& ctx, uint64_t connection_id) {
+  return [options](AcceptedSocket socket, const FrontContext& ctx, uint64_t connection_id) {
     return ServeSmbConnection(std::move(socket), ctx, connection_id, options);
   };
 }

@@ -20,8 +20,8 @@ constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 }  // namespace
 
-TimedSocket::TimedSocket(asio::ip::tcp::socket socket, const FrontContext& ctx, uint64_t id)
-    : socket_(std::move(socket)),
+TimedSocket::TimedSocket(AcceptedSocket accepted, const FrontContext& ctx, uint64_t id)
+    : socket_(std::move(accepted.socket)),
       timer_(socket_.get_executor()),
       write_timer_(socket_.get_executor()),
       ctx_(ctx),
@@ -30,8 +30,8 @@ TimedSocket::TimedSocket(asio::ip::tcp::socket socket, const FrontContext& ctx, 
   // Non-blocking from the start: WriteAll's first send must never block (Asio
   // would set it at the first asynchronous operation anyway: no extra call).
   socket_.non_blocking(true, ec);
-  const auto remote = socket_.remote_endpoint(ec);
-  const auto local = socket_.local_endpoint(ec);
+  const auto& remote = accepted.remote;
+  const auto& local = accepted.local;
   client_address_ = EndpointText(remote);
   local_port_ = local.port();
   if (ctx_.tap) {
@@ -49,7 +49,6 @@ TimedSocket::~TimedSocket() {
 void TimedSocket::Close() {
   if (!socket_.is_open()) return;
   std::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
 }
 

@@ -25,6 +25,7 @@
 #include "asio/steady_timer.hpp"
 #include "crypto/bytes.h"
 #include "harness/net/front_context.h"
+#include "harness/net/io/accepted_socket.h"
 
 namespace ntlm::harness::net {
 
@@ -34,7 +35,7 @@ class TimedSocket {
 
   // Reports the connection to ctx.tap (OnOpen) and keeps the client's
   // "ADDR:PORT" for the log.
-  TimedSocket(asio::ip::tcp::socket socket, const FrontContext& ctx, uint64_t id);
+  TimedSocket(AcceptedSocket accepted, const FrontContext& ctx, uint64_t id);
   // Close(), then OnClose on the tap.
   ~TimedSocket();
   TimedSocket(const TimedSocket&) = delete;
@@ -57,8 +58,9 @@ class TimedSocket {
   // One bounded, non-blocking attempt to send `bytes` (a last answer on a
   // connection being cut off); what was sent goes to the tap.
   void SendNow(ByteSpan bytes);
-  // Shuts the socket down and closes it (again: no effect); a pending read or
-  // write ends with an error.
+  // Closes the socket (again: no effect); a pending read or write ends with
+  // an error. No shutdown(2) first: close sends the same FIN (or RST when
+  // unread bytes remain, as it would after a shutdown too).
   void Close();
 
   asio::any_io_executor executor() { return socket_.get_executor(); }
