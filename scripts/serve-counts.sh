@@ -48,12 +48,13 @@ front_of() { case $1 in http-*) echo http ;; rpc-*) echo rpc ;; smb) echo smb ;;
 # serve_start FRONT PREFIX...: serve (under PREFIX) with one front; sets $pid $port.
 serve_start() {
   local front=$1 _; shift
-  "$@" "$harness" serve --$front 127.0.0.1:0 --users "$work/users" --log "$work/log" --threads 1 \
+  rm -f "$work/out"  # not the previous server's port (the shell truncates it only after the fork)
+  "$@" "$harness" serve "--$front" 127.0.0.1:0 --users "$work/users" --log "$work/log" --threads 1 \
     </dev/null >"$work/out" 2>"$work/err" &
   pid=$!
   pids+=("$pid")
   for _ in $(seq 300); do
-    port=$(sed -n "s/^listening $front 127.0.0.1:\([0-9]*\)$/\1/p" "$work/out")
+    port=$(sed -n "s/^listening $front 127.0.0.1:\([0-9]*\)$/\1/p" "$work/out" 2>/dev/null)
     [ -n "$port" ] && return 0
     sleep 0.2
   done
