@@ -167,15 +167,16 @@ missing() {
 
 . "$src/scripts/bench-servers-peers.sh"
 
-# The duration to expect: client wall time per logon measured on the 2-vCPU
-# build machine (python clients; impacket's DCE/RPC waits for delayed ACKs),
-# the Samba DC's provisioning, the load generator and the crypto benchmarks.
+# The duration to expect: client wall time per logon (ms) measured on the
+# 2-vCPU build machine (python clients; impacket's DCE/RPC waits for delayed
+# ACKs), the Samba DC's provisioning, the load generator and the crypto
+# benchmarks. About 11 min at --logons 1000.
 estimate=0
-wanted serve && estimate=$((estimate + logons * (2 + 2 + 45 + 45 + 45 + 10) / 1000 + 6))
-wanted floor && estimate=$((estimate + logons * (2 + 2 + 45 + 10) / 1000 + 4))
-wanted apache && estimate=$((estimate + logons * (4 + 4) / 1000 + 5))
-wanted smbd && estimate=$((estimate + logons * 30 / 1000 + 10))
-wanted samba-dc && estimate=$((estimate + logons * (50 + 50) / 1000 + 120))
+wanted serve && estimate=$((estimate + logons * (3 + 3 + 55 + 55 + 15 + 30) / 1000 + 6))
+wanted floor && estimate=$((estimate + logons * (5 + 5 + 10 + 35) / 1000 + 4))
+wanted apache && estimate=$((estimate + logons * (16 + 20) / 1000 + 5))
+wanted smbd && estimate=$((estimate + logons * 47 / 1000 + 10))
+wanted samba-dc && estimate=$((estimate + logons * (80 + 80) / 1000 + 120))
 wanted throughput && estimate=$((estimate + 2 * (throughput_seconds + 2)))
 wanted crypto && estimate=$((estimate + 20 * crypto_repetitions))
 echo "bench-servers: $logons logons per row; expect about $((estimate / 60)) min $((estimate % 60)) s on a quiet 2-core machine (parts: ${only})" >&2
