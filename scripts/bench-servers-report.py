@@ -163,7 +163,8 @@ def markdown(report, crypto):
     goals = []
     versions = ", ".join(f"{k} {v}" for k, v in report.get("versions", {}).items())
     out = [f'Run: {report["date"]}, {report["cpu"]} ({report["cores"]} cores), load average '
-           f'{" / ".join(f"{x:.2f}" for x in report["load_averages"])} (1/5/15 min, at the end), '
+           f'{" / ".join(f"{x:.2f}" for x in report.get("load_averages", [report["load_average"]]))} '
+           f'(1/5/15 min, at the end), '
            f'commit {report["commit"]}, {report["logons_requested"]} logons per row'
            f'{", " + report["note"] if report.get("note") else ""}.', "", f"Versions: {versions}.", "",
            "### Server CPU per logon against the anchors", ""]
