@@ -53,6 +53,10 @@ endif()
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/SECURITY.md
         DESTINATION ${NTLM_DOC_DIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${NTLM_DOC_DIR}/docs)
+# The transcripts recorded from real clients: the README's `profile` examples
+# read them (vectors/transcripts/recorded in a clone).
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/vectors/transcripts/recorded
+        DESTINATION ${NTLM_DOC_DIR}/transcripts)
 
 # The SSP as a library: ntlmssp::crypto and ntlmssp::ssp.
 set(NTLM_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/ntlmssp)

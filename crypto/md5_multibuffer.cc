@@ -22,6 +22,7 @@ __attribute__((always_inline, target("avx2"))) inline V8 Md5Rotl(V8 v) {
 
 // Included after the V8 overload so the step list finds both.
 #include "crypto/internal/md5_steps.h"
+#include "crypto/internal/rc4_asm_step.h"
 #include "crypto/internal/rc4_steps.h"
 
 namespace ntlm::crypto {
@@ -93,6 +94,7 @@ void Md5x8BlockRc4Portable(Md5Lanes& state, const Md5LaneInput lanes[kMd5Lanes],
 
 namespace {
 
+#if !NTLM_RC4_ASM
 // Eight bytes of each of two RC4 streams at offset `off`: the keystream
 // bytes are gathered into one 64-bit word per stream (little-endian, as the
 // bytes lie in memory), then XORed into the input and stored as one word. The
@@ -122,6 +124,54 @@ __attribute__((always_inline)) inline void Rc4PairEight(Rc4State& r0, Rc4State& 
   std::memcpy(o0 + off, &v0, 8);
   std::memcpy(o1 + off, &v1, 8);
 }
+#endif
+
+#if NTLM_RC4_ASM
+// kBytes (16, or 12: the last chunk of a seal's 60-byte first block) bytes
+// of each of two RC4 streams at offset `off`, as internal::Rc4StepAsm steps
+// alternating between the streams (their chains are independent, so the core
+// overlaps them), each stream's keystream gathered in two vector registers and
+// XORed into its message with one load and store (two for 12 bytes).
+// The pair's S-boxes and indices, kept in the kernel's locals (registers)
+// for the pair's whole block.
+struct Rc4PairRegs {
+  uint32_t* s0;
+  uint32_t* s1;
+  uint64_t x0, y0, x1, y1;
+};
+
+template <int kBytes>
+__attribute__((always_inline)) inline void Rc4PairAsm(Rc4PairRegs& r, const uint8_t* i0,
+                                                      const uint8_t* i1, uint8_t* o0, uint8_t* o1,
+                                                      size_t off) {
+  uint32_t* s0 = r.s0;
+  uint32_t* s1 = r.s1;
+  uint64_t& x0 = r.x0;
+  uint64_t& y0 = r.y0;
+  uint64_t& x1 = r.x1;
+  uint64_t& y1 = r.y1;
+  __m128i e0 = _mm_setzero_si128(), d0 = _mm_setzero_si128();
+  __m128i e1 = _mm_setzero_si128(), d1 = _mm_setzero_si128();
+#define NTLM_RC4_PAIR_STEP(lane)                \
+  if constexpr (2 * (lane) < kBytes) {          \
+    internal::Rc4StepAsm<lane>(s0, x0, y0, e0); \
+    internal::Rc4StepAsm<lane>(s1, x1, y1, e1); \
+    internal::Rc4StepAsm<lane>(s0, x0, y0, d0); \
+    internal::Rc4StepAsm<lane>(s1, x1, y1, d1); \
+  }
+  NTLM_RC4_PAIR_STEP(0)
+  NTLM_RC4_PAIR_STEP(1)
+  NTLM_RC4_PAIR_STEP(2)
+  NTLM_RC4_PAIR_STEP(3)
+  NTLM_RC4_PAIR_STEP(4)
+  NTLM_RC4_PAIR_STEP(5)
+  NTLM_RC4_PAIR_STEP(6)
+  NTLM_RC4_PAIR_STEP(7)
+#undef NTLM_RC4_PAIR_STEP
+  internal::Rc4Flush<kBytes>(e0, d0, i0 + off, o0 + off);
+  internal::Rc4Flush<kBytes>(e1, d1, i1 + off, o1 + off);
+}
+#endif
 
 // Loads all lanes' message words, transposed (before any output is written,
 // so outputs may overwrite the blocks).
@@ -138,12 +188,35 @@ __attribute__((always_inline, target("avx2"))) inline void LoadWords(
   Transpose8(rows, w + 8);
 }
 
+#if NTLM_RC4_ASM
+// Chunk `off` of the pair of streams whose MD5 step hook runs now: sixteen
+// bytes, or the 12-byte last chunk of the 60-byte first block.
+template <size_t kAll>
+__attribute__((always_inline)) inline void Rc4PairChunk(Rc4PairRegs& r, const Md5LaneInput& l0,
+                                                        const Md5LaneInput& l1, size_t off) {
+  static_assert(kAll == kMd5Block || kAll == kMd5Block - 4);
+  if (off == 0) r = {l0.rc4->s, l1.rc4->s, l0.rc4->x, l0.rc4->y, l1.rc4->x, l1.rc4->y};
+  if (off + 16 <= kAll) {
+    Rc4PairAsm<16>(r, l0.in, l1.in, l0.out, l1.out, off);
+  } else {
+    Rc4PairAsm<12>(r, l0.in, l1.in, l0.out, l1.out, off);
+  }
+  if (off + 16 >= kAll) {  // the pair's last chunk
+    l0.rc4->x = static_cast<uint32_t>(r.x0);
+    l0.rc4->y = static_cast<uint32_t>(r.y0);
+    l1.rc4->x = static_cast<uint32_t>(r.x1);
+    l1.rc4->y = static_cast<uint32_t>(r.y1);
+  }
+}
+#endif
+
 // The kernel bodies, inlined into one function per instruction set (the
 // AVX2 one and the AVX-512VL one, where the compiler turns the rotations into
-// VPROLD and the boolean step functions into VPTERNLOGD). kFull: every lane
-// has an RC4 stream and n == 64 (the hot case, its own function so that it
-// gets its own register allocation).
-template <bool kFull>
+// VPROLD and the boolean step functions into VPTERNLOGD). kAll != 0: every
+// lane has an RC4 stream and n == kAll (64: every block after a seal's first;
+// 60: the first, after the SeqNum; asm builds only), each its own function so
+// that it gets its own register allocation. kAll == 0: the general case.
+template <size_t kAll>
 __attribute__((always_inline, target("avx2"))) inline void Md5x8Kernel(
     Md5Lanes& state, const Md5LaneInput lanes[kMd5Lanes], size_t n) {
   V8 w[16];
@@ -154,17 +227,28 @@ __attribute__((always_inline, target("avx2"))) inline void Md5x8Kernel(
   std::memcpy(&c, state.c, 32);
   std::memcpy(&d, state.d, 32);
   const V8 a0 = a, b0 = b, c0 = c, d0 = d;
-  if constexpr (kFull) {
+  if constexpr (kAll != 0) {
+#if NTLM_RC4_ASM
+    // x86-64: every fourth step k runs sixteen bytes of streams 2p and
+    // 2p+1 (p = k / 16) at offset 16 ((k % 16) / 4), as asm steps.
+    Rc4PairRegs pair{};
+#define NTLM_RC4PAIR_HOOK(k)                                                                  \
+  if (((k)&3) == 0) {                                                                         \
+    Rc4PairChunk<kAll>(pair, lanes[2 * ((k) >> 4)], lanes[2 * ((k) >> 4) + 1], 4 * ((k)&15)); \
+  }
+#else
     // Every even step k runs eight bytes of streams 2p and 2p+1 (p = k / 16)
     // at offset 4 (k % 16): each pair of streams over 16 steps (measured on
     // the build machine: about 1.25x the one-byte-per-lane-per-step schedule
     // of the general case).
+    static_assert(kAll == kMd5Block, "the portable pair schedule needs full blocks");
 #define NTLM_RC4PAIR_HOOK(k)                                                              \
   if (((k)&1) == 0) {                                                                     \
     Rc4PairEight(*lanes[2 * ((k) >> 4)].rc4, *lanes[2 * ((k) >> 4) + 1].rc4,              \
                  lanes[2 * ((k) >> 4)].in, lanes[2 * ((k) >> 4) + 1].in,                  \
                  lanes[2 * ((k) >> 4)].out, lanes[2 * ((k) >> 4) + 1].out, 4 * ((k)&15)); \
   }
+#endif
     NTLM_MD5_STEPS(a, b, c, d, w, NTLM_RC4PAIR_HOOK)
 #undef NTLM_RC4PAIR_HOOK
     (void)n;
@@ -210,38 +294,66 @@ __attribute__((always_inline, target("avx2"))) inline void Md5x8Kernel(
   std::memcpy(state.d, &d, 32);
 }
 
-bool AllLanesFull(const Md5LaneInput lanes[kMd5Lanes], size_t n) {
-  if (n != kMd5Block) return false;
+// The all-lanes kernel that serves n (0: none, the general kernel runs).
+size_t AllLanesKind(const Md5LaneInput lanes[kMd5Lanes], size_t n) {
+  constexpr size_t kHead = NTLM_RC4_ASM ? kMd5Block - 4 : kMd5Block;
+  if (n != kMd5Block && n != kHead) return 0;
   for (size_t l = 0; l < kMd5Lanes; ++l) {
-    if (lanes[l].rc4 == nullptr) return false;
+    if (lanes[l].rc4 == nullptr) return 0;
+  }
+  return n;
+}
+
+template <size_t kAll>
+__attribute__((noinline, target("avx2"))) void AllAvx2(Md5Lanes& state,
+                                                       const Md5LaneInput lanes[kMd5Lanes]) {
+  Md5x8Kernel<kAll>(state, lanes, kAll);
+}
+
+template <size_t kAll>
+__attribute__((noinline, target("avx2,avx512f,avx512vl"))) void AllAvx512(
+    Md5Lanes& state, const Md5LaneInput lanes[kMd5Lanes]) {
+  Md5x8Kernel<kAll>(state, lanes, kAll);
+}
+
+using AllLanesFn = void (*)(Md5Lanes&, const Md5LaneInput*);
+
+// Runs the all-lanes kernel that serves n (full: 64 bytes; head: 60, x86-64
+// only, else nullptr) and returns true, or returns false for the general one.
+bool RunAllLanes(Md5Lanes& state, const Md5LaneInput lanes[kMd5Lanes], size_t n, AllLanesFn full,
+                 AllLanesFn head) {
+  const size_t kind = AllLanesKind(lanes, n);
+  if (kind == kMd5Block) {
+    full(state, lanes);
+  } else if (kind != 0 && head != nullptr) {
+    head(state, lanes);
+  } else {
+    return false;
   }
   return true;
 }
 
-__attribute__((noinline, target("avx2"))) void FullAvx2(Md5Lanes& state,
-                                                        const Md5LaneInput lanes[kMd5Lanes]) {
-  Md5x8Kernel<true>(state, lanes, kMd5Block);
-}
-
-__attribute__((noinline, target("avx2,avx512f,avx512vl"))) void FullAvx512(
-    Md5Lanes& state, const Md5LaneInput lanes[kMd5Lanes]) {
-  Md5x8Kernel<true>(state, lanes, kMd5Block);
-}
+#if NTLM_RC4_ASM
+#define NTLM_HEAD_KERNEL(f) &f<kMd5Block - 4>
+#else
+#define NTLM_HEAD_KERNEL(f) nullptr
+#endif
 
 }  // namespace
 
 __attribute__((target("avx2"))) void Md5x8BlockRc4Avx2(Md5Lanes& state,
                                                        const Md5LaneInput lanes[kMd5Lanes],
                                                        size_t n) {
-  if (AllLanesFull(lanes, n)) return FullAvx2(state, lanes);
-  Md5x8Kernel<false>(state, lanes, n);
+  if (RunAllLanes(state, lanes, n, &AllAvx2<kMd5Block>, NTLM_HEAD_KERNEL(AllAvx2))) return;
+  Md5x8Kernel<0>(state, lanes, n);
 }
 
 __attribute__((target("avx2,avx512f,avx512vl"))) void Md5x8BlockRc4Avx512(
     Md5Lanes& state, const Md5LaneInput lanes[kMd5Lanes], size_t n) {
-  if (AllLanesFull(lanes, n)) return FullAvx512(state, lanes);
-  Md5x8Kernel<false>(state, lanes, n);
+  if (RunAllLanes(state, lanes, n, &AllAvx512<kMd5Block>, NTLM_HEAD_KERNEL(AllAvx512))) return;
+  Md5x8Kernel<0>(state, lanes, n);
 }
+#undef NTLM_HEAD_KERNEL
 
 bool Md5x8HasAvx2() {
   static const bool has = __builtin_cpu_supports("avx2");

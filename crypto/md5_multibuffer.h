@@ -6,10 +6,12 @@
 // previous one), but eight messages of eight sessions can: one vector
 // instruction then advances eight chains. While the vector unit runs the MD5
 // steps, the integer/load/store units run eight RC4 streams, whose chains
-// are independent of each other and of MD5: for a full block in all eight
-// lanes (the hot case) two streams at a time, eight bytes of each after every
-// other MD5 step, their keystream gathered into one word per stream;
-// otherwise one byte per lane per step.
+// are independent of each other and of MD5: when all eight lanes have a
+// stream (the hot case) two streams at a time; on x86-64 sixteen bytes of
+// each after every fourth MD5 step, as the asm steps of
+// crypto/internal/rc4_asm_step.h (full blocks, and the 60-byte first block
+// of a seal after its SeqNum), elsewhere eight bytes of each after every
+// other step, full blocks only; otherwise one byte per lane per step.
 //
 // Runtime dispatch: the kernels are compiled with target attributes (no
 // global -mavx2) and chosen once with __builtin_cpu_supports: the AVX-512VL

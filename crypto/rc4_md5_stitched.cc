@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "crypto/internal/md5_steps.h"
+#include "crypto/internal/rc4_asm_step.h"
 #include "crypto/internal/rc4_steps.h"
 #include "crypto/internal/wipe.h"
 
@@ -41,12 +42,63 @@ __attribute__((always_inline)) inline void StitchedBlock(uint32_t h[4], const ui
   h[3] += d;
 }
 
-// The hot case, built twice: for x86-64-v3 (BMI1/BMI2: ANDN, RORX, SHLX in
-// the MD5 steps and RC4 indexing) and for the baseline; the loader picks one
-// (GCC function multi-versioning).
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void StitchedFullBlock(
-    uint32_t h[4], const uint8_t* block, Rc4State& rc4, const uint8_t* in, uint8_t* out) {
-  StitchedBlock<true>(h, block, rc4, in, out, kMd5Block);
+#if NTLM_RC4_ASM
+// The hot case on x86-64: one RC4 byte per MD5 step as
+// internal::Rc4StepAsm, the keystream gathered 16 bytes at a time in two
+// vector registers and XORed into the message with one 16-byte load and
+// store per 16 steps (crypto/internal/rc4_asm_step.h says why).
+// h, rx and ry are the caller's locals, so that a loop over blocks keeps them
+// in registers.
+__attribute__((always_inline)) inline void StitchedFullBlockAsm(uint32_t (&h)[4], uint32_t* box,
+                                                                uint64_t& rx, uint64_t& ry,
+                                                                const uint8_t* block,
+                                                                const uint8_t* in, uint8_t* out) {
+  uint32_t w[16];
+  std::memcpy(w, block, sizeof w);  // before any RC4 byte is written
+  uint32_t a = h[0], b = h[1], c = h[2], d = h[3];
+  __m128i even = _mm_setzero_si128();
+  __m128i odd = _mm_setzero_si128();
+#define NTLM_RC4_HOOK(k)                                                    \
+  if (((k)&15) == 0) {                                                      \
+    even = _mm_setzero_si128(); /* breaks PINSRW's merge dependency */      \
+    odd = _mm_setzero_si128();                                              \
+  }                                                                         \
+  internal::Rc4StepAsm<((k)&15) / 2>(box, rx, ry, ((k)&1) ? odd : even);    \
+  if (((k)&15) == 15) {                                                     \
+    internal::Rc4Flush<16>(even, odd, in + ((k) & ~15), out + ((k) & ~15)); \
+  }
+  NTLM_MD5_STEPS(a, b, c, d, w, NTLM_RC4_HOOK)
+#undef NTLM_RC4_HOOK
+  h[0] += a;
+  h[1] += b;
+  h[2] += c;
+  h[3] += d;
+}
+#endif
+
+// The hot case: `count` consecutive full blocks (block, in and out each
+// advance by 64; out may overlap the block being hashed, not a later one).
+// Built twice: for x86-64-v3 (BMI1/BMI2: ANDN, RORX, SHLX in the MD5 steps)
+// and for the baseline; the loader picks one (GCC function multi-versioning).
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void StitchedFullBlocks(
+    uint32_t h[4], const uint8_t* block, Rc4State& rc4, const uint8_t* in, uint8_t* out,
+    size_t count) {
+#if NTLM_RC4_ASM
+  uint32_t hv[4] = {h[0], h[1], h[2], h[3]};
+  uint64_t rx = rc4.x, ry = rc4.y;
+  for (size_t i = 0; i < count; ++i) {
+    const size_t off = i * kMd5Block;
+    StitchedFullBlockAsm(hv, rc4.s, rx, ry, block + off, in + off, out + off);
+  }
+  rc4.x = static_cast<uint32_t>(rx);
+  rc4.y = static_cast<uint32_t>(ry);
+  std::memcpy(h, hv, sizeof hv);
+#else
+  for (size_t i = 0; i < count; ++i) {
+    const size_t off = i * kMd5Block;
+    StitchedBlock<true>(h, block + off, rc4, in + off, out + off, kMd5Block);
+  }
+#endif
 }
 
 // The unseal's first block when the MD5 buffer already holds `used` bytes
@@ -89,7 +141,7 @@ void DecryptIntoBlock(uint32_t h[4], const uint8_t* buf, size_t used, Rc4State& 
 void Md5BlockRc4(uint32_t h[4], const uint8_t* block, Rc4State& rc4, const uint8_t* in,
                  uint8_t* out, size_t n) {
   if (n == kMd5Block) {
-    StitchedFullBlock(h, block, rc4, in, out);
+    StitchedFullBlocks(h, block, rc4, in, out, 1);
   } else {
     StitchedBlock<false>(h, block, rc4, in, out, n);
   }
@@ -109,9 +161,9 @@ void Md5ThenRc4Update(Md5Stream& md5, Rc4State& rc4, const uint8_t* in, uint8_t*
     Md5BlockRc4(md5.h, md5.buf, rc4, in, out, take);
     i = take;
   }
-  for (; n - i >= kMd5Block; i += kMd5Block) {
-    Md5BlockRc4(md5.h, in + i, rc4, in + i, out + i, kMd5Block);
-  }
+  const size_t full = (n - i) / kMd5Block;
+  StitchedFullBlocks(md5.h, in + i, rc4, in + i, out + i, full);
+  i += full * kMd5Block;
   if (i < n) {
     std::memcpy(md5.buf, in + i, n - i);
     rc4.Apply(in + i, out + i, n - i);
@@ -154,7 +206,13 @@ void Rc4ThenMd5Update(Md5Stream& md5, Rc4State& rc4, const uint8_t* in, uint8_t*
     done += first;
   }
   while (done - hashed == kMd5Block) {
-    const size_t next = n - done < kMd5Block ? n - done : kMd5Block;
+    if (const size_t full = (n - done) / kMd5Block; full != 0) {
+      StitchedFullBlocks(md5.h, out + hashed, rc4, in + done, out + done, full);
+      hashed += full * kMd5Block;
+      done += full * kMd5Block;
+      continue;
+    }
+    const size_t next = n - done;
     Md5BlockRc4(md5.h, out + hashed, rc4, in + done, out + done, next);
     hashed += kMd5Block;
     done += next;

@@ -7,7 +7,10 @@
 // a chain of adds and rotates through one block, RC4's a chain of S-box loads
 // and stores. Run one after the other their latencies add up; here each MD5
 // step is followed by one RC4 byte in the same instruction stream
-// (NTLM_MD5_STEPS' hook), so the core executes both at once.
+// (NTLM_MD5_STEPS' hook), so the core executes both at once. On x86-64 the
+// full blocks' RC4 byte is a short asm sequence and consecutive full blocks
+// run in one loop with both states in registers (crypto/internal/
+// rc4_asm_step.h says why: the integer ports, not the chains, were the limit).
 //
 // Everything is bit-exact with OpenSSL's RC4 and MD5
 // (tests/ssp/stitched_seal_test.cc). Nothing allocates. The RC4 state is

@@ -36,6 +36,8 @@ MatrixRun RunMatrix(const Catalogue& catalogue, const std::vector<const Variatio
     row.description = v->description;
     row.why = v->why;
     row.source = v->file.string();
+    row.group = v->baseline;
+    row.deviation = v->client_deviation_text;
     for (const auto& column : columns) {
       row.cells.push_back(cell(catalogue, *v, column, environment));
       if (row.cells.back().matches) {

@@ -20,8 +20,14 @@ namespace ntlm::harness {
 struct MatrixRow {
   std::string name;  // variation name (matrix) or transcript name (profile)
   std::string description;
-  std::string why;                // the catalogue's rule (matrix)
-  std::string source;             // the file the row comes from
+  std::string why;     // the catalogue's rule (matrix)
+  std::string source;  // the file the row comes from
+  // What the reports group rows by: the variation's baseline (matrix) or the
+  // recording's client (profile).
+  std::string group;
+  // The variation's deviation as the catalogue names it (matrix); empty for
+  // a baseline and in profile.
+  std::string deviation;
   std::vector<CellResult> cells;  // one per column
 };
 

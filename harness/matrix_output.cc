@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "harness/matrix_html.h"
 #include "harness/min_server_sec.h"
 
 namespace ntlm::harness {

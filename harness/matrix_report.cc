@@ -35,6 +35,8 @@ ordered_json ColumnJson(const PolicyColumn& c) {
                       {"epa", EpaSettingName(c.epa)}};
 }
 
+}  // namespace
+
 std::string CellSummary(const CellResult& cell, bool judged) {
   std::string s;
   if (cell.harness_error) return "harness error: " + *cell.harness_error;
@@ -43,67 +45,6 @@ std::string CellSummary(const CellResult& cell, bool judged) {
   if (!cell.reason.empty()) s += " (" + cell.reason + ")";
   return s;
 }
-
-const char* kHtmlStyle = R"(h1{font-size:1.3em;margin:0 0 .3em}
-.meta{color:#555;margin-bottom:1em}
-table.matrix{border-collapse:collapse;font-size:12px}
-table.matrix th,table.matrix td{border:1px solid #d0d7de;padding:3px 6px;text-align:center;white-space:nowrap}
-table.matrix th.row{text-align:left;font-weight:normal;font-family:ui-monospace,monospace}
-table.matrix thead th{position:sticky;top:0;background:#f6f8fa;font-family:ui-monospace,monospace}
-td.cell{cursor:pointer;font-family:ui-monospace,monospace}
-td.ok{background:#dafbe1}td.refused{background:#fff8c5}td.diff{background:#ffcecb;font-weight:bold}
-td.selected{outline:3px solid #0969da}
-#detail{margin-top:1.5em;border-top:2px solid #d0d7de;padding:1em 0 0;position:sticky;bottom:0;
-  max-height:45vh;overflow:auto;background:#fff;box-shadow:0 -4px 8px rgba(0,0,0,.08)}
-#detail pre{background:#f6f8fa;padding:1em;overflow:auto;font-size:12px}
-.legend span{display:inline-block;padding:1px 6px;margin-right:6px;border:1px solid #d0d7de}
-.summary{font-weight:bold;margin:1em 0}
-)";
-
-const char* kHtmlScript = R"(<script>
-(function(){
-  var data = JSON.parse(document.getElementById('cells').textContent);
-  var detail = document.getElementById('detail');
-  function text(tag, s){var e=document.createElement(tag);e.textContent=s;return e;}
-  function open(td){
-    var c = data[td.id]; if(!c) return;
-    var prev = document.querySelector('td.selected'); if(prev) prev.classList.remove('selected');
-    td.classList.add('selected');
-    detail.innerHTML='';
-    detail.appendChild(text('h2', c.row + ' under ' + c.column));
-    detail.appendChild(text('p', c.policy));
-    detail.appendChild(text('p', c.summary));
-    if (c.why) detail.appendChild(text('p', 'Catalogue: ' + c.why));
-    if (c.events.length){detail.appendChild(text('h3','Server log events'));
-      detail.appendChild(text('pre', c.events.join('\n')));}
-    if (c.notes.length){detail.appendChild(text('h3','Client notes'));
-      detail.appendChild(text('pre', c.notes.join('\n')));}
-    detail.appendChild(text('h3','Exchange (as ntlmssp-harness decode shows it)'));
-    var pre=text('pre', c.decoded); pre.className='decoded'; detail.appendChild(pre);
-    detail.setAttribute('data-open', td.id);
-    // The panel sticks to the bottom of the window: the opened exchange is in
-    // sight wherever the clicked cell is (data-in-view records that it is).
-    detail.scrollTop = 0;
-    var r = detail.getBoundingClientRect();
-    detail.setAttribute('data-in-view', r.top < window.innerHeight && r.bottom > 0 ? '1' : '0');
-  }
-  document.querySelectorAll('td.cell').forEach(function(td){
-    td.addEventListener('click', function(){ open(td); });
-  });
-  var m = /^#click=(.+)$/.exec(location.hash);
-  if (m){ var td=document.getElementById(decodeURIComponent(m[1])); if(td) td.click(); }
-})();
-</script>
-)";
-
-std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
-  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) {
-    s.replace(pos, from.size(), to);
-  }
-  return s;
-}
-
-}  // namespace
 
 ordered_json MatrixJson(const MatrixRun& run, const ReportInfo& info) {
   ordered_json j;
@@ -121,6 +62,8 @@ ordered_json MatrixJson(const MatrixRun& run, const ReportInfo& info) {
     r["name"] = row.name;
     r["description"] = row.description;
     r["source"] = row.source;
+    r["group"] = row.group;
+    if (!row.deviation.empty()) r["deviation"] = row.deviation;
     if (!row.why.empty()) r["why"] = row.why;
     r["cells"] = ordered_json::array();
     for (size_t i = 0; i < row.cells.size(); ++i) {
@@ -207,71 +150,6 @@ void WriteJUnit(const MatrixRun& run, const ReportInfo& info, std::ostream& out)
 }
 
 std::string DecodedExchange(const CellResult& cell) { return DecodedExchangeText(cell.transcript); }
-
-void WriteHtml(const MatrixRun& run, const ReportInfo& info, std::ostream& out) {
-  out << HtmlPageHead(info.title, kHtmlStyle);
-  out << "<h1>" << XmlEscape(info.title) << "</h1>\n<div class=\"meta\">" << run.rows.size()
-      << (run.judged ? " variations" : " transcripts") << " &times; " << run.columns.size()
-      << " policies; server clock " << XmlEscape(FormatRfc3339(run.environment.now))
-      << (run.environment.seed ? "; seed " + std::to_string(*run.environment.seed) : "")
-      << ". Click a cell to open its exchange.</div>\n";
-  out << "<div class=\"legend\"><span class=\"ok\" style=\"background:#dafbe1\">ok</span>"
-         "<span style=\"background:#fff8c5\">"
-      << (run.judged ? "refused as expected" : "refused") << "</span>"
-      << (run.judged ? "<span style=\"background:#ffcecb\">differs from the catalogue</span>" : "")
-      << " Columns: S = 0x10 "
-         "SIGN, C = 0x20 SEAL, E = 0x80000 ESS, 8 = 0x20000000 128-bit; /Ln "
-         "LmCompatibilityLevel; /mic /spn /cbt /all EPA.</div>\n";
-  if (run.judged) {
-    out << "<p class=\"summary\" id=\"summary\">" << run.passed << " passed, " << run.failed
-        << " failed</p>\n";
-  }
-  out << "<table class=\"matrix\" id=\"matrix\"><thead><tr><th>"
-      << (run.judged ? "variation" : "transcript") << "</th>";
-  for (const auto& c : run.columns) {
-    out << "<th title=\"" << XmlEscape(MinServerSecText(c.min_server_sec)) << "\">"
-        << XmlEscape(ColumnLabel(c)) << "</th>";
-  }
-  out << "</tr></thead><tbody>\n";
-  nlohmann::json cells = nlohmann::json::object();
-  for (size_t r = 0; r < run.rows.size(); ++r) {
-    const MatrixRow& row = run.rows[r];
-    out << "<tr><th class=\"row\" title=\"" << XmlEscape(row.description) << "\">"
-        << XmlEscape(row.name) << "</th>";
-    for (size_t i = 0; i < row.cells.size(); ++i) {
-      const CellResult& cell = row.cells[i];
-      const std::string id = "c-" + std::to_string(r) + "-" + std::to_string(i);
-      const bool differs = run.judged && !cell.matches;
-      const char* cls = differs ? "diff" : cell.observed.accept ? "ok" : "refused";
-      std::string label = cell.harness_error ? "ERROR" : ShortOutcome(cell.observed);
-      if (differs) label += "!";
-      out << "<td class=\"cell " << cls << "\" id=\"" << id << "\" title=\""
-          << XmlEscape(CellSummary(cell, run.judged)) << "\">" << XmlEscape(label) << "</td>";
-      const PolicyColumn& col = run.columns[i];
-      nlohmann::json events = nlohmann::json::array();
-      for (const auto& e : cell.events) events.push_back(e.kind + ": " + e.text);
-      cells[id] = {{"row", row.name},
-                   {"column", ColumnLabel(col)},
-                   {"policy", "NtlmMinServerSec " + MinServerSecText(col.min_server_sec) +
-                                  ", LmCompatibilityLevel " + std::to_string(col.lm_compat_level) +
-                                  ", EPA " + EpaSettingName(col.epa)},
-                   {"summary", CellSummary(cell, run.judged)},
-                   {"why", row.why},
-                   {"events", events},
-                   {"notes", cell.client_notes},
-                   {"decoded", DecodedExchange(cell)}};
-    }
-    out << "</tr>\n";
-  }
-  out << "</tbody></table>\n<section id=\"detail\"><p>Click a cell to see its exchange.</p>"
-         "</section>\n";
-  // JSON inside <script>: "</" must not appear literally.
-  out << "<script type=\"application/json\" id=\"cells\">"
-      << ReplaceAll(cells.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "</",
-                    "<\\/")
-      << "</script>\n";
-  out << kHtmlScript << "</body></html>\n";
-}
 
 std::string CellFileName(const CellResult& cell) {
   return TranscriptFileName(cell.transcript.name);

@@ -2,8 +2,7 @@
 // (also used by `profile`, whose result is a MatrixRun too).
 //   JSON  "ntlmssp-harness-matrix/1", schema docs/schemas/matrix.schema.json
 //   JUnit one <testcase> per cell, schema docs/schemas/junit.xsd
-//   HTML  one self-contained page: the coloured matrix; a click on a cell
-//         opens its exchange (tokens as `decode` shows them, statuses, events)
+//   HTML  harness/matrix_html.h (one page for matrix and profile)
 //   --record DIR: every cell as a transcript (docs/transcript-format.md)
 #pragma once
 
@@ -24,7 +23,10 @@ struct ReportInfo {
 
 nlohmann::ordered_json MatrixJson(const MatrixRun& run, const ReportInfo& info);
 void WriteJUnit(const MatrixRun& run, const ReportInfo& info, std::ostream& out);
-void WriteHtml(const MatrixRun& run, const ReportInfo& info, std::ostream& out);
+
+// "expected accept, observed reject SEC_E_... at AUTHENTICATE (reason)", or
+// the harness error: a cell in one line (JUnit and HTML reports).
+std::string CellSummary(const CellResult& cell, bool judged);
 
 // "windows-modern.S-C-8" style file names: the transcript name made safe.
 std::string CellFileName(const CellResult& cell);

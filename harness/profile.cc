@@ -101,6 +101,7 @@ MatrixRow ProfileTranscript(const ProfiledTranscript& p, const std::vector<Polic
   row.name = p.transcript.name;
   row.description = p.transcript.client.empty() ? p.transcript.description : p.transcript.client;
   row.source = p.path;
+  row.group = p.transcript.client.empty() ? "client not recorded" : p.transcript.client;
   for (const auto& column : columns) {
     Transcript t = p.transcript;
     t.server.min_server_sec = column.min_server_sec;

@@ -148,31 +148,10 @@ run_smbd() {
   if [ "$(id -u)" != 0 ]; then  # smbd switches to the logged-on user's uid
     missing smbd smb "root (smbd changes to the account's unix user)"; return 0
   fi
-  mkdir -p "$d"/{private,lock,state,cache,pid,ncalrpc,log}
+  mkdir -p "$d"/{private,lock,state,cache,pid,ncalrpc}
   port=$(free_port)
-  cat >"$d/smb.conf" <<EOF
-[global]
-  workgroup = CONTOSO
-  netbios name = BENCHSMBD
-  server role = standalone server
-  interfaces = 127.0.0.1
-  bind interfaces only = yes
-  smb ports = $port
-  private dir = $d/private
-  lock directory = $d/lock
-  state directory = $d/state
-  cache directory = $d/cache
-  pid directory = $d/pid
-  ncalrpc dir = $d/ncalrpc
-  log file = $d/log/log.%m
-  passdb backend = tdbsam:$d/private/passdb.tdb
-  load printers = no
-  printcap name = /dev/null
-  disable spoolss = yes
-  server min protocol = SMB2_02
-  panic action =
-  client use kerberos = off
-EOF
+  # The one configuration of this peer, shared with ProbeSmbdTest.
+  sed -e "s|@DIR@|$d|g" -e "s|@PORT@|$port|g" "$src/scripts/peers/samba-smbd.conf.in" >"$d/smb.conf"
   if ! printf 'Passw0rd!\nPassw0rd!\n' | timeout 60 pdbedit -s "$d/smb.conf" -a -u nobody -t >"$d/pdbedit.out" 2>&1; then
     fail_row smbd smb "pdbedit failed: $(tail -3 "$d/pdbedit.out")"; return 0
   fi

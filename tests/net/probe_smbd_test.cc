@@ -1,8 +1,8 @@
 // probe_smbd_test.cc: `probe smb://` against a real Samba smbd started by the
-// test: a standalone server on 127.0.0.1 only, a free non-default port
-// (`smb ports`), every directory (private, lock, state, cache, pid, ncalrpc,
-// log) and the tdbsam passdb under the test's temporary directory, no
-// Kerberos, NTLMv2 only. The account is the Unix user running the test (smbd
+// test: scripts/peers/samba-smbd.conf.in (shared with scripts/bench-servers.sh),
+// a standalone server on 127.0.0.1 only, a free non-default port (`smb
+// ports`), every directory and the tdbsam passdb under the test's temporary
+// directory, no Kerberos, NTLMv2 only. The account is the Unix user running the test (smbd
 // maps every SMB user to a Unix one; none is created), added to the temporary
 // passdb with `smbpasswd -c`. Nothing system-wide changes; smbd is stopped by
 // its pid. The answers asserted here are the ones docs/profiles/samba-smbd.md
@@ -20,6 +20,7 @@
 #include <string>
 
 #include "http_serve_process.h"
+#include "peer_template.h"
 
 namespace ntlm::harness::net::testing {
 namespace {
@@ -48,24 +49,14 @@ class ProbeSmbdTest : public ::testing::Test {
       std::filesystem::create_directories(d / sub);
     }
     port_ = FreeLoopbackPort();
-    std::ofstream conf(Conf());
-    conf << "[global]\n  server role = standalone server\n  workgroup = CONTOSO\n"
-         << "  netbios name = SMBDPROBE\n  smb ports = " << port_
-         << "\n  interfaces = 127.0.0.1\n  bind interfaces only = yes\n  disable netbios = yes\n";
-    const std::pair<const char*, const char*> dirs[] = {
-        {"private dir", "private"},   {"lock directory", "lock"}, {"state directory", "state"},
-        {"cache directory", "cache"}, {"pid directory", "pid"},   {"ncalrpc dir", "ncalrpc"}};
-    for (const auto& [parameter, sub] : dirs) {
-      conf << "  " << parameter << " = " << (d / sub).string() << "\n";
+    // The one configuration of this peer, shared with scripts/bench-servers.sh.
+    const std::string conf = ReadPeerTemplate(
+        "samba-smbd.conf.in", {{"DIR", d.string()}, {"PORT", std::to_string(port_)}});
+    if (conf.empty()) {
+      why = "cannot read scripts/peers/samba-smbd.conf.in";
+      return false;
     }
-    conf << "  log file = " << (d / "log.smbd").string()
-         << "\n  passdb backend = tdbsam:" << (d / "private" / "passdb.tdb").string()
-         << "\n  load printers = no\n"
-         << "  printcap name = /dev/null\n  disable spoolss = yes\n"
-         << "  server min protocol = SMB2_02\n  ntlm auth = ntlmv2-only\n"
-         << "  kerberos method = secrets only\n"
-         << extra;
-    conf.close();
+    std::ofstream(Conf()) << conf << extra;
     const std::string env = "KRB5_CONFIG=/dev/null ";
     auto added = RunCommand("printf 'Passw0rd!\\nPassw0rd!\\n' | " + env + kSmbpasswd + " -c " +
                                 ShellQuote(Conf()) + " -a -s " + ShellQuote(user_),

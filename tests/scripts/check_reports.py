@@ -7,8 +7,12 @@ Runs `matrix --deterministic` and `profile vectors/transcripts/recorded` with
 --json and --junit, validates the JSON against docs/schemas/matrix.schema.json
 (python3-jsonschema, Draft 2020-12) and the JUnit XML with a real XML parser
 (xml.etree) and against docs/schemas/junit.xsd (xmllint), and cross-checks the
-counts between the two reports and the table's closing line. Exit 0 when all
-hold; 77 (skip) outside CI when a checker is missing.
+counts between the two reports and the table's closing line. The --html page
+of the same run, as written (no browser: tests/scripts/check_html.py runs it in
+Chromium): it parses as HTML (xmllint --html), loads nothing from outside
+(no src=, no <link>), and its groups, rows, column heads and refusal counts
+agree with the JSON (check_html.py's checks). Exit 0 when all hold; 77 (skip)
+outside CI when a checker is missing.
 """
 import json
 import os
@@ -17,12 +21,33 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check_html  # noqa: E402  the page's parser and checks, shared
+
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def fail(msg):
     print("check_reports: FAIL: " + msg)
     sys.exit(1)
+
+
+def check_page_as_written(name, hpath, report):
+    lint = subprocess.run(["xmllint", "--html", "--huge", "--noout", hpath], capture_output=True,
+                          text=True, timeout=120)
+    # libxml2 parses HTML 4: an HTML5 element is "invalid" to it, nothing else may be.
+    errors = [line for line in lint.stderr.splitlines() if "parser error" in line and
+              not any("Tag %s invalid" % t in line for t in ("section", "search"))]
+    if errors:
+        fail("%s HTML does not parse cleanly: %s" % (name, "\n".join(errors[:5])))
+    page = open(hpath, encoding="utf-8").read()
+    for outside in (" src=", "<link", "@import", "url("):
+        if outside in page:
+            fail("%s HTML loads something from outside (%r): it must be one file" % (name, outside))
+    parsed = check_html.Dom()
+    parsed.feed(page)
+    check_html.check_heads(name + " HTML", parsed, report)
+    check_html.check_table(name + " HTML", parsed, report, "")
 
 
 def main():
@@ -55,8 +80,9 @@ def main():
     for name, cmd in runs.items():
         jpath = os.path.join(work, name + ".json")
         xpath = os.path.join(work, name + ".junit.xml")
-        proc = subprocess.run(cmd + ["--json", jpath, "--junit", xpath], capture_output=True,
-                              text=True, timeout=600)
+        hpath = os.path.join(work, name + ".html")
+        proc = subprocess.run(cmd + ["--json", jpath, "--junit", xpath, "--html", hpath],
+                              capture_output=True, text=True, timeout=600)
         if proc.returncode != 0:
             fail("%s exited %d: %s" % (name, proc.returncode, proc.stderr[-2000:]))
         report = json.load(open(jpath))
@@ -103,7 +129,8 @@ def main():
             if len(report["columns"]) != 96:
                 fail("profile: %d columns, expected 16 values x levels 0..5"
                      % len(report["columns"]))
-        print("check_reports: %s ok: %d rows x %d columns, JSON and JUnit valid"
+        check_page_as_written(name, hpath, report)
+        print("check_reports: %s ok: %d rows x %d columns, JSON, JUnit and HTML valid"
               % (name, len(report["rows"]), len(report["columns"])))
 
 

@@ -55,6 +55,14 @@ run_programs() {  # PREFIX: selfcheck, matrix and decode from /, man pages, comp
                  _ntlmssp_harness; echo \"\${COMPREPLY[*]}\"")
   [ "$got" = "profile probe" ] || fail "completion of 'pro' gave '$got'"
   find "$prefix" -path '*doc/ntlmssp-harness/README.md' | grep -q . || fail "no README in the docs"
+  # The README's `profile` example on the installed recordings.
+  local recorded
+  recorded=$(find "$prefix" -type d -path '*doc/ntlmssp-harness/transcripts/recorded')
+  [ -n "$recorded" ] || fail "no recorded transcripts in the docs"
+  (cd / && "$bin" profile "$recorded" --policy windows-default,cis --color never) >"$work/profile.out" ||
+    fail "profile: $(tail -5 "$work/profile.out")"
+  grep -q 'gss-ntlmv1-ess-seal128-kx (.*accepted under 10 of 12 policies' "$work/profile.out" ||
+    fail "profile of the installed recordings: $(tail -5 "$work/profile.out")"
   echo "installed programs work from / (prefix $prefix)"
 }
 

@@ -28,12 +28,14 @@ Bytes RandomBytes(std::mt19937& rng, size_t n) {
 using Kernel = void (*)(crypto::Md5Lanes&, const crypto::Md5LaneInput*, size_t);
 
 // Runs `kernel` on random blocks/states/RC4 keys and compares with the scalar
-// stitched block of each lane. all_full: every lane has an RC4 stream and
-// n == 64 (the kernels' hot path, paired RC4 streams).
-void CheckKernel(Kernel kernel, bool all_full = false) {
+// stitched block of each lane. all_n != 0: every lane has an RC4 stream and
+// n == all_n (the kernels' hot paths, paired RC4 streams: 64, every block
+// after a seal's first; 60, the first block after the SeqNum).
+void CheckKernel(Kernel kernel, size_t all_n = 0) {
+  const bool all_full = all_n != 0;
   for (uint32_t seed = 0; seed < 200; ++seed) {
     std::mt19937 rng(seed);
-    const size_t n = (all_full || seed % 3 == 0) ? 64 : rng() % 65;
+    const size_t n = all_full ? all_n : seed % 3 == 0 ? 64 : rng() % 65;
     const bool in_place = seed % 2 == 0;
     crypto::Md5Lanes lanes;
     std::array<std::array<uint32_t, 4>, crypto::kMd5Lanes> h;
@@ -101,9 +103,18 @@ TEST(Md5MultiBufferTest, DispatchedKernelMatchesScalarStitchedBlock) {
 
 // The hot path (all eight lanes with RC4, full blocks) of every kernel.
 TEST(Md5MultiBufferTest, FullBlockAllLanesMatchScalarStitchedBlock) {
-  CheckKernel(&crypto::Md5x8BlockRc4Portable, /*all_full=*/true);
-  if (crypto::Md5x8HasAvx2()) CheckKernel(&crypto::Md5x8BlockRc4Avx2, /*all_full=*/true);
-  if (crypto::Md5x8HasAvx512()) CheckKernel(&crypto::Md5x8BlockRc4Avx512, /*all_full=*/true);
+  CheckKernel(&crypto::Md5x8BlockRc4Portable, /*all_n=*/64);
+  if (crypto::Md5x8HasAvx2()) CheckKernel(&crypto::Md5x8BlockRc4Avx2, /*all_n=*/64);
+  if (crypto::Md5x8HasAvx512()) CheckKernel(&crypto::Md5x8BlockRc4Avx512, /*all_n=*/64);
+}
+
+// The first block of a seal (60 message bytes after the SeqNum) in all eight
+// lanes: its own schedule in the x86-64 kernels (the last 12 bytes of each
+// pair one at a time).
+TEST(Md5MultiBufferTest, FirstBlockAllLanesMatchScalarStitchedBlock) {
+  CheckKernel(&crypto::Md5x8BlockRc4Portable, /*all_n=*/60);
+  if (crypto::Md5x8HasAvx2()) CheckKernel(&crypto::Md5x8BlockRc4Avx2, /*all_n=*/60);
+  if (crypto::Md5x8HasAvx512()) CheckKernel(&crypto::Md5x8BlockRc4Avx512, /*all_n=*/60);
 }
 
 constexpr uint32_t kBase = ssp::kNegotiateUnicode | ssp::kNegotiateNtlm |
