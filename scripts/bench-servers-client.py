@@ -12,6 +12,11 @@ Each logon is a fresh TCP connection and a complete NTLM exchange:
   rpc-echo        the same to Samba's rpcecho interface and one sealed EchoData
                   of 64 bytes (what `serve --rpc` serves; Debian's Samba does
                   not serve rpcecho)
+  rpc-samr-integrity, rpc-echo-integrity
+                  the same two at packet integrity (signed, not sealed)
+  rpc-logon       bind + auth3 to rpcecho at packet privacy, no call: the part
+                  the pass-through floor can serve (its keys are not the
+                  client's, so a sealed call cannot verify there)
   smb             impacket SMBConnection: NEGOTIATE + SESSION_SETUP (NTLMSSP)
                   then LOGOFF and close
 
@@ -173,7 +178,7 @@ def logon_http(args, negotiate):
         conn.close()
 
 
-def logon_rpc(args, call):
+def logon_rpc(args, call, level="privacy"):
     from impacket.dcerpc.v5 import rpcrt, samr, transport
     from impacket.uuid import uuidtup_to_bin
     t = transport.DCERPCTransportFactory(f"ncacn_ip_tcp:{args.host}[{args.port}]")
@@ -181,10 +186,13 @@ def logon_rpc(args, call):
     t.set_connect_timeout(args.timeout)
     dce = t.get_dce_rpc()
     dce.set_auth_type(rpcrt.RPC_C_AUTHN_WINNT)
-    dce.set_auth_level(rpcrt.RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
+    dce.set_auth_level(rpcrt.RPC_C_AUTHN_LEVEL_PKT_PRIVACY if level == "privacy"
+                       else rpcrt.RPC_C_AUTHN_LEVEL_PKT_INTEGRITY)
     dce.connect()
     try:
-        if call == "samr":
+        if call is None:
+            dce.bind(uuidtup_to_bin(RPCECHO_UUID))
+        elif call == "samr":
             dce.bind(samr.MSRPC_UUID_SAMR)
             samr.hSamrConnect2(dce)
         else:
@@ -214,6 +222,9 @@ KINDS = {
     "http-negotiate": lambda a: logon_http(a, negotiate=True),
     "rpc-samr": lambda a: logon_rpc(a, "samr"),
     "rpc-echo": lambda a: logon_rpc(a, "echo"),
+    "rpc-samr-integrity": lambda a: logon_rpc(a, "samr", "integrity"),
+    "rpc-echo-integrity": lambda a: logon_rpc(a, "echo", "integrity"),
+    "rpc-logon": lambda a: logon_rpc(a, None),
     "smb": logon_smb,
 }
 
@@ -233,6 +244,8 @@ def main():
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--max-seconds", type=float, default=60)
     p.add_argument("--timeout", type=float, default=10, help="seconds per socket operation")
+    p.add_argument("--no-cpu", action="store_true",
+                   help="do not read the server's CPU (scripts/serve-counts.sh counts instead)")
     args = p.parse_args()
     if args.host not in ("127.0.0.1", "::1", "localhost"):
         sys.exit("bench-servers-client: loopback targets only")
@@ -241,7 +254,7 @@ def main():
     logon = KINDS[args.kind]
     for _ in range(args.warmup):
         logon(args)
-    cpu_before, processes = session_cpu_ns(args.server_sid)
+    cpu_before, processes = (0, 1) if args.no_cpu else session_cpu_ns(args.server_sid)
     if processes == 0:
         sys.exit(f"bench-servers-client: no process in session {args.server_sid}")
     start = time.monotonic()
@@ -250,7 +263,7 @@ def main():
         logon(args)
         done += 1
     wall = time.monotonic() - start
-    cpu_after, processes = session_cpu_ns(args.server_sid)
+    cpu_after, processes = (0, 1) if args.no_cpu else session_cpu_ns(args.server_sid)
     cpu_us = (cpu_after - cpu_before) / 1000
     print(json.dumps({
         "kind": args.kind, "logons": done, "server_processes": processes,

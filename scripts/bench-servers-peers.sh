@@ -16,30 +16,94 @@ serve_port() {  # FRONT LOG: the port serve printed ("listening FRONT 127.0.0.1:
   return 1
 }
 
-# One `serve` process per front, so each is measured alone.
-run_serve() {
-  local front port kinds ver
+# run_front SERVER BINARY FRONT KINDS: one `serve` process of BINARY with one
+# front, so each is measured alone, recorded as SERVER for each of KINDS.
+run_front() {
+  local server=$1 binary=$2 front=$3 kinds=$4 port ver k
   ver=$("$harness" --version 2>/dev/null | head -1 || true)
   ver="${ver:-ntlmssp-harness}${serve_args:+ $serve_args}"
+  [ "$server" = serve ] || ver="$ver, $(basename "$binary") (pass-through authenticator)"
+  # shellcheck disable=SC2086  # --serve-args is a list of words
+  start "$work/$server-$front.out" "$binary" serve --$front 127.0.0.1:0 --users "$work/users" \
+    --log "$work/$server-$front.log" $serve_args
+  if ! port=$(serve_port $front "$work/$server-$front.out"); then
+    for k in $kinds; do fail_row "$server" "$k" "$server --$front did not listen: $(head -3 "$work/$server-$front.out")"; done
+    stop_session "$sid"; return 0
+  fi
+  for k in $kinds; do
+    record "$server" "$ver" "$k" --port "$port" --user alice --domain CONTOSO --password 'Passw0rd!'
+  done
+  stop_session "$sid"
+}
+
+# serve: every row of the comparison, plus the logon-only DCE/RPC row the
+# floor can also serve (bind + auth3, no sealed call).
+run_serve() {
   serve_user
-  for front in http rpc smb; do
-    # shellcheck disable=SC2086  # --serve-args is a list of words
-    start "$work/serve-$front.out" "$harness" serve --$front 127.0.0.1:0 --users "$work/users" \
-      --log "$work/serve-$front.log" $serve_args
-    case $front in
-      http) kinds="http-ntlm http-negotiate" ;;
-      rpc) kinds=rpc-echo ;;
-      smb) kinds=smb ;;
-    esac
-    if ! port=$(serve_port $front "$work/serve-$front.out"); then
-      for k in $kinds; do fail_row serve "$k" "serve --$front did not listen: $(head -3 "$work/serve-$front.out")"; done
+  run_front serve "$harness" http "http-ntlm http-negotiate"
+  run_front serve "$harness" rpc "rpc-echo rpc-echo-integrity rpc-logon"
+  run_front serve "$harness" smb smb
+}
+
+# The pass-through floor (build/bench/ntlmssp-serve-floor: the same fronts,
+# no NTLM verification or keys; bench/RESULTS.md). Its keys are not the
+# client's, so it serves the rows that need none: HTTP, the DCE/RPC logon
+# and the SMB logon (impacket does not check the server's signature).
+run_floor() {
+  if [ ! -x "$floor" ]; then
+    missing floor "http-ntlm http-negotiate rpc-logon smb" "$floor (cmake --build build --target ntlmssp-serve-floor)"
+    return 0
+  fi
+  serve_user
+  run_front floor "$floor" http "http-ntlm http-negotiate"
+  run_front floor "$floor" rpc rpc-logon
+  run_front floor "$floor" smb smb
+}
+
+# run_throughput: serve --http --threads T for T = 1 and 2, driven by the C++
+# load generator (ntlmssp-net-bench --target) with 4 connections for
+# $throughput_seconds: logons/s and serve's CPU per logon.
+run_throughput() {
+  local t port
+  if [ ! -x "$net_bench" ]; then
+    for t in 1 2; do missing serve "throughput-http-threads-$t" "$net_bench (cmake --build build --target ntlmssp-net-bench)"; done
+    return 0
+  fi
+  serve_user
+  for t in 1 2; do
+    start "$work/tp-$t.out" "$harness" serve --http 127.0.0.1:0 --users "$work/users" \
+      --log "$work/tp-$t.log" --threads "$t"
+    if ! port=$(serve_port http "$work/tp-$t.out"); then
+      fail_row serve "throughput-http-threads-$t" "serve did not listen: $(head -3 "$work/tp-$t.out")"
       stop_session "$sid"; continue
     fi
-    for k in $kinds; do
-      record "serve" "$ver" "$k" --port "$port" --user alice --domain CONTOSO --password 'Passw0rd!'
-    done
+    if timeout $((throughput_seconds + 60)) "$net_bench" --target "http://127.0.0.1:$port/" \
+        --user 'CONTOSO\alice' --password 'Passw0rd!' --connections 4 \
+        --duration "$throughput_seconds" --server-pid "$sid" --json >"$work/tp-$t.json" 2>"$work/tp-$t.err"; then
+      /usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(json.dumps(dict(server="serve", kind=sys.argv[2], status="measured", threads=int(sys.argv[3]), version="ntlmssp-net-bench --connections 4", logons=r["logons"], failures=r["failures"], logons_per_s=r["logons_per_second"], server_cpu_us_per_logon=r.get("server_cpu_us_per_logon"), latency_ms=r.get("latency_ms"), wall_s=r["seconds"])))' \
+        "$work/tp-$t.json" "throughput-http-threads-$t" "$t" >>"$rows"
+    else
+      fail_row serve "throughput-http-threads-$t" "load generator failed: $(tail -3 "$work/tp-$t.err")"
+    fi
     stop_session "$sid"
   done
+}
+
+# run_crypto: the crypto rows of issue 16 from ntlmssp-bench, in this run.
+run_crypto() {
+  local filter='^(BM_Seal/16384|BM_OpenSSLStitched/16384|BM_SealBatch/(1024|16384)|BM_SealLimit/(1024|16384)|BM_Accept)$'
+  if [ ! -x "$crypto_bench" ]; then
+    missing crypto ntlmssp-bench "$crypto_bench (cmake --build build --target ntlmssp-bench)"; return 0
+  fi
+  local min_time=()
+  [ -n "$crypto_min_time" ] && min_time=(--benchmark_min_time="$crypto_min_time")
+  if timeout 600 "$crypto_bench" --benchmark_filter="$filter" --benchmark_repetitions="$crypto_repetitions" \
+      --benchmark_report_aggregates_only=true --benchmark_format=json "${min_time[@]}" \
+      >"$work/crypto.json" 2>"$work/crypto.err"; then
+    cp "$work/crypto.json" "$crypto_out"
+  else
+    missing crypto ntlmssp-bench "ntlmssp-bench failed: $(tail -3 "$work/crypto.err")"
+  fi
 }
 
 # Apache httpd + mod_auth_gssapi + gss-ntlmssp, in the foreground (its
@@ -136,7 +200,9 @@ run_samba_dc() {
   if ! wait_port "$port" 120; then
     fail_row samba-ad-dc rpc-samr "samba did not listen: $(tail -3 "$d/samba.out")"; stop_session "$sid"; return 0
   fi
-  record samba-ad-dc "samba $(version samba)" rpc-samr --port "$port" --user Administrator \
-    --domain HARNESS --password "$adminpass"
+  for k in rpc-samr rpc-samr-integrity; do
+    record samba-ad-dc "samba $(version samba)" "$k" --port "$port" --user Administrator \
+      --domain HARNESS --password "$adminpass"
+  done
   stop_session "$sid"
 }

@@ -5,18 +5,35 @@
 # server CPU per logon. A peer that is not installed (or, for the Samba DC, not
 # runnable: not root, 127.0.0.1:135 taken) may be skipped outside CI; under
 # CI=true every row must be measured. Timings are never compared.
-# Usage: scripts/bench-servers-smoke.sh path/to/ntlmssp-harness
+# With FLOOR NET_BENCH BENCH (the build's bench/ binaries) it also checks the
+# pass-through floor's rows, the 1-/2-thread throughput rows (1 s each) and
+# the crypto rows (one short repetition), and the Markdown goals table.
+# Usage: scripts/bench-servers-smoke.sh path/to/ntlmssp-harness [FLOOR NET_BENCH BENCH]
 set -euo pipefail
-harness=${1:?usage: bench-servers-smoke.sh path/to/ntlmssp-harness}
+harness=${1:?usage: bench-servers-smoke.sh path/to/ntlmssp-harness [FLOOR NET_BENCH BENCH]}
 out=$(mktemp /tmp/bench-servers-smoke.XXXXXX.json)
-trap 'rm -f "$out"' EXIT
-bash "$(dirname "$0")/bench-servers.sh" --harness "$harness" --logons 5 --max-seconds 60 --out "$out"
-/usr/bin/python3 - "$out" <<'PY'
+trap 'rm -f "$out" "${out%.json}.md"' EXIT
+only=serve,apache,samba-dc,smbd
+tools=()
+if [ $# -ge 4 ]; then
+  only=$only,floor,throughput,crypto
+  tools=(--floor "$2" --net-bench "$3" --bench "$4" --throughput-seconds 1 --crypto-repetitions 1
+         --crypto-min-time 0.01)
+fi
+bash "$(dirname "$0")/bench-servers.sh" --harness "$harness" --logons 5 --max-seconds 60 --out "$out" \
+  --only "$only" "${tools[@]}"
+/usr/bin/python3 - "$out" "$only" <<'PY'
 import json, os, sys
 report = json.load(open(sys.argv[1]))
+parts = sys.argv[2].split(",")
 expected = [("serve", "http-ntlm"), ("serve", "http-negotiate"), ("serve", "rpc-echo"),
+            ("serve", "rpc-echo-integrity"), ("serve", "rpc-logon"),
             ("serve", "smb"), ("apache-gss-ntlmssp", "http-ntlm"),
-            ("apache-gss-ntlmssp", "http-negotiate"), ("samba-ad-dc", "rpc-samr"), ("smbd", "smb")]
+            ("apache-gss-ntlmssp", "http-negotiate"), ("samba-ad-dc", "rpc-samr"),
+            ("samba-ad-dc", "rpc-samr-integrity"), ("smbd", "smb")]
+if "floor" in parts:
+    expected += [("floor", k) for k in ("http-ntlm", "http-negotiate", "rpc-logon", "smb")]
+    expected += [("serve", f"throughput-http-threads-{t}") for t in (1, 2)]
 rows = {(r["server"], r["kind"]): r for r in report["servers"]}
 ci = os.environ.get("CI") == "true"
 problems, skipped = [], []
@@ -34,6 +51,17 @@ for key in expected:
         problems.append(f"{key}: logons, CPU per logon and wall time must be positive: {r}")
 for s in skipped:
     print("bench-servers-smoke: skipped", s)
+if "crypto" in parts:
+    names = {b.get("run_name", b["name"]) for b in (report.get("crypto") or {}).get("benchmarks", [])}
+    for name in ("BM_Seal/16384", "BM_OpenSSLStitched/16384", "BM_SealBatch/1024", "BM_SealLimit/1024",
+                 "BM_SealBatch/16384", "BM_SealLimit/16384", "BM_Accept"):
+        if name not in names:
+            problems.append(f"crypto: no {name}")
+    goals = {g["goal"] for g in report.get("goals", [])}
+    if len(goals) < 12:
+        problems.append(f"the goals table lists {len(goals)} goals, expected 12")
+    if not os.path.exists(os.path.splitext(sys.argv[1])[0] + ".md"):
+        problems.append("no Markdown section beside the JSON")
 if problems:
     print("bench-servers-smoke: FAILED\n  " + "\n  ".join(problems))
     sys.exit(1)

@@ -14,7 +14,15 @@
 #   smbd                a standalone smbd (tdbsam in the temp dir; the account
 #                       is the unix user nobody): SMB NEGOTIATE + SESSION_SETUP
 #   serve-http/-rpc/-smb  this build: the same HTTP exchanges; bind + auth3 +
-#                       one sealed 64-byte EchoData (rpcecho); the same SMB logon
+#                       one sealed 64-byte EchoData (rpcecho), at privacy and at
+#                       integrity, and bind + auth3 alone; the same SMB logon
+#   floor               build/bench/ntlmssp-serve-floor: serve's fronts with a
+#                       pass-through authenticator (no verification, no keys),
+#                       the rows that need no keys (bench/RESULTS.md)
+#   throughput          serve --http --threads 1 and 2 under the C++ load
+#                       generator (ntlmssp-net-bench --target, 4 connections)
+#   crypto              ntlmssp-bench: BM_Seal/16384, BM_OpenSSLStitched/16384,
+#                       BM_SealBatch and BM_SealLimit at 1024 and 16384, BM_Accept
 # Kerberos is off everywhere (empty KRB5_CONFIG, NTLM-only mechs), ports are
 # free non-default loopback ports, every wait and loop is bounded, and every
 # server is stopped at the end (trap), also on error or Ctrl-C.
@@ -22,9 +30,18 @@
 # Usage: scripts/bench-servers.sh [--logons N] [--out FILE] [--harness PATH]
 #                                 [--only LIST] [--max-seconds S]
 #   --logons N      measured logons per server and mechanism (default 500)
-#   --out FILE      the JSON report (default bench/servers-results.json)
+#   --out FILE      the JSON report (default bench/servers-results.json; --json FILE
+#                   is the same); the Markdown section for bench/RESULTS.md is
+#                   written beside it (FILE with .md instead of .json)
 #   --harness PATH  ntlmssp-harness binary (default build/harness/ntlmssp-harness)
-#   --only LIST     comma list of serve,apache,samba-dc,smbd (default: all)
+#   --only LIST     comma list of serve,floor,apache,samba-dc,smbd,throughput,
+#                   crypto (default: all)
+#   --floor PATH    the floor build (default build/bench/ntlmssp-serve-floor)
+#   --net-bench PATH  ntlmssp-net-bench (default build/bench/ntlmssp-net-bench)
+#   --bench PATH    ntlmssp-bench (default build/bench/ntlmssp-bench)
+#   --throughput-seconds S  load generator run per thread count (default 10)
+#   --crypto-repetitions R  ntlmssp-bench repetitions, median kept (default 3)
+#   --crypto-min-time S     ntlmssp-bench --benchmark_min_time (default its own)
 #   --max-seconds S bound on each measured loop (default 120)
 #   --note TEXT     written into the JSON (e.g. "loaded machine, load average 10")
 #   --serve-args A  extra arguments for every `serve` (word-split; e.g. "--threads 1")
@@ -36,26 +53,44 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 logons=500
 out=$src/bench/servers-results.json
 harness=$src/build/harness/ntlmssp-harness
-only=serve,apache,samba-dc,smbd
+floor=$src/build/bench/ntlmssp-serve-floor
+net_bench=$src/build/bench/ntlmssp-net-bench
+crypto_bench=$src/build/bench/ntlmssp-bench
+throughput_seconds=10
+crypto_repetitions=3
+crypto_min_time=
+only=serve,floor,apache,samba-dc,smbd,throughput,crypto
 max_seconds=120
 note=
 serve_args=
 while [ $# -gt 0 ]; do
   case $1 in
     --logons) logons=$2; shift 2 ;;
-    --out) out=$2; shift 2 ;;
+    --out|--json) out=$2; shift 2 ;;
     --harness) harness=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
     --max-seconds) max_seconds=$2; shift 2 ;;
     --note) note=$2; shift 2 ;;
     --serve-args) serve_args=$2; shift 2 ;;
+    --floor) floor=$2; shift 2 ;;
+    --net-bench) net_bench=$2; shift 2 ;;
+    --bench) crypto_bench=$2; shift 2 ;;
+    --throughput-seconds) throughput_seconds=$2; shift 2 ;;
+    --crypto-repetitions) crypto_repetitions=$2; shift 2 ;;
+    --crypto-min-time) crypto_min_time=$2; shift 2 ;;
     *) echo "bench-servers: unknown argument $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
 [[ $logons =~ ^[0-9]+$ ]] && [ "$logons" -ge 1 ] || { echo "bench-servers: --logons N (N >= 1)" >&2; exit 2; }
 [[ $max_seconds =~ ^[0-9]+$ ]] && [ "$max_seconds" -ge 1 ] || { echo "bench-servers: --max-seconds S (whole seconds >= 1)" >&2; exit 2; }
+[[ $throughput_seconds =~ ^[0-9]+$ ]] && [ "$throughput_seconds" -ge 1 ] && [ "$throughput_seconds" -le 600 ] ||
+  { echo "bench-servers: --throughput-seconds S (1..600)" >&2; exit 2; }
+[[ $crypto_repetitions =~ ^[0-9]+$ ]] && [ "$crypto_repetitions" -ge 1 ] && [ "$crypto_repetitions" -le 20 ] ||
+  { echo "bench-servers: --crypto-repetitions R (1..20)" >&2; exit 2; }
 for name in ${only//,/ }; do
-  case $name in serve|apache|samba-dc|smbd) ;; *) echo "bench-servers: --only: unknown server $name (serve, apache, samba-dc, smbd)" >&2; exit 2 ;; esac
+  case $name in serve|floor|apache|samba-dc|smbd|throughput|crypto) ;;
+    *) echo "bench-servers: --only: unknown part $name (serve, floor, apache, samba-dc, smbd, throughput, crypto)" >&2; exit 2 ;;
+  esac
 done
 [ -x "$harness" ] || { echo "bench-servers: no ntlmssp-harness at $harness (build it, or --harness)" >&2; exit 2; }
 
@@ -64,6 +99,7 @@ work=$(mktemp -d /tmp/bench-servers.XXXXXX)
 chmod 755 "$work"
 rows=$work/rows.jsonl
 : >"$rows"
+crypto_out=$work/crypto-results.json
 : >"$work/krb5.conf"
 started=()  # session ids (= pids, started with setsid) of the servers
 
@@ -131,10 +167,30 @@ missing() {
 
 . "$src/scripts/bench-servers-peers.sh"
 
+# The duration to expect: client wall time per logon (ms) measured on the
+# 2-vCPU build machine (python clients; impacket's DCE/RPC waits for delayed
+# ACKs), the Samba DC's provisioning, the load generator and the crypto
+# benchmarks. About 11 min at --logons 1000.
+estimate=0
+wanted serve && estimate=$((estimate + logons * (3 + 3 + 55 + 55 + 15 + 30) / 1000 + 6))
+wanted floor && estimate=$((estimate + logons * (5 + 5 + 10 + 35) / 1000 + 4))
+wanted apache && estimate=$((estimate + logons * (16 + 20) / 1000 + 5))
+wanted smbd && estimate=$((estimate + logons * 47 / 1000 + 10))
+wanted samba-dc && estimate=$((estimate + logons * (80 + 80) / 1000 + 120))
+wanted throughput && estimate=$((estimate + 2 * (throughput_seconds + 2)))
+wanted crypto && estimate=$((estimate + 20 * crypto_repetitions))
+echo "bench-servers: $logons logons per row; expect about $((estimate / 60)) min $((estimate % 60)) s on a quiet 2-core machine (parts: ${only})" >&2
+
 wanted serve && run_serve
+wanted floor && run_floor
+wanted throughput && run_throughput
 wanted apache && run_apache
 wanted smbd && run_smbd
 wanted samba-dc && run_samba_dc
+wanted crypto && run_crypto
 
 for sid in "${started[@]}"; do stop_session "$sid"; done
-/usr/bin/python3 "$src/scripts/bench-servers-report.py" "$rows" "$out" --logons "$logons" --commit "$commit" --note "$note"
+crypto_arg=()
+[ -s "$crypto_out" ] && crypto_arg=(--crypto "$crypto_out")
+/usr/bin/python3 "$src/scripts/bench-servers-report.py" "$rows" "$out" --logons "$logons" --commit "$commit" \
+  --note "$note" "${crypto_arg[@]}"

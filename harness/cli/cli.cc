@@ -81,4 +81,23 @@ int RunCli(int argc, char** argv) {
   return kExitOk;
 }
 
+int RunServeOnlyCli(int argc, char** argv, const std::string& program, const std::string& notice) {
+  CLI::App app{program + ": the serve command only"};
+  app.require_subcommand(1);
+  ServeOptions options;
+  AddServeCommand(app, options);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+  const auto& init = crypto::Initialize();
+  if (!init.ok) {
+    std::cerr << program << ": " << init.message << "\n";
+    return kExitEnvironment;
+  }
+  std::cerr << program << ": " << notice << "\n";
+  return RunServeCommand(options, std::cout, std::cerr);
+}
+
 }  // namespace ntlm::harness

@@ -9,6 +9,8 @@
 //   3  environment error (for example the OpenSSL legacy provider is missing)
 #pragma once
 
+#include <string>
+
 #include "harness/verdict.h"
 
 namespace ntlm::harness {
@@ -33,5 +35,10 @@ constexpr int ExitCode(Verdict verdict) {
 }
 
 int RunCli(int argc, char** argv);
+
+// A program whose only command is `serve` (`PROGRAM serve OPTIONS...`, the
+// same options): the benchmark floor's entry point (bench/floor/main.cc).
+// `notice` goes to stderr before serving.
+int RunServeOnlyCli(int argc, char** argv, const std::string& program, const std::string& notice);
 
 }  // namespace ntlm::harness

@@ -438,5 +438,35 @@ TEST(AuthLogLine, HasEveryFieldAndEscapesNames) {
   EXPECT_EQ(json["reason"], "timestamp too far");
 }
 
+// FormatAuthLogLine writes the line itself: it must be exactly nlohmann's
+// compact form of the same object (same key order, same escapes, invalid
+// UTF-8 replaced the same way), for plain ASCII names and for every other kind.
+TEST(AuthLogLine, IsNlohmannsCompactForm) {
+  const std::string names[] = {"alice",
+                               "al\"ice\n",
+                               std::string("W\xff", 2),
+                               "back\\slash",
+                               "\xc3\xa9t\xc3\xa9",
+                               std::string("nul\0tab\t", 8),
+                               "",
+                               "~ \x7f"};
+  for (const std::string& name : names) {
+    AuthLogRecord record;
+    record.front = "rpc";
+    record.mechanism = name.empty() ? "" : "ntlmssp";
+    record.client_address = "127.0.0.1:5000";
+    record.user = name;
+    record.domain = name;
+    record.workstation = "WS";
+    record.accepted = name.size() % 2 == 0;
+    record.reason = name;
+    const std::string line = FormatAuthLogLine(record, kNow);
+    const auto parsed = nlohmann::ordered_json::parse(line);
+    EXPECT_EQ(parsed.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), line)
+        << "name: "
+        << nlohmann::json(name).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+  }
+}
+
 }  // namespace
 }  // namespace ntlm::harness::net

@@ -23,7 +23,7 @@ ByteSpan AsBytes(const std::string& text) {
 
 }  // namespace
 
-asio::awaitable<void> ServeHttpConnection(asio::ip::tcp::socket socket, const FrontContext& ctx,
+asio::awaitable<void> ServeHttpConnection(AcceptedSocket socket, const FrontContext& ctx,
                                           uint64_t connection_id) {
   TimedSocket conn(std::move(socket), ctx, connection_id);
   const auto accepted_at = Clock::now();

@@ -15,10 +15,11 @@
 #include <cstdint>
 
 #include "harness/net/front_context.h"
+#include "harness/net/io/accepted_socket.h"
 
 namespace ntlm::harness::net {
 
-asio::awaitable<void> ServeHttpConnection(asio::ip::tcp::socket socket, const FrontContext& ctx,
+asio::awaitable<void> ServeHttpConnection(AcceptedSocket socket, const FrontContext& ctx,
                                           uint64_t connection_id);
 
 }  // namespace ntlm::harness::net

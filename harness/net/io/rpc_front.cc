@@ -37,7 +37,7 @@ constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
 // sent in the order their sequence numbers were assigned.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(asio::ip::tcp::socket socket, const FrontContext& ctx, uint64_t id)
+  Connection(AcceptedSocket socket, const FrontContext& ctx, uint64_t id)
       : socket_(std::move(socket), ctx, id), ctx_(ctx), id_(id), accepted_at_(Clock::now()) {}
 
   asio::awaitable<void> Run() {
@@ -180,7 +180,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 }  // namespace
 
-asio::awaitable<void> ServeRpcConnection(asio::ip::tcp::socket socket, const FrontContext& ctx,
+asio::awaitable<void> ServeRpcConnection(AcceptedSocket socket, const FrontContext& ctx,
                                          uint64_t connection_id) {
   auto connection = std::make_shared<Connection>(std::move(socket), ctx, connection_id);
   co_await connection->Run();

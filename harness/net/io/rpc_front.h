@@ -16,10 +16,11 @@
 #include "asio/awaitable.hpp"
 #include "asio/ip/tcp.hpp"
 #include "harness/net/front_context.h"
+#include "harness/net/io/accepted_socket.h"
 
 namespace ntlm::harness::net {
 
-asio::awaitable<void> ServeRpcConnection(asio::ip::tcp::socket socket, const FrontContext& ctx,
+asio::awaitable<void> ServeRpcConnection(AcceptedSocket socket, const FrontContext& ctx,
                                          uint64_t connection_id);
 
 }  // namespace ntlm::harness::net

@@ -84,7 +84,8 @@ bool ServerRunner::Listen(std::vector<FrontSpec> fronts, std::string& error) {
       error = spec.name + ": " + error;
       return false;
     }
-    auto front = std::make_unique<Front>(Front{spec.name, tcp::acceptor(io()), spec.handler});
+    auto front =
+        std::make_unique<Front>(Front{spec.name, tcp::acceptor(io()), spec.handler, std::nullopt});
     asio::error_code ec;
     auto fail = [&](const char* what) {
       error = spec.name + " " + EndpointText(*endpoint) + ": " + what + ": " + ec.message();
@@ -102,6 +103,8 @@ bool ServerRunner::Listen(std::vector<FrontSpec> fronts, std::string& error) {
     if (ec) return fail("cannot listen");
     front->acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return fail("cannot listen");
+    const tcp::endpoint bound = front->acceptor.local_endpoint(ec);
+    if (!ec && !bound.address().is_unspecified()) front->local = bound;
     opened.push_back(std::move(front));
   }
   for (auto& front : opened) fronts_.push_back(std::move(front));
@@ -117,7 +120,7 @@ std::vector<std::pair<std::string, tcp::endpoint>> ServerRunner::bound() const {
   return out;
 }
 
-asio::awaitable<void> ServerRunner::Connection(ConnectionHandler handler, tcp::socket socket,
+asio::awaitable<void> ServerRunner::Connection(ConnectionHandler handler, AcceptedSocket socket,
                                                uint64_t id) {
   served_[tls_thread_index].fetch_add(1, std::memory_order_relaxed);
   co_await handler(std::move(socket), ctx_, id);
@@ -129,8 +132,9 @@ asio::awaitable<void> ServerRunner::Accept(Front& front) {
     asio::error_code ec;
     // Round-robin: the socket belongs to the io_context of the thread that serves it.
     asio::io_context& target = *ios_[next_id_ % ios_.size()];
-    tcp::socket socket =
-        co_await front.acceptor.async_accept(target, asio::redirect_error(asio::use_awaitable, ec));
+    tcp::endpoint peer;  // filled by accept(2) itself: no getpeername
+    tcp::socket socket = co_await front.acceptor.async_accept(
+        target, peer, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !front.acceptor.is_open()) break;
       // Out of descriptors or a transient error: wait a little, go on.
@@ -142,9 +146,7 @@ asio::awaitable<void> ServerRunner::Accept(Front& front) {
     if (active_.load() >= ctx_.limits.max_connections) {
       ++refused_;
       if (on_event_) {
-        asio::error_code ignored;
-        on_event_(front.name + ": connection from " +
-                  EndpointText(socket.remote_endpoint(ignored)) + " closed: " +
+        on_event_(front.name + ": connection from " + EndpointText(peer) + " closed: " +
                   std::to_string(ctx_.limits.max_connections) + " connections already open");
       }
       socket.close(ec);
@@ -153,7 +155,9 @@ asio::awaitable<void> ServerRunner::Accept(Front& front) {
     ++active_;
     ++accepted_;
     uint64_t id = ++next_id_;
-    asio::co_spawn(target, Connection(front.handler, std::move(socket), id),
+    AcceptedSocket accepted = front.local ? AcceptedSocket(std::move(socket), peer, *front.local)
+                                          : AcceptedSocket(std::move(socket));
+    asio::co_spawn(target, Connection(front.handler, std::move(accepted), id),
                    [this, name = front.name](std::exception_ptr error) {
                      --active_;
                      if (!error || !on_event_) return;

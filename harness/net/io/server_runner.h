@@ -23,12 +23,13 @@
 #include <vector>
 
 #include "harness/net/front_context.h"
+#include "harness/net/io/accepted_socket.h"
 
 namespace ntlm::harness::net {
 
 // A front's per-connection coroutine: ServeHttpConnection, ServeRpcConnection.
 using ConnectionHandler = std::function<asio::awaitable<void>(
-    asio::ip::tcp::socket socket, const FrontContext& ctx, uint64_t connection_id)>;
+    AcceptedSocket socket, const FrontContext& ctx, uint64_t connection_id)>;
 
 struct FrontSpec {
   std::string name;     // "http", "rpc"
@@ -84,10 +85,12 @@ class ServerRunner {
     std::string name;
     asio::ip::tcp::acceptor acceptor;
     ConnectionHandler handler;
+    // The listener's address, every connection's local endpoint; unset for
+    // a wildcard listener (each connection then asks its socket).
+    std::optional<asio::ip::tcp::endpoint> local;
   };
   asio::awaitable<void> Accept(Front& front);
-  asio::awaitable<void> Connection(ConnectionHandler handler, asio::ip::tcp::socket socket,
-                                   uint64_t id);
+  asio::awaitable<void> Connection(ConnectionHandler handler, AcceptedSocket socket, uint64_t id);
   void Shutdown();
   asio::io_context& io() { return *ios_.front(); }
 

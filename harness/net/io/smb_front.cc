@@ -39,7 +39,7 @@ void AppendFramed(Bytes& out, const Bytes& message) {
 // one queue, so messages never interleave.
 class SmbConnection : public std::enable_shared_from_this<SmbConnection> {
  public:
-  SmbConnection(asio::ip::tcp::socket tcp, const FrontContext& ctx, uint64_t id,
+  SmbConnection(AcceptedSocket tcp, const FrontContext& ctx, uint64_t id,
                 smb::SmbSessionOptions options)
       : socket_(std::move(tcp), ctx, id),
         ctx_(ctx),
@@ -148,7 +148,7 @@ class SmbConnection : public std::enable_shared_from_this<SmbConnection> {
 }  // namespace
 
 ConnectionHandler MakeSmbConnectionHandler(smb::SmbSessionOptions options) {
-  return [options](asio::ip::tcp::socket socket, const FrontContext& ctx,
+  return [options](AcceptedSocket socket, const FrontContext& ctx,
                    uint64_t connection_id) -> asio::awaitable<void> {
     auto connection =
         std::make_shared<SmbConnection>(std::move(socket), ctx, connection_id, options);

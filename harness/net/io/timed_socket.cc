@@ -20,8 +20,8 @@ constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 }  // namespace
 
-TimedSocket::TimedSocket(asio::ip::tcp::socket socket, const FrontContext& ctx, uint64_t id)
-    : socket_(std::move(socket)),
+TimedSocket::TimedSocket(AcceptedSocket accepted, const FrontContext& ctx, uint64_t id)
+    : socket_(std::move(accepted.socket)),
       timer_(socket_.get_executor()),
       write_timer_(socket_.get_executor()),
       ctx_(ctx),
@@ -30,8 +30,8 @@ TimedSocket::TimedSocket(asio::ip::tcp::socket socket, const FrontContext& ctx, 
   // Non-blocking from the start: WriteAll's first send must never block (Asio
   // would set it at the first asynchronous operation anyway: no extra call).
   socket_.non_blocking(true, ec);
-  const auto remote = socket_.remote_endpoint(ec);
-  const auto local = socket_.local_endpoint(ec);
+  const auto& remote = accepted.remote;
+  const auto& local = accepted.local;
   client_address_ = EndpointText(remote);
   local_port_ = local.port();
   if (ctx_.tap) {
@@ -41,6 +41,7 @@ TimedSocket::TimedSocket(asio::ip::tcp::socket socket, const FrontContext& ctx, 
 }
 
 TimedSocket::~TimedSocket() {
+  *alive_ = false;
   Close();
   if (ctx_.tap) ctx_.tap->OnClose(id_);
 }
@@ -48,7 +49,6 @@ TimedSocket::~TimedSocket() {
 void TimedSocket::Close() {
   if (!socket_.is_open()) return;
   std::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
 }
 
@@ -57,21 +57,47 @@ asio::awaitable<bool> TimedSocket::ReadExactly(asio::mutable_buffer buffer,
                                                const std::string& timeout_reason,
                                                std::string& end_reason) {
   if (buffer.size() == 0) co_return true;
-  timer_.expires_at(deadline);
-  auto result =
-      co_await (asio::async_read(socket_, buffer, kUseTuple) || timer_.async_wait(kUseTuple));
-  const size_t n = Settle(result, buffer, timeout_reason, end_reason);
-  co_return n != 0 && n == buffer.size();
+  BeginRead(deadline);
+  auto [ec, n] = co_await asio::async_read(socket_, buffer, kUseTuple);
+  const size_t got = Settle(ec, n, buffer, timeout_reason, end_reason);
+  co_return got != 0 && got == buffer.size();
 }
 
 asio::awaitable<size_t> TimedSocket::ReadSome(asio::mutable_buffer buffer,
                                               Clock::time_point deadline,
                                               const std::string& timeout_reason,
                                               std::string& end_reason) {
-  timer_.expires_at(deadline);
-  auto result =
-      co_await (socket_.async_read_some(buffer, kUseTuple) || timer_.async_wait(kUseTuple));
-  co_return Settle(result, buffer, timeout_reason, end_reason);
+  BeginRead(deadline);
+  auto [ec, n] = co_await socket_.async_read_some(buffer, kUseTuple);
+  co_return Settle(ec, n, buffer, timeout_reason, end_reason);
+}
+
+void TimedSocket::BeginRead(Clock::time_point deadline) {
+  read_deadline_ = deadline;
+  read_timed_out_ = false;
+  reading_ = true;
+  if (deadline < watchdog_at_) ArmWatchdog(deadline);
+}
+
+void TimedSocket::ArmWatchdog(Clock::time_point at) {
+  timer_.expires_at(at);  // a wait still pending ends with operation_aborted
+  watchdog_at_ = at;
+  timer_.async_wait([this, alive = alive_](std::error_code ec) {
+    if (ec || !*alive) return;  // re-armed, or the socket is gone
+    watchdog_at_ = Clock::time_point::max();
+    OnWatchdog();
+  });
+}
+
+void TimedSocket::OnWatchdog() {
+  if (!reading_) return;  // between reads: the next read arms it again
+  if (Clock::now() < read_deadline_) {
+    ArmWatchdog(read_deadline_);
+    return;
+  }
+  read_timed_out_ = true;
+  std::error_code ignored;
+  socket_.cancel(ignored);  // the pending read ends with operation_aborted
 }
 
 asio::awaitable<bool> TimedSocket::WriteAll(ByteSpan bytes, std::string& end_reason,
@@ -112,14 +138,13 @@ void TimedSocket::SendNow(ByteSpan bytes) {
   if (!ec) Tap(TrafficDirection::kServerToClient, bytes.first(sent));
 }
 
-template <typename Result>
-size_t TimedSocket::Settle(const Result& result, asio::mutable_buffer buffer,
+size_t TimedSocket::Settle(std::error_code ec, size_t n, asio::mutable_buffer buffer,
                            const std::string& timeout_reason, std::string& end_reason) {
-  if (result.index() == 1) {
+  reading_ = false;
+  if (read_timed_out_) {
     end_reason = timeout_reason;
     return 0;
   }
-  auto [ec, n] = std::get<0>(result);
   if (ec) {
     end_reason = ec == asio::error::eof ? "client closed the connection" : ec.message();
     return 0;

@@ -2,12 +2,21 @@
 // write, its client's "ADDR:PORT" for the log, and its bytes mirrored to the
 // front's TrafficTap. The one connection helper of every front (HTTP,
 // DCE/RPC, SMB).
+//
+// Read deadlines cost no timer operation per read: one watchdog timer per
+// connection stays armed at the earliest deadline it was given and is only
+// re-armed when a read brings an earlier one (or, when it fires early, for
+// the read's later deadline). A read past its deadline is cancelled by the
+// watchdog and ends with its timeout reason. A reply that fits the socket
+// buffer is sent at once, with no timer at all (WriteAll).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 
 #include "asio/any_io_executor.hpp"
 #include "asio/awaitable.hpp"
@@ -16,6 +25,7 @@
 #include "asio/steady_timer.hpp"
 #include "crypto/bytes.h"
 #include "harness/net/front_context.h"
+#include "harness/net/io/accepted_socket.h"
 
 namespace ntlm::harness::net {
 
@@ -25,7 +35,7 @@ class TimedSocket {
 
   // Reports the connection to ctx.tap (OnOpen) and keeps the client's
   // "ADDR:PORT" for the log.
-  TimedSocket(asio::ip::tcp::socket socket, const FrontContext& ctx, uint64_t id);
+  TimedSocket(AcceptedSocket accepted, const FrontContext& ctx, uint64_t id);
   // Close(), then OnClose on the tap.
   ~TimedSocket();
   TimedSocket(const TimedSocket&) = delete;
@@ -48,8 +58,9 @@ class TimedSocket {
   // One bounded, non-blocking attempt to send `bytes` (a last answer on a
   // connection being cut off); what was sent goes to the tap.
   void SendNow(ByteSpan bytes);
-  // Shuts the socket down and closes it (again: no effect); a pending read or
-  // write ends with an error.
+  // Closes the socket (again: no effect); a pending read or write ends with
+  // an error. No shutdown(2) first: close sends the same FIN (or RST when
+  // unread bytes remain, as it would after a shutdown too).
   void Close();
 
   asio::any_io_executor executor() { return socket_.get_executor(); }
@@ -58,16 +69,27 @@ class TimedSocket {
   uint16_t local_port() const { return local_port_; }
 
  private:
-  // The bytes a read race (read || timer) delivered, tapped; 0 with
-  // `end_reason` on the timer, end of stream or an error.
-  template <typename Result>
-  size_t Settle(const Result& result, asio::mutable_buffer buffer,
+  // The bytes a read delivered (`n`), tapped; 0 with `end_reason` when the
+  // watchdog cut it off (`timeout_reason`), on end of stream or an error.
+  size_t Settle(std::error_code ec, size_t n, asio::mutable_buffer buffer,
                 const std::string& timeout_reason, std::string& end_reason);
   void Tap(TrafficDirection direction, ByteSpan bytes);
+  // Before a read: its deadline, and the watchdog armed no later than it.
+  void BeginRead(Clock::time_point deadline);
+  void ArmWatchdog(Clock::time_point at);
+  // The watchdog fired: cancel the read past its deadline, or wait on.
+  void OnWatchdog();
 
   asio::ip::tcp::socket socket_;
-  asio::steady_timer timer_;        // reads
-  asio::steady_timer write_timer_;  // writes
+  asio::steady_timer timer_;        // the read watchdog
+  asio::steady_timer write_timer_;  // writes that do not fit the socket buffer
+  Clock::time_point read_deadline_ = Clock::time_point::max();
+  Clock::time_point watchdog_at_ = Clock::time_point::max();  // max: no wait pending
+  bool reading_ = false;
+  bool read_timed_out_ = false;
+  // False once the socket is destroyed: a watchdog handler already queued
+  // then must not touch it.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   const FrontContext& ctx_;
   uint64_t id_;
   std::string client_address_;
