@@ -34,6 +34,7 @@ import base64
 import http.client
 import json
 import os
+import socket
 import struct
 import sys
 import time
@@ -189,6 +190,11 @@ def logon_rpc(args, call, level="privacy"):
     dce.set_auth_level(rpcrt.RPC_C_AUTHN_LEVEL_PKT_PRIVACY if level == "privacy"
                        else rpcrt.RPC_C_AUTHN_LEVEL_PKT_INTEGRITY)
     dce.connect()
+    # impacket writes a request PDU in more than one send() and leaves Nagle on,
+    # so without this each call waits for the server's delayed ACK (about 40 ms
+    # here, for Samba and serve alike) and the idle server's wake-ups inflate its
+    # CPU per logon. Windows' and Samba's own clients set TCP_NODELAY.
+    t.get_socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         if call is None:
             dce.bind(uuidtup_to_bin(RPCECHO_UUID))
