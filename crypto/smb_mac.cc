@@ -37,46 +37,62 @@ struct MacDeleter {
 template <typename T>
 using Owned = std::unique_ptr<T, MacDeleter>;
 
-// One MAC of `pieces` under `key` with algorithm `name` and `params`.
-bool Mac(const char* name, const OSSL_PARAM* params, ByteSpan key,
-         std::initializer_list<ByteSpan> pieces, MutableByteSpan out) {
+}  // namespace
+
+std::unique_ptr<KeyedMac> KeyedMac::Create(Algorithm algorithm, ByteSpan key) {
+  const bool cmac = algorithm == Algorithm::kAesCmac128;
+  if (cmac && key.size() != 16) {
+    internal::RecordFailure("AES-128-CMAC key is not 16 bytes");
+    return nullptr;
+  }
   OSSL_LIB_CTX* libctx = LibraryContext();
-  if (libctx == nullptr) return Fail(out, "OpenSSL library context unavailable");
-  Owned<EVP_MAC> mac(EVP_MAC_fetch(libctx, name, nullptr));
-  if (!mac) return Fail(out, "OpenSSL EVP_MAC_fetch failed");
+  Owned<EVP_MAC> mac(libctx ? EVP_MAC_fetch(libctx, cmac ? "CMAC" : "HMAC", nullptr) : nullptr);
+  if (!mac) {
+    internal::RecordFailure("OpenSSL EVP_MAC_fetch failed");
+    return nullptr;
+  }
+  char cipher[] = "AES-128-CBC";
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {
+      cmac ? OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0)
+           : OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_END};
   Owned<EVP_MAC_CTX> ctx(EVP_MAC_CTX_new(mac.get()));
   if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1) {
-    return Fail(out, "OpenSSL EVP_MAC_init failed");
+    internal::RecordFailure("OpenSSL EVP_MAC_init failed");
+    return nullptr;
   }
+  return std::unique_ptr<KeyedMac>(new KeyedMac(ctx.release()));
+}
+
+KeyedMac::~KeyedMac() { EVP_MAC_CTX_free(ctx_); }
+
+bool KeyedMac::Compute(std::initializer_list<ByteSpan> pieces, MutableByteSpan out) {
+  // A null key restarts the MAC under the key already set (OpenSSL 3's HMAC
+  // and CMAC providers): nothing fetched or scheduled again.
+  if (EVP_MAC_init(ctx_, nullptr, 0, nullptr) != 1) return Fail(out, "OpenSSL EVP_MAC_init failed");
   for (ByteSpan piece : pieces) {
-    if (!piece.empty() && EVP_MAC_update(ctx.get(), piece.data(), piece.size()) != 1) {
+    if (!piece.empty() && EVP_MAC_update(ctx_, piece.data(), piece.size()) != 1) {
       return Fail(out, "OpenSSL EVP_MAC_update failed");
     }
   }
   size_t written = 0;
-  if (EVP_MAC_final(ctx.get(), out.data(), &written, out.size()) != 1 || written != out.size()) {
+  if (EVP_MAC_final(ctx_, out.data(), &written, out.size()) != 1 || written != out.size()) {
     return Fail(out, "OpenSSL EVP_MAC_final failed");
   }
   return true;
 }
 
-}  // namespace
-
 bool HmacSha256(ByteSpan key, std::initializer_list<ByteSpan> pieces,
                 std::span<uint8_t, kHmacSha256Size> out) {
-  char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                               OSSL_PARAM_END};
-  return Mac("HMAC", params, key, pieces, out);
+  auto mac = KeyedMac::Create(KeyedMac::Algorithm::kHmacSha256, key);
+  return mac ? mac->Compute(pieces, out) : Fail(out, "HMAC-SHA256 key setup failed");
 }
 
 bool AesCmac128(ByteSpan key, std::initializer_list<ByteSpan> pieces,
                 std::span<uint8_t, kAesCmacSize> out) {
-  if (key.size() != 16) return Fail(out, "AES-128-CMAC key is not 16 bytes");
-  char cipher[] = "AES-128-CBC";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
-                               OSSL_PARAM_END};
-  return Mac("CMAC", params, key, pieces, out);
+  auto mac = KeyedMac::Create(KeyedMac::Algorithm::kAesCmac128, key);
+  return mac ? mac->Compute(pieces, out) : Fail(out, "AES-128-CMAC key setup failed");
 }
 
 bool Sha512(std::initializer_list<ByteSpan> pieces, std::span<uint8_t, kSha512Size> out) {

@@ -17,15 +17,43 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <span>
 
 #include "crypto/bytes.h"
+
+struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX
 
 namespace ntlm::crypto {
 
 inline constexpr size_t kSha512Size = 64;
 inline constexpr size_t kHmacSha256Size = 32;
 inline constexpr size_t kAesCmacSize = 16;
+
+// A MAC under one key, prepared once (the algorithm and the cipher fetched,
+// the key scheduled) and then computed for any number of messages: an SMB
+// session's signing key. Not for concurrent use. OpenSSL cleanses the key
+// material when the object is destroyed.
+class KeyedMac {
+ public:
+  enum class Algorithm { kHmacSha256, kAesCmac128 };
+
+  // nullptr, with crypto::HasFailed(), when OpenSSL fails or an AES-128-CMAC
+  // key is not 16 bytes.
+  static std::unique_ptr<KeyedMac> Create(Algorithm algorithm, ByteSpan key);
+  ~KeyedMac();
+  KeyedMac(const KeyedMac&) = delete;
+  KeyedMac& operator=(const KeyedMac&) = delete;
+
+  // MAC(key, pieces...) into `out`, which must be the MAC's size (16 bytes
+  // for AES-128-CMAC, 32 for HMAC-SHA256); on failure `out` is zeroed and
+  // the result false.
+  bool Compute(std::initializer_list<ByteSpan> pieces, MutableByteSpan out);
+
+ private:
+  explicit KeyedMac(evp_mac_ctx_st* ctx) : ctx_(ctx) {}
+  evp_mac_ctx_st* ctx_;
+};
 
 // HMAC-SHA256(key, pieces...).
 bool HmacSha256(ByteSpan key, std::initializer_list<ByteSpan> pieces,

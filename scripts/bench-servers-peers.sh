@@ -77,16 +77,62 @@ run_throughput() {
       fail_row serve "throughput-http-threads-$t" "serve did not listen: $(head -3 "$work/tp-$t.out")"
       stop_session "$sid"; continue
     fi
-    if timeout $((throughput_seconds + 60)) "$net_bench" --target "http://127.0.0.1:$port/" \
-        --user 'CONTOSO\alice' --password 'Passw0rd!' --connections 4 \
-        --duration "$throughput_seconds" --server-pid "$sid" --json >"$work/tp-$t.json" 2>"$work/tp-$t.err"; then
-      /usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(json.dumps(dict(server="serve", kind=sys.argv[2], status="measured", threads=int(sys.argv[3]), version="ntlmssp-net-bench --connections 4", logons=r["logons"], failures=r["failures"], logons_per_s=r["logons_per_second"], server_cpu_us_per_logon=r.get("server_cpu_us_per_logon"), latency_ms=r.get("latency_ms"), wall_s=r["seconds"])))' \
-        "$work/tp-$t.json" "throughput-http-threads-$t" "$t" >>"$rows"
-    else
-      fail_row serve "throughput-http-threads-$t" "load generator failed: $(tail -3 "$work/tp-$t.err")"
-    fi
+    load_row serve "throughput-http-threads-$t" "ntlmssp-net-bench --connections 4" \
+      "http://127.0.0.1:$port/" 'CONTOSO\alice' --connections 4 --threads-label "$t"
     stop_session "$sid"
   done
+}
+
+# load_row SERVER KIND VERSION TARGET USER [net-bench options] [--threads-label T]:
+# one ntlmssp-net-bench run of $throughput_seconds against the server of
+# session $sid (its CPU per logon, and per call with --calls), as one row.
+load_row() {
+  local server=$1 kind=$2 ver=$3 target=$4 user=$5 threads=null args=() out err; shift 5
+  while [ $# -gt 0 ]; do
+    if [ "$1" = --threads-label ]; then threads=$2; shift 2; else args+=("$1"); shift; fi
+  done
+  out=$work/load-$server-$kind.json err=$work/load-$server-$kind.err
+  if timeout $((throughput_seconds + 60)) "$net_bench" --target "$target" --user "$user" \
+      --password 'Passw0rd!' --duration "$throughput_seconds" --server-pid "$sid" --json \
+      "${args[@]}" >"$out" 2>"$err"; then
+    /usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(json.dumps(dict(server=sys.argv[2], kind=sys.argv[3], status="measured", threads=json.loads(sys.argv[5]), version=sys.argv[4], mode=r["mode"], connections=r["connections"], logons=r["logons"], failures=r["failures"], first_failure=r.get("first_failure"), logons_per_s=r["logons_per_second"], calls=r["calls"], calls_per_s=r["calls_per_second"], server_cpu_us_per_logon=r.get("server_cpu_us_per_logon"), server_cpu_us_per_call=r.get("server_cpu_us_per_call"), latency_ms=r.get("latency_ms"), wall_s=r["seconds"])))' \
+      "$out" "$server" "$kind" "$ver" "$threads" >>"$rows"
+  else
+    fail_row "$server" "$kind" "load generator failed: $(tail -3 "$err")"
+  fi
+}
+
+# run_smb_load: SMB through the C++ load generator (ntlmssp-net-bench --target
+# smb://, 2 connections, $throughput_seconds per row), `serve --smb` and the
+# standalone smbd, same client, same run: fresh logons (NEGOTIATE 3.1.1,
+# SESSION_SETUP, signed LOGOFF), then logons each followed by 1000 signed ECHOs.
+run_smb_load() {
+  local port kinds="smb-load-logons smb-load-echo" ver
+  if [ ! -x "$net_bench" ]; then
+    missing serve "$kinds" "$net_bench (cmake --build build --target ntlmssp-net-bench)"
+    missing smbd "$kinds" "$net_bench (cmake --build build --target ntlmssp-net-bench)"
+    return 0
+  fi
+  serve_user
+  ver=$("$harness" --version 2>/dev/null | head -1 || true)
+  # shellcheck disable=SC2086  # --serve-args is a list of words
+  start "$work/sl-serve.out" "$harness" serve --smb 127.0.0.1:0 --users "$work/users" \
+    --log "$work/sl-serve.log" $serve_args
+  if port=$(serve_port smb "$work/sl-serve.out"); then
+    smb_load_rows serve "${ver:-ntlmssp-harness}" "$port" 'CONTOSO\alice'
+  else
+    for k in $kinds; do fail_row serve "$k" "serve --smb did not listen: $(head -3 "$work/sl-serve.out")"; done
+  fi
+  stop_session "$sid"
+  start_smbd "$work/smbd-load" "$kinds" || return 0
+  smb_load_rows smbd "samba $(version samba)" "$smbd_port" 'CONTOSO\nobody'
+  stop_session "$sid"
+}
+smb_load_rows() {  # SERVER VERSION PORT USER
+  load_row "$1" smb-load-logons "$2, ntlmssp-net-bench --connections 2" "smb://127.0.0.1:$3" "$4" \
+    --connections 2
+  load_row "$1" smb-load-echo "$2, ntlmssp-net-bench --connections 2 --calls 1000" \
+    "smb://127.0.0.1:$3" "$4" --connections 2 --calls 1000
 }
 
 # run_crypto: the crypto rows of issue 16 from ntlmssp-bench, in this run.
@@ -138,28 +184,36 @@ run_apache() {
   stop_session "$sid"
 }
 
-# A standalone smbd: tdbsam passdb in the temp dir with one account mapped to
-# the existing unix user nobody (nothing system-wide is added).
-run_smbd() {
-  local d=$work/smbd port
+# start_smbd DIR KINDS: a standalone smbd in DIR (tdbsam passdb there, one
+# account CONTOSO\nobody mapped to the existing unix user nobody: nothing
+# system-wide is added), listening on $smbd_port in session $sid; returns 1
+# after writing a row for each of KINDS when it cannot.
+start_smbd() {
+  local d=$1 kinds=$2 k
   if [ ! -x /usr/sbin/smbd ] || ! command -v pdbedit >/dev/null; then
-    missing smbd smb "samba (smbd) + samba-common-bin (pdbedit)"; return 0
+    missing smbd "$kinds" "samba (smbd) + samba-common-bin (pdbedit)"; return 1
   fi
   if [ "$(id -u)" != 0 ]; then  # smbd switches to the logged-on user's uid
-    missing smbd smb "root (smbd changes to the account's unix user)"; return 0
+    missing smbd "$kinds" "root (smbd changes to the account's unix user)"; return 1
   fi
   mkdir -p "$d"/{private,lock,state,cache,pid,ncalrpc}
-  port=$(free_port)
+  smbd_port=$(free_port)
   # The one configuration of this peer, shared with ProbeSmbdTest.
-  sed -e "s|@DIR@|$d|g" -e "s|@PORT@|$port|g" "$src/scripts/peers/samba-smbd.conf.in" >"$d/smb.conf"
+  sed -e "s|@DIR@|$d|g" -e "s|@PORT@|$smbd_port|g" "$src/scripts/peers/samba-smbd.conf.in" >"$d/smb.conf"
   if ! printf 'Passw0rd!\nPassw0rd!\n' | timeout 60 pdbedit -s "$d/smb.conf" -a -u nobody -t >"$d/pdbedit.out" 2>&1; then
-    fail_row smbd smb "pdbedit failed: $(tail -3 "$d/pdbedit.out")"; return 0
+    for k in $kinds; do fail_row smbd "$k" "pdbedit failed: $(tail -3 "$d/pdbedit.out")"; done
+    return 1
   fi
   start "$d/smbd.out" /usr/sbin/smbd -F --no-process-group -s "$d/smb.conf" --debug-stdout
-  if ! wait_port "$port" 30; then
-    fail_row smbd smb "smbd did not listen: $(tail -3 "$d/smbd.out")"; stop_session "$sid"; return 0
+  if ! wait_port "$smbd_port" 30; then
+    for k in $kinds; do fail_row smbd "$k" "smbd did not listen: $(tail -3 "$d/smbd.out")"; done
+    stop_session "$sid"; return 1
   fi
-  record smbd "samba $(version samba)" smb --port "$port" --user nobody --domain CONTOSO --password 'Passw0rd!'
+}
+
+run_smbd() {
+  start_smbd "$work/smbd" smb || return 0
+  record smbd "samba $(version samba)" smb --port "$smbd_port" --user nobody --domain CONTOSO --password 'Passw0rd!'
   stop_session "$sid"
 }
 

@@ -3,7 +3,8 @@
 the JSON report (the CPU named by lscpu, cores, commit, load average, tool
 versions) and the Markdown section of bench/RESULTS.md: server CPU per logon
 of serve, the anchors and the pass-through floor, 1- and 2-thread throughput,
-the crypto rows, and every goal of issue 16 marked met or not met with a
+SMB under the load generator against smbd, the crypto rows, and every goal
+of issue 16 (and issue 15's SMB goal) marked met or not met with a
 reason column left for the person who publishes the run.
 Usage: bench-servers-report.py ROWS.jsonl OUT.json --logons N [--commit C]
          [--note TEXT] [--crypto BENCH.json] [--markdown OUT.md]
@@ -23,7 +24,7 @@ COMPARED = [
     ("DCE/RPC bind + auth3 + one sealed call", "rpc-echo", "samba-ad-dc", "rpc-samr", 40),
     ("DCE/RPC, packet integrity (one signed call)", "rpc-echo-integrity", "samba-ad-dc",
      "rpc-samr-integrity", 40),
-    ("SMB NEGOTIATE + SESSION_SETUP + LOGOFF", "smb", "smbd", "smb", None),
+    ("SMB NEGOTIATE + SESSION_SETUP + LOGOFF", "smb", "smbd", "smb", 40),  # issue 15's goal
 ]
 # rows of serve against the pass-through floor (same kind on both)
 FLOOR_KINDS = [("HTTP NTLM", "http-ntlm"), ("HTTP Negotiate", "http-negotiate"),
@@ -137,6 +138,36 @@ def throughput_rows(by, goals):
     return lines
 
 
+def smb_load_rows(by, goals):
+    """serve --smb against smbd under the C++ load generator (part smb-load)."""
+    lines = ["| SMB, ntlmssp-net-bench --target smb://, 2 connections | serve | smbd | smbd / serve |",
+             "| --- | --- | --- | --- |"]
+    rows = {(s, k): by.get((s, k)) for s in ("serve", "smbd")
+            for k in ("smb-load-logons", "smb-load-echo")}
+    measures = [  # (title, kind, field, unit, smaller is better)
+        ("fresh logons per second", "smb-load-logons", "logons_per_s", "/s", False),
+        ("server CPU per fresh logon", "smb-load-logons", "server_cpu_us_per_logon", " us", True),
+        ("signed ECHOs per second (1000 per logon)", "smb-load-echo", "calls_per_s", "/s", False),
+        ("server CPU per signed ECHO (its logon's share included)", "smb-load-echo",
+         "server_cpu_us_per_call", " us", True)]
+    ratio_of_logon = None
+    for title, kind, field, unit, smaller in measures:
+        ours, theirs = rows[("serve", kind)], rows[("smbd", kind)]
+        values = [r.get(field) if measured(r) else None for r in (ours, theirs)]
+        text = [cell(r) if v is None else f"{v:.0f}{unit}" for r, v in zip((ours, theirs), values)]
+        ratio = ""
+        if None not in values and min(values) > 0:
+            r = values[1] / values[0] if smaller else values[0] / values[1]
+            ratio = f"{r:.1f}x {'less CPU' if smaller else 'faster'} in serve"
+            if field == "server_cpu_us_per_logon":
+                ratio_of_logon = values[1] / values[0]
+        lines.append(f"| {title} | {text[0]} | {text[1]} | {ratio} |")
+    goals.append(goal("SMB logon under the load generator: smbd / serve >= 40x (issue 15)",
+                      "—" if ratio_of_logon is None else f"{ratio_of_logon:.1f}x",
+                      None if ratio_of_logon is None else ratio_of_logon >= 40))
+    return lines
+
+
 def crypto_rows(crypto, goals):
     if not crypto:
         goals.append(goal("crypto rows in this run", "—", None))
@@ -172,8 +203,9 @@ def markdown(report, crypto):
     out += ["", "### Against the pass-through floor", ""] + floor_rows(by, goals)
     out += ["", "### 1- and 2-thread throughput (HTTP NTLM, fresh logons)", ""]
     out += throughput_rows(by, goals)
+    out += ["", "### SMB under the C++ load generator, against smbd", ""] + smb_load_rows(by, goals)
     out += ["", "### Crypto rows (ntlmssp-bench, same run)", ""] + crypto_rows(crypto, goals)
-    out += ["", "### Goals of issue 16", "", "| goal | this run | verdict | reason (where not met) |",
+    out += ["", "### Goals of issues 16 and 15", "", "| goal | this run | verdict | reason (where not met) |",
             "| --- | --- | --- | --- |"]
     out += [f'| {g["goal"]} | {g["value"]} | {g["verdict"]} | |' for g in goals]
     return "\n".join(out) + "\n", goals

@@ -6,8 +6,10 @@
 # runnable: not root, 127.0.0.1:135 taken) may be skipped outside CI; under
 # CI=true every row must be measured. Timings are never compared.
 # With FLOOR NET_BENCH BENCH (the build's bench/ binaries) it also checks the
-# pass-through floor's rows, the 1-/2-thread throughput rows (1 s each) and
-# the crypto rows (one short repetition), and the Markdown goals table.
+# pass-through floor's rows, the 1-/2-thread throughput rows (1 s each), the
+# SMB load generator rows against serve and smbd (1 s each; no failed logon,
+# 1000 signed ECHOs per logon), the crypto rows (one short repetition), and
+# the Markdown goals table.
 # Usage: scripts/bench-servers-smoke.sh path/to/ntlmssp-harness [FLOOR NET_BENCH BENCH]
 set -euo pipefail
 harness=${1:?usage: bench-servers-smoke.sh path/to/ntlmssp-harness [FLOOR NET_BENCH BENCH]}
@@ -16,7 +18,7 @@ trap 'rm -f "$out" "${out%.json}.md"' EXIT
 only=serve,apache,samba-dc,smbd
 tools=()
 if [ $# -ge 4 ]; then
-  only=$only,floor,throughput,crypto
+  only=$only,floor,throughput,smb-load,crypto
   tools=(--floor "$2" --net-bench "$3" --bench "$4" --throughput-seconds 1 --crypto-repetitions 1
          --crypto-min-time 0.01)
 fi
@@ -34,6 +36,7 @@ expected = [("serve", "http-ntlm"), ("serve", "http-negotiate"), ("serve", "rpc-
 if "floor" in parts:
     expected += [("floor", k) for k in ("http-ntlm", "http-negotiate", "rpc-logon", "smb")]
     expected += [("serve", f"throughput-http-threads-{t}") for t in (1, 2)]
+    expected += [(s, k) for s in ("serve", "smbd") for k in ("smb-load-logons", "smb-load-echo")]
 rows = {(r["server"], r["kind"]): r for r in report["servers"]}
 ci = os.environ.get("CI") == "true"
 problems, skipped = [], []
@@ -49,6 +52,10 @@ for key in expected:
         problems.append(f'{key}: {r["status"]}: {r.get("reason")}')
     elif not (r["logons"] > 0 and r["server_cpu_us_per_logon"] > 0 and r["wall_s"] > 0):
         problems.append(f"{key}: logons, CPU per logon and wall time must be positive: {r}")
+    elif r.get("failures"):
+        problems.append(f'{key}: {r["failures"]} failed logons ({r.get("first_failure")})')
+    elif key[1] == "smb-load-echo" and r.get("calls") != 1000 * r["logons"]:
+        problems.append(f'{key}: {r.get("calls")} signed ECHOs for {r["logons"]} logons (1000 each)')
 for s in skipped:
     print("bench-servers-smoke: skipped", s)
 if "crypto" in parts:
@@ -58,8 +65,8 @@ if "crypto" in parts:
         if name not in names:
             problems.append(f"crypto: no {name}")
     goals = {g["goal"] for g in report.get("goals", [])}
-    if len(goals) < 12:
-        problems.append(f"the goals table lists {len(goals)} goals, expected 12")
+    if len(goals) != 14:
+        problems.append(f"the goals table lists {len(goals)} goals, expected 14")
     if not os.path.exists(os.path.splitext(sys.argv[1])[0] + ".md"):
         problems.append("no Markdown section beside the JSON")
 if problems:

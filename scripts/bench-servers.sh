@@ -21,6 +21,9 @@
 #                       the rows that need no keys (bench/RESULTS.md)
 #   throughput          serve --http --threads 1 and 2 under the C++ load
 #                       generator (ntlmssp-net-bench --target, 4 connections)
+#   smb-load            serve --smb and the standalone smbd under the C++ load
+#                       generator (--target smb://, 2 connections): fresh
+#                       logons, and logons each followed by 1000 signed ECHOs
 #   crypto              ntlmssp-bench: BM_Seal/16384, BM_OpenSSLStitched/16384,
 #                       BM_SealBatch and BM_SealLimit at 1024 and 16384, BM_Accept
 # Kerberos is off everywhere (empty KRB5_CONFIG, NTLM-only mechs), ports are
@@ -35,11 +38,11 @@
 #                   written beside it (FILE with .md instead of .json)
 #   --harness PATH  ntlmssp-harness binary (default build/harness/ntlmssp-harness)
 #   --only LIST     comma list of serve,floor,apache,samba-dc,smbd,throughput,
-#                   crypto (default: all)
+#                   smb-load,crypto (default: all)
 #   --floor PATH    the floor build (default build/bench/ntlmssp-serve-floor)
 #   --net-bench PATH  ntlmssp-net-bench (default build/bench/ntlmssp-net-bench)
 #   --bench PATH    ntlmssp-bench (default build/bench/ntlmssp-bench)
-#   --throughput-seconds S  load generator run per thread count (default 10)
+#   --throughput-seconds S  each load generator run (throughput, smb-load; default 10)
 #   --crypto-repetitions R  ntlmssp-bench repetitions, median kept (default 3)
 #   --crypto-min-time S     ntlmssp-bench --benchmark_min_time (default its own)
 #   --max-seconds S bound on each measured loop (default 120)
@@ -59,7 +62,7 @@ crypto_bench=$src/build/bench/ntlmssp-bench
 throughput_seconds=10
 crypto_repetitions=3
 crypto_min_time=
-only=serve,floor,apache,samba-dc,smbd,throughput,crypto
+only=serve,floor,apache,samba-dc,smbd,throughput,smb-load,crypto
 max_seconds=120
 note=
 serve_args=
@@ -88,8 +91,8 @@ done
 [[ $crypto_repetitions =~ ^[0-9]+$ ]] && [ "$crypto_repetitions" -ge 1 ] && [ "$crypto_repetitions" -le 20 ] ||
   { echo "bench-servers: --crypto-repetitions R (1..20)" >&2; exit 2; }
 for name in ${only//,/ }; do
-  case $name in serve|floor|apache|samba-dc|smbd|throughput|crypto) ;;
-    *) echo "bench-servers: --only: unknown part $name (serve, floor, apache, samba-dc, smbd, throughput, crypto)" >&2; exit 2 ;;
+  case $name in serve|floor|apache|samba-dc|smbd|throughput|smb-load|crypto) ;;
+    *) echo "bench-servers: --only: unknown part $name (serve, floor, apache, samba-dc, smbd, throughput, smb-load, crypto)" >&2; exit 2 ;;
   esac
 done
 [ -x "$harness" ] || { echo "bench-servers: no ntlmssp-harness at $harness (build it, or --harness)" >&2; exit 2; }
@@ -178,12 +181,14 @@ wanted apache && estimate=$((estimate + logons * (2 + 3) / 1000 + 5))
 wanted smbd && estimate=$((estimate + logons * 17 / 1000 + 10))
 wanted samba-dc && estimate=$((estimate + logons * (14 + 15) / 1000 + 40))
 wanted throughput && estimate=$((estimate + 2 * (throughput_seconds + 2)))
+wanted smb-load && estimate=$((estimate + 4 * (throughput_seconds + 2) + 5))
 wanted crypto && estimate=$((estimate + 10 * crypto_repetitions))
 echo "bench-servers: $logons logons per row; expect about $((estimate / 60)) min $((estimate % 60)) s on a quiet 2-core machine (parts: ${only})" >&2
 
 wanted serve && run_serve
 wanted floor && run_floor
 wanted throughput && run_throughput
+wanted smb-load && run_smb_load
 wanted apache && run_apache
 wanted smbd && run_smbd
 wanted samba-dc && run_samba_dc

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "bench/net/smb_bench_client.h"
+#include "bench/net/smb_load_session.h"
 #include "harness/net/io/http_ntlm_client.h"
 #include "harness/net/io/rpc_client.h"
 #include "harness/net/io/smb_probe_exchange.h"
@@ -30,7 +31,8 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
-// utime + stime of /proc/PID/stat (all threads), in seconds; nullopt when unreadable.
+// utime + stime + cutime + cstime of /proc/PID/stat (all threads, and the
+// children it has reaped), in seconds; nullopt when unreadable.
 std::optional<double> ProcessCpuSeconds(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -38,14 +40,13 @@ std::optional<double> ProcessCpuSeconds(int pid) {
   if (paren == std::string::npos) return std::nullopt;
   std::istringstream fields(text.substr(paren + 1));
   std::string field;
-  unsigned long long utime = 0, stime = 0;
-  // After ")": state is field 3; utime and stime are fields 14 and 15.
-  for (int index = 3; index <= 15 && fields >> field; ++index) {
-    if (index == 14) utime = std::stoull(field);
-    if (index == 15) stime = std::stoull(field);
+  unsigned long long ticks = 0;
+  // After ")": state is field 3; utime, stime, cutime, cstime are fields 14 to 17.
+  for (int index = 3; index <= 17 && fields >> field; ++index) {
+    if (index >= 14) ticks += std::stoull(field);
   }
   if (!fields) return std::nullopt;
-  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 // The value after `name` in `args` at `i`; advances `i`.
@@ -82,7 +83,7 @@ constexpr NumericOption kNumericOptions[] = {
     {"--connections", 1, 1024,
      [](LoadOptions& o, double v) { o.connections = static_cast<int>(v); }},
     {"--duration", 0.001, 3600, [](LoadOptions& o, double v) { o.duration_s = v; }},
-    {"--calls", 1, 1000000,
+    {"--calls", 0, 1000000,
      [](LoadOptions& o, double v) { o.calls_per_logon = static_cast<int>(v); }},
     {"--call-bytes", 0, 1048576,
      [](LoadOptions& o, double v) { o.call_bytes = static_cast<size_t>(v); }},
@@ -170,26 +171,19 @@ LogonFactory RpcLogons(const harness::net::RpcTarget& target,
   };
 }
 
-// NEGOTIATE (3.1.1) + SESSION_SETUP with SPNEGO/NTLM + LOGOFF on a new connection.
+// NEGOTIATE (3.1.1) + SESSION_SETUP with SPNEGO/NTLM, `echoes` signed ECHOs
+// and a signed LOGOFF on a new connection (bench/net/smb_load_session.h).
 LogonFactory SmbLogons(const asio::ip::tcp::endpoint& server,
-                       const ssp::ClientCredentials& credentials) {
+                       const ssp::ClientCredentials& credentials, int echoes) {
   return [=]() -> LogonFunction {
     auto io = std::make_shared<asio::io_context>(1);
     auto clock = std::make_shared<harness::SystemClock>();
-    return [=](uint64_t&, uint64_t&) -> std::string {
-      namespace smb = harness::net::smb;
+    return [=](uint64_t& calls_made, uint64_t&) -> std::string {
       ssp::SecureRandom random;
       ssp::ClientContext client(credentials, ssp::ClientPolicy{}, *clock, random);
       harness::net::SmbBenchClient connection(*io, server, std::chrono::seconds(10));
-      const uint64_t session_id = connection.Logon(smb::kDialect311, client);
-      if (session_id == 0) {
-        return connection.error().empty() ? "SMB logon refused" : connection.error();
-      }
-      Bytes logoff = connection.builder().Simple(smb::Command::kLogoff, session_id, 0);
-      if (connection.Status(connection.Exchange(logoff)) != smb::kStatusSuccess) {
-        return "LOGOFF failed: " + connection.error();
-      }
-      return "";
+      if (!connection.error().empty()) return connection.error();
+      return harness::net::RunSmbLoadSession(connection, client, echoes, calls_made);
     };
   };
 }
@@ -210,6 +204,33 @@ std::optional<asio::ip::tcp::endpoint> SmbEndpoint(const std::string& url, std::
     return std::nullopt;
   }
   return asio::ip::tcp::endpoint(address, target->port);
+}
+
+enum class TargetKind { kHttp, kRpc, kSmb };
+
+TargetKind KindOf(const std::string& target) {
+  if (target.rfind("smb://", 0) == 0) return TargetKind::kSmb;
+  if (target.rfind("ncacn_ip_tcp:", 0) == 0) return TargetKind::kRpc;
+  return TargetKind::kHttp;
+}
+
+// The calls after each logon: --calls, or the target's default.
+int CallsPerLogon(const LoadOptions& options) {
+  switch (KindOf(options.target)) {
+    case TargetKind::kRpc:
+      return options.calls_per_logon.value_or(1);
+    case TargetKind::kSmb:
+      return options.calls_per_logon.value_or(0);
+    case TargetKind::kHttp:
+      break;
+  }
+  return 0;
+}
+
+const char* ModeName(const LoadOptions& options) {
+  if (CallsPerLogon(options) == 0) return "fresh-logons";
+  return KindOf(options.target) == TargetKind::kSmb ? "logons-with-signed-echoes"
+                                                    : "logons-with-sealed-calls";
 }
 
 // The client threads: logons until the deadline; latencies in ms.
@@ -292,21 +313,36 @@ bool HostAllowed(const LoadOptions& options, const std::string& host, std::strin
   return false;
 }
 
+// false with `error` when an option does not apply to the target's kind.
+bool CallOptionsApply(const LoadOptions& options, TargetKind kind, std::string& error) {
+  if (kind == TargetKind::kHttp && (options.calls_per_logon || options.call_bytes)) {
+    error = "--calls and --call-bytes apply to ncacn_ip_tcp: and smb:// targets, not to HTTP";
+    return false;
+  }
+  if (kind == TargetKind::kSmb && options.call_bytes) {
+    error = "--call-bytes applies to ncacn_ip_tcp: targets (an SMB ECHO carries no payload)";
+    return false;
+  }
+  return true;
+}
+
 // The logons the target asks for; nullopt with `error` otherwise.
 std::optional<LogonFactory> SelectLogons(const LoadOptions& options,
                                          const ssp::ClientCredentials& credentials,
                                          std::string& error) {
-  if (options.target.rfind("smb://", 0) == 0) {
+  const TargetKind kind = KindOf(options.target);
+  if (!CallOptionsApply(options, kind, error)) return std::nullopt;
+  if (kind == TargetKind::kSmb) {
     auto server = SmbEndpoint(options.target, error);
     if (!server || !HostAllowed(options, server->address().to_string(), error)) {
       return std::nullopt;
     }
-    return SmbLogons(*server, credentials);
+    return SmbLogons(*server, credentials, CallsPerLogon(options));
   }
-  if (options.target.rfind("ncacn_ip_tcp:", 0) == 0) {
+  if (kind == TargetKind::kRpc) {
     auto target = harness::net::ParseRpcTarget(options.target, error);
     if (!target || !HostAllowed(options, target->host, error)) return std::nullopt;
-    return RpcLogons(*target, credentials, options.calls_per_logon, options.call_bytes);
+    return RpcLogons(*target, credentials, CallsPerLogon(options), options.call_bytes.value_or(64));
   }
   auto target = harness::net::ParseHttpTarget(options.target, error);
   if (!target || !HostAllowed(options, target->host, error)) return std::nullopt;
@@ -343,8 +379,11 @@ std::optional<LoadReport> RunLoad(const LoadOptions& options, std::string& error
   report.p99_ms = Percentile(latencies, 0.99);
   if (cpu_before && report.logons > 0) {
     if (auto cpu_after = ProcessCpuSeconds(options.server_pid)) {
-      report.server_cpu_us_per_logon =
-          (*cpu_after - *cpu_before) * 1e6 / static_cast<double>(report.logons);
+      const double cpu_us = (*cpu_after - *cpu_before) * 1e6;
+      report.server_cpu_us_per_logon = cpu_us / static_cast<double>(report.logons);
+      if (report.calls > 0) {
+        report.server_cpu_us_per_call = cpu_us / static_cast<double>(report.calls);
+      }
     }
   }
   return report;
@@ -355,8 +394,7 @@ void PrintLoadReport(const LoadOptions& options, const LoadReport& report, std::
   if (options.json) {
     nlohmann::ordered_json j;
     j["target"] = options.target;
-    j["mode"] =
-        options.target.rfind("ncacn_ip_tcp:", 0) == 0 ? "logons-with-sealed-calls" : "fresh-logons";
+    j["mode"] = ModeName(options);
     j["connections"] = options.connections;
     j["seconds"] = report.seconds;
     j["logons"] = report.logons;
@@ -370,14 +408,24 @@ void PrintLoadReport(const LoadOptions& options, const LoadReport& report, std::
     if (report.server_cpu_us_per_logon) {
       j["server_cpu_us_per_logon"] = *report.server_cpu_us_per_logon;
     }
+    if (report.server_cpu_us_per_call) {
+      j["server_cpu_us_per_call"] = *report.server_cpu_us_per_call;
+    }
     out << j.dump(2) << "\n";
     return;
   }
   out << report.logons << " logons in " << report.seconds << " s (" << logons_per_second << "/s), "
       << report.failures << " failures, latency p50 " << report.p50_ms << " ms, p99 "
       << report.p99_ms << " ms";
+  if (report.calls > 0) {
+    out << ", " << report.calls << " calls ("
+        << (report.seconds > 0 ? report.calls / report.seconds : 0) << "/s)";
+  }
   if (report.server_cpu_us_per_logon) {
     out << ", server CPU " << *report.server_cpu_us_per_logon << " us per logon";
+  }
+  if (report.server_cpu_us_per_call) {
+    out << " (" << *report.server_cpu_us_per_call << " us per call, logons included)";
   }
   out << "\n";
   if (!report.first_failure.empty()) out << "first failure: " << report.first_failure << "\n";

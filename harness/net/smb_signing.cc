@@ -15,18 +15,27 @@ ByteSpan Literal(std::string_view text_with_nul) {
   return ByteSpan(reinterpret_cast<const uint8_t*>(text_with_nul.data()), text_with_nul.size());
 }
 
+std::shared_ptr<crypto::KeyedMac> PrepareMac(const SigningKey& key) {
+  return crypto::KeyedMac::Create(key.algorithm == SigningAlgorithm::kAesCmac
+                                      ? crypto::KeyedMac::Algorithm::kAesCmac128
+                                      : crypto::KeyedMac::Algorithm::kHmacSha256,
+                                  key.key);
+}
+
 // The 16-byte signature of `message` with its Signature field taken as zero.
 std::array<uint8_t, kSignatureSize> Compute(const SigningKey& key, ByteSpan message) {
   static constexpr std::array<uint8_t, kSignatureSize> kZero{};
   ByteSpan before = message.first(kSignatureOffset);
   ByteSpan after = message.subspan(kSignatureOffset + kSignatureSize);
   std::array<uint8_t, kSignatureSize> signature{};
+  std::shared_ptr<crypto::KeyedMac> mac = key.mac ? key.mac : PrepareMac(key);
+  if (!mac) return signature;  // zero: verifies nothing (crypto::HasFailed() tells)
   if (key.algorithm == SigningAlgorithm::kAesCmac) {
-    crypto::AesCmac128(key.key, {before, kZero, after}, signature);
+    mac->Compute({before, kZero, after}, signature);
   } else {
-    crypto::SecretArray<crypto::kHmacSha256Size> mac;
-    crypto::HmacSha256(key.key, {before, kZero, after}, mac.span());
-    std::copy_n(mac.data(), kSignatureSize, signature.begin());
+    crypto::SecretArray<crypto::kHmacSha256Size> full;
+    mac->Compute({before, kZero, after}, full.span());
+    std::copy_n(full.data(), kSignatureSize, signature.begin());
   }
   return signature;
 }
@@ -45,9 +54,7 @@ SigningKey DeriveSigningKey(uint16_t dialect, const crypto::Key16& session_key,
   if (!IsSmb3(dialect)) {
     out.algorithm = SigningAlgorithm::kHmacSha256;
     out.key = session_key;
-    return out;
-  }
-  if (dialect == kDialect311) {
+  } else if (dialect == kDialect311) {
     out.algorithm = signing_algorithm_id == kSigningHmacSha256 ? SigningAlgorithm::kHmacSha256
                                                                : SigningAlgorithm::kAesCmac;
     crypto::KdfCounterHmacSha256(session_key, Literal(std::string_view("SMBSigningKey\0", 14)),
@@ -57,6 +64,7 @@ SigningKey DeriveSigningKey(uint16_t dialect, const crypto::Key16& session_key,
     crypto::KdfCounterHmacSha256(session_key, Literal(std::string_view("SMB2AESCMAC\0", 12)),
                                  Literal(std::string_view("SmbSign\0", 8)), out.key.span());
   }
+  out.mac = PrepareMac(out);
   return out;
 }
 

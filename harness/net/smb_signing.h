@@ -12,9 +12,11 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 
 #include "crypto/bytes.h"
 #include "crypto/secret.h"
+#include "crypto/smb_mac.h"
 
 namespace ntlm::harness::net::smb {
 
@@ -36,6 +38,10 @@ enum class SigningAlgorithm { kHmacSha256, kAesCmac };
 struct SigningKey {
   SigningAlgorithm algorithm = SigningAlgorithm::kHmacSha256;
   crypto::Key16 key;
+  // `key` prepared once for its algorithm (DeriveSigningKey sets it; copies
+  // share it: one session's messages, one thread). Without it each signature
+  // sets the key up again.
+  std::shared_ptr<crypto::KeyedMac> mac;
 };
 
 // The signing key for `dialect`. `signing_algorithm_id` is the 3.1.1 signing

@@ -4,6 +4,8 @@
 #include <array>
 #include <string>
 
+#include "harness/net/spnego.h"
+
 namespace ntlm::harness::net {
 
 using ssp::SecStatus;
@@ -35,6 +37,15 @@ ssp::Result<std::optional<Bytes>> AnswerMechListMic(ssp::SessionSecurity& securi
   }
   security.ResetSealingState();
   return std::optional<Bytes>(Bytes(signature.begin(), signature.end()));
+}
+
+std::optional<Bytes> InitiatorMechListMic(const ssp::ClientContext& client) {
+  auto security = client.CreateSessionSecurity();
+  if (!security.ok()) return std::nullopt;
+  const Bytes mech_types = EncodeMechTypeList({Bytes(kNtlmMechOid.begin(), kNtlmMechOid.end())});
+  std::array<uint8_t, ssp::kMessageSignatureSize> mic{};
+  if (!security->Sign(mech_types, mic).ok()) return std::nullopt;
+  return Bytes(mic.begin(), mic.end());
 }
 
 }  // namespace ntlm::harness::net

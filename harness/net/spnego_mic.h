@@ -1,11 +1,13 @@
-// spnego_mic.h: the acceptor's side of the SPNEGO mechListMIC with NTLM
-// (RFC 4178 5, [MS-SPNG] 3.2.5.1, 3.3.5.1), shared by every front that speaks
-// SPNEGO (HTTP Negotiate, DCE/RPC auth_type 9).
+// spnego_mic.h: the SPNEGO mechListMIC with NTLM (RFC 4178 5, [MS-SPNG]
+// 3.2.5.1, 3.3.5.1): the acceptor's side, shared by every front that speaks
+// SPNEGO (HTTP Negotiate, DCE/RPC auth_type 9, SMB), and the initiator's,
+// shared by the SMB clients (probe smb://, the load generator).
 #pragma once
 
 #include <optional>
 
 #include "crypto/bytes.h"
+#include "ssp/client_context.h"
 #include "ssp/session_security.h"
 #include "ssp/status.h"
 
@@ -23,5 +25,10 @@ ssp::Result<std::optional<Bytes>> AnswerMechListMic(ssp::SessionSecurity& securi
                                                     ByteSpan mech_types_der,
                                                     const std::optional<Bytes>& initiator_mic,
                                                     bool ntlm_preferred);
+
+// The initiator's mechListMIC over the MechTypeList {NTLM} of its
+// NegTokenInit, signed with `client`'s session security after its
+// AUTHENTICATE; nullopt when the NTLM session cannot sign (no key).
+std::optional<Bytes> InitiatorMechListMic(const ssp::ClientContext& client);
 
 }  // namespace ntlm::harness::net

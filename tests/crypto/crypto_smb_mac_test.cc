@@ -4,6 +4,8 @@
 
 #include <array>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "crypto/smb_mac.h"
 #include "tests/crypto/crypto_test_util.h"
@@ -43,6 +45,45 @@ TEST(AesCmac128, Rfc4493Vectors) {
   ASSERT_TRUE(AesCmac128(key, {all.first(7), all.subspan(7, 30), all.subspan(37)}, mac));
   EXPECT_EQ(Hex(mac), "51f0bebf7e3b9d92fc49741779363cfe");
   EXPECT_FALSE(AesCmac128(FromHex("00"), {}, mac));
+}
+
+// One prepared key, many messages: every MAC restarts from the key alone
+// (RFC 4493 examples 2, 1, 4, 2 again, in that order; RFC 4231 cases 2 and 1
+// twice each), and a key of the wrong size is refused.
+TEST(KeyedMac, EachComputeStartsFromTheKeyAlone) {
+  const Bytes message = FromHex(
+      "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
+      "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710");
+  auto cmac = KeyedMac::Create(KeyedMac::Algorithm::kAesCmac128,
+                               FromHex("2b7e151628aed2a6abf7158809cf4f3c"));
+  ASSERT_NE(cmac, nullptr);
+  std::array<uint8_t, kAesCmacSize> mac{};
+  const ByteSpan all(message);
+  const std::pair<std::vector<ByteSpan>, const char*> cases[] = {
+      {{all.first(16)}, "070a16b46b4d4144f79bdd9dd04a287c"},
+      {{}, "bb1d6929e95937287fa37d129b756746"},
+      {{all.first(40), all.subspan(40)}, "51f0bebf7e3b9d92fc49741779363cfe"},
+      {{all.first(16)}, "070a16b46b4d4144f79bdd9dd04a287c"}};
+  for (const auto& [pieces, expected] : cases) {
+    if (pieces.empty()) {
+      ASSERT_TRUE(cmac->Compute({}, mac));
+    } else if (pieces.size() == 1) {
+      ASSERT_TRUE(cmac->Compute({pieces[0]}, mac));
+    } else {
+      ASSERT_TRUE(cmac->Compute({pieces[0], pieces[1]}, mac));
+    }
+    EXPECT_EQ(Hex(mac), expected);
+  }
+  auto hmac = KeyedMac::Create(KeyedMac::Algorithm::kHmacSha256, Text("Jefe"));
+  ASSERT_NE(hmac, nullptr);
+  std::array<uint8_t, kHmacSha256Size> long_mac{};
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_TRUE(hmac->Compute({Text("what do ya want for nothing?")}, long_mac));
+    EXPECT_EQ(Hex(long_mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  }
+  EXPECT_EQ(KeyedMac::Create(KeyedMac::Algorithm::kAesCmac128, FromHex("00")), nullptr);
+  std::array<uint8_t, 8> wrong_size{};
+  EXPECT_FALSE(cmac->Compute({}, wrong_size));
 }
 
 // FIPS 180-2 appendix C.1 ("abc").

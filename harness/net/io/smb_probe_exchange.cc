@@ -18,6 +18,7 @@
 #include "harness/net/smb_logon_client.h"
 #include "harness/net/smb_status.h"
 #include "harness/net/spnego.h"
+#include "harness/net/spnego_mic.h"
 
 namespace ntlm::harness::net {
 namespace {
@@ -121,17 +122,6 @@ class SmbTcpChannel {
   std::array<uint8_t, 4> length_{};
 };
 
-// The mechListMIC over the NegTokenInit's MechTypeList (NTLM only), when the
-// NTLM session can sign.
-std::optional<Bytes> MechListMic(const ssp::ClientContext& client) {
-  auto security = client.CreateSessionSecurity();
-  if (!security.ok()) return std::nullopt;
-  const Bytes mech_types = EncodeMechTypeList({Bytes(kNtlmMechOid.begin(), kNtlmMechOid.end())});
-  std::array<uint8_t, 16> mic{};
-  if (!security->Sign(mech_types, mic).ok()) return std::nullopt;
-  return Bytes(mic.begin(), mic.end());
-}
-
 using RefusedAt = SmbProbeExchange::RefusedAt;
 
 // A leg's reply; false when the exchange ends here.
@@ -174,7 +164,7 @@ SmbProbeExchange RunSmbProbeExchange(const SmbTarget& target, ssp::ClientContext
   std::optional<Bytes> mic;
   if (replay_authenticate) {
     x.authenticate = *replay_authenticate;
-    mic = MechListMic(client);
+    mic = InitiatorMechListMic(client);
   } else {
     auto produced = client.ProcessChallenge(challenge);
     if (!produced.ok()) {
@@ -182,7 +172,7 @@ SmbProbeExchange RunSmbProbeExchange(const SmbTarget& target, ssp::ClientContext
       return x;
     }
     x.authenticate = std::move(*produced);
-    mic = MechListMic(client);
+    mic = InitiatorMechListMic(client);
   }
   Bytes last;
   const smb::SmbAnswer reply = smb.SessionSetup(x.authenticate, last, mic);

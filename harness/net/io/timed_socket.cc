@@ -1,12 +1,13 @@
 // timed_socket.cc: reads and writes with deadlines (see timed_socket.h).
 #include "harness/net/io/timed_socket.h"
 
+#include <algorithm>
+#include <cstring>
 #include <system_error>
 #include <variant>
 
 #include "asio/experimental/as_tuple.hpp"
 #include "asio/experimental/awaitable_operators.hpp"
-#include "asio/read.hpp"
 #include "asio/use_awaitable.hpp"
 #include "asio/write.hpp"
 #include "harness/net/io/coroutine_warning.h"
@@ -56,20 +57,46 @@ asio::awaitable<bool> TimedSocket::ReadExactly(asio::mutable_buffer buffer,
                                                Clock::time_point deadline,
                                                const std::string& timeout_reason,
                                                std::string& end_reason) {
-  if (buffer.size() == 0) co_return true;
-  BeginRead(deadline);
-  auto [ec, n] = co_await asio::async_read(socket_, buffer, kUseTuple);
-  const size_t got = Settle(ec, n, buffer, timeout_reason, end_reason);
-  co_return got != 0 && got == buffer.size();
+  buffer += TakeReadAhead(buffer);
+  while (buffer.size() != 0) {
+    if (buffer.size() >= kReadAhead) {  // a large rest: straight into its place
+      const size_t n = co_await ReadFromSocket(buffer, deadline, timeout_reason, end_reason);
+      if (n == 0) co_return false;
+      buffer += n;
+      continue;
+    }
+    const size_t n =
+        co_await ReadFromSocket(asio::buffer(read_ahead_), deadline, timeout_reason, end_reason);
+    if (n == 0) co_return false;
+    ahead_begin_ = 0;
+    ahead_end_ = n;
+    buffer += TakeReadAhead(buffer);
+  }
+  co_return true;
 }
 
 asio::awaitable<size_t> TimedSocket::ReadSome(asio::mutable_buffer buffer,
                                               Clock::time_point deadline,
                                               const std::string& timeout_reason,
                                               std::string& end_reason) {
+  if (ahead_begin_ != ahead_end_) co_return TakeReadAhead(buffer);
+  co_return co_await ReadFromSocket(buffer, deadline, timeout_reason, end_reason);
+}
+
+asio::awaitable<size_t> TimedSocket::ReadFromSocket(asio::mutable_buffer buffer,
+                                                    Clock::time_point deadline,
+                                                    const std::string& timeout_reason,
+                                                    std::string& end_reason) {
   BeginRead(deadline);
   auto [ec, n] = co_await socket_.async_read_some(buffer, kUseTuple);
   co_return Settle(ec, n, buffer, timeout_reason, end_reason);
+}
+
+size_t TimedSocket::TakeReadAhead(asio::mutable_buffer buffer) {
+  const size_t n = std::min(buffer.size(), ahead_end_ - ahead_begin_);
+  if (n != 0) std::memcpy(buffer.data(), read_ahead_.data() + ahead_begin_, n);
+  ahead_begin_ += n;
+  return n;
 }
 
 void TimedSocket::BeginRead(Clock::time_point deadline) {

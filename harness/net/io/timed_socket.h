@@ -9,8 +9,14 @@
 // the read's later deadline). A read past its deadline is cancelled by the
 // watchdog and ends with its timeout reason. A reply that fits the socket
 // buffer is sent at once, with no timer at all (WriteAll).
+//
+// Reads go through a read-ahead buffer of kReadAhead bytes: ReadExactly of a
+// small part (a 4-byte SMB framing header, a 16-byte DCE/RPC PDU header)
+// reads whatever has arrived, so the rest of the message (and a pipelined
+// next one) is served from memory without another system call.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -41,13 +47,16 @@ class TimedSocket {
   TimedSocket(const TimedSocket&) = delete;
   TimedSocket& operator=(const TimedSocket&) = delete;
 
+  static constexpr size_t kReadAhead = 8192;
+
   // Fills `buffer` before `deadline`; false with `end_reason` ("client closed
   // the connection", `timeout_reason`, the socket error) otherwise. The bytes
-  // read go to the tap.
+  // read from the socket go to the tap.
   asio::awaitable<bool> ReadExactly(asio::mutable_buffer buffer, Clock::time_point deadline,
                                     const std::string& timeout_reason, std::string& end_reason);
   // Reads what has arrived (at least one byte) before `deadline`: the count,
-  // or 0 with `end_reason` as ReadExactly. The bytes read go to the tap.
+  // or 0 with `end_reason` as ReadExactly. Bytes already read ahead come
+  // first, without a system call. The bytes read from the socket go to the tap.
   asio::awaitable<size_t> ReadSome(asio::mutable_buffer buffer, Clock::time_point deadline,
                                    const std::string& timeout_reason, std::string& end_reason);
   // Writes all of `bytes` before `deadline` (default: the idle timeout from
@@ -74,6 +83,13 @@ class TimedSocket {
   size_t Settle(std::error_code ec, size_t n, asio::mutable_buffer buffer,
                 const std::string& timeout_reason, std::string& end_reason);
   void Tap(TrafficDirection direction, ByteSpan bytes);
+  // One read from the socket into `buffer` (at least one byte), or 0 with
+  // `end_reason`.
+  asio::awaitable<size_t> ReadFromSocket(asio::mutable_buffer buffer, Clock::time_point deadline,
+                                         const std::string& timeout_reason,
+                                         std::string& end_reason);
+  // Moves up to buffer.size() read-ahead bytes into `buffer`; the count.
+  size_t TakeReadAhead(asio::mutable_buffer buffer);
   // Before a read: its deadline, and the watchdog armed no later than it.
   void BeginRead(Clock::time_point deadline);
   void ArmWatchdog(Clock::time_point at);
@@ -85,6 +101,9 @@ class TimedSocket {
   asio::steady_timer write_timer_;  // writes that do not fit the socket buffer
   Clock::time_point read_deadline_ = Clock::time_point::max();
   Clock::time_point watchdog_at_ = Clock::time_point::max();  // max: no wait pending
+  std::array<uint8_t, kReadAhead> read_ahead_;  // bytes [ahead_begin_, ahead_end_) not yet taken
+  size_t ahead_begin_ = 0;
+  size_t ahead_end_ = 0;
   bool reading_ = false;
   bool read_timed_out_ = false;
   // False once the socket is destroyed: a watchdog handler already queued
