@@ -114,8 +114,8 @@ void AddServeOptions(CLI::App& serve, ServeOptions& o) {
                    "Connections open at once, all fronts together (default 1024)");
   serve
       .add_option("--threads", o.threads,
-                  "Threads serving connections, each with its own event loop; connections are "
-                  "handed round-robin (default: the number of cores)")
+                  "Threads serving connections, each with its own event loop and listening "
+                  "socket (SO_REUSEPORT spreads the connections; default: the number of cores)")
       ->check(CLI::Range(1u, 1024u));
   serve.add_option("--max-header-bytes", o.max_header_bytes,
                    "HTTP request line + headers limit, else 431 (default 16384)");

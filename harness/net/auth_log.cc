@@ -1,9 +1,9 @@
 #include "harness/net/auth_log.h"
 
-#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "harness/json_text_writer.h"
 #include "harness/transcript.h"
 #include "ssp/hex.h"
 
@@ -19,66 +19,22 @@ AuthLogRecord NewAuthLogRecord(const FrontContext& ctx, std::string front,
   return record;
 }
 
-namespace {
-
-// Appends `value` as a JSON string: printable ASCII without '"' or '\\' (the
-// names of nearly every logon) as it is, anything else as nlohmann's
-// serializer writes it (its escapes; invalid UTF-8 replaced by U+FFFD). The
-// serializer checks UTF-8 byte by byte: about a tenth of an HTTP logon's
-// instructions went there before this fast path.
-void AppendJsonString(std::string& out, std::string_view value) {
-  const bool plain = std::all_of(value.begin(), value.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u >= 0x20 && u < 0x7f && c != '"' && c != '\\';
-  });
-  if (plain) {
-    out += '"';
-    out += value;
-    out += '"';
-    return;
-  }
-  out += nlohmann::json(std::string(value))
-             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-// Appends `,"key":` (no comma before the first key).
-void AppendKey(std::string& out, std::string_view key) {
-  out += out.size() > 1 ? ",\"" : "\"";
-  out += key;
-  out += "\":";
-}
-
-void AppendStringField(std::string& out, std::string_view key, std::string_view value) {
-  AppendKey(out, key);
-  AppendJsonString(out, value);
-}
-
-}  // namespace
-
 // The same compact line nlohmann's ordered_json.dump() gives for these keys
 // in this order (AuthLogLine.IsNlohmannsCompactForm checks it), written
 // directly.
 std::string FormatAuthLogLine(const AuthLogRecord& record, ssp::FileTime now) {
-  std::string line;
-  line.reserve(384);
-  line += '{';
-  AppendStringField(line, "time", FormatRfc3339(now));
-  AppendStringField(line, "event", "auth");
-  AppendStringField(line, "front", record.front);
-  if (!record.mechanism.empty()) AppendStringField(line, "mechanism", record.mechanism);
-  AppendStringField(line, "client", record.client_address);
-  AppendStringField(line, "user", record.user);
-  AppendStringField(line, "domain", record.domain);
-  AppendStringField(line, "workstation", record.workstation);
-  AppendStringField(line, "negotiated_flags", ssp::Hex32(record.negotiated_flags));
-  AppendStringField(line, "min_server_sec", ssp::Hex32(record.min_server_sec));
-  AppendKey(line, "lm_compat_level");
-  line += std::to_string(record.lm_compat_level);
-  AppendStringField(line, "verdict", record.accepted ? "accept" : "reject");
-  AppendStringField(line, "status", ssp::StatusName(record.status));
-  AppendStringField(line, "reason", record.reason);
-  line += '}';
-  return line;
+  JsonTextWriter line;
+  line.BeginObject().Field("time", FormatRfc3339(now)).Field("event", "auth");
+  line.Field("front", record.front);
+  if (!record.mechanism.empty()) line.Field("mechanism", record.mechanism);
+  line.Field("client", record.client_address).Field("user", record.user);
+  line.Field("domain", record.domain).Field("workstation", record.workstation);
+  line.Field("negotiated_flags", ssp::Hex32(record.negotiated_flags));
+  line.Field("min_server_sec", ssp::Hex32(record.min_server_sec));
+  line.Field("lm_compat_level", record.lm_compat_level);
+  line.Field("verdict", record.accepted ? "accept" : "reject");
+  line.Field("status", ssp::StatusName(record.status)).Field("reason", record.reason);
+  return line.End().Take();
 }
 
 void AuthLogSink::Write(const AuthLogRecord& record) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/ascii.h"
+#include "harness/json_text_writer.h"
 #include "harness/net/auth_log.h"
 #include "harness/net/spnego.h"
 #include "harness/net/spnego_mic.h"
@@ -48,14 +49,6 @@ int HttpStatusFor(SecStatus status) {
   if (status == SecStatus::kUnsupportedFunction) return 403;
   if (status == SecStatus::kInvalidToken) return 400;
   return 401;
-}
-
-nlohmann::ordered_json FlagNameList(uint32_t flags) {
-  nlohmann::ordered_json names = nlohmann::ordered_json::array();
-  for (const auto& entry : ssp::NegotiateFlagTable()) {
-    if (flags & entry.bit) names.push_back(std::string(entry.name));
-  }
-  return names;
 }
 
 std::string DumpJson(const nlohmann::ordered_json& json) {
@@ -407,27 +400,30 @@ HttpAuthOutcome HttpAuthSession::Success(const Authenticated& auth,
 
 HttpResponse HttpAuthSession::SuccessResponse(const Authenticated& auth) const {
   const ssp::ServerResult& result = auth.result;
-  nlohmann::ordered_json body;
-  body["verdict"] = "accept";
-  body["status"] = ssp::StatusName(SecStatus::kOk);
-  body["scheme"] = auth.scheme == Scheme::kNtlm ? "NTLM" : "Negotiate";
-  body["spnego"] = auth.scheme == Scheme::kNegotiateSpnego;
-  body["user"] = result.user;
-  body["domain"] = result.domain;
-  body["workstation"] = result.workstation;
-  body["anonymous"] = result.anonymous;
-  body["response"] = ssp::ResponseKindName(result.kind);
-  body["negotiated_flags"] = ssp::Hex32(result.negotiated_flags);
-  body["flag_names"] = FlagNameList(result.negotiated_flags);
-  body["mic"] = result.mic_verified ? "verified" : "absent";
-  body["mech_list_mic"] = auth.mech_list_mic;
-  body["policy"] = {{"min_server_sec", ssp::Hex32(ctx_.policy.min_server_sec)},
-                    {"min_server_sec_names", ssp::MinSecNames(ctx_.policy.min_server_sec)},
-                    {"lm_compat_level", ctx_.policy.lm_compat_level}};
+  // Written directly (JsonTextWriter: byte for byte nlohmann's dump(2) of the
+  // same keys): building an ordered_json cost a quarter of a logon's work.
+  JsonTextWriter body(2);
+  body.BeginObject().Field("verdict", "accept").Field("status", ssp::StatusName(SecStatus::kOk));
+  body.Field("scheme", auth.scheme == Scheme::kNtlm ? "NTLM" : "Negotiate");
+  body.Field("spnego", auth.scheme == Scheme::kNegotiateSpnego);
+  body.Field("user", result.user).Field("domain", result.domain);
+  body.Field("workstation", result.workstation).Field("anonymous", result.anonymous);
+  body.Field("response", ssp::ResponseKindName(result.kind));
+  body.Field("negotiated_flags", ssp::Hex32(result.negotiated_flags));
+  body.Key("flag_names").BeginArray();
+  for (const auto& entry : ssp::NegotiateFlagTable()) {
+    if (result.negotiated_flags & entry.bit) body.String(entry.name);
+  }
+  body.End().Field("mic", result.mic_verified ? "verified" : "absent");
+  body.Field("mech_list_mic", auth.mech_list_mic);
+  body.Key("policy").BeginObject();
+  body.Field("min_server_sec", ssp::Hex32(ctx_.policy.min_server_sec));
+  body.Field("min_server_sec_names", ssp::MinSecNames(ctx_.policy.min_server_sec));
+  body.Field("lm_compat_level", ctx_.policy.lm_compat_level).End();
   HttpResponse response;
   response.status = 200;
   response.content_type = "application/json";
-  response.body = DumpJson(body);
+  response.body = body.End().Take() + "\n";
   return response;
 }
 

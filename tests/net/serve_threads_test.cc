@@ -1,7 +1,8 @@
 // serve_threads_test.cc: the serve runner with two threads — concurrent HTTP
 // logons are served by both threads (each connection's coroutine counts the
-// thread that ran it), every logon is accepted and logged once. Bounded: each
-// client step times out after 20 s.
+// thread that ran it), every logon is accepted and logged once, and the port
+// the threads share is nobody else's. Bounded: each client step times out
+// after 20 s.
 #include <gtest/gtest.h>
 
 #include <mutex>
@@ -50,6 +51,30 @@ TEST(ServeThreads, ConnectionsAreSpreadOverBothThreads) {
   // The log callback ran on two distinct threads, neither of them this one.
   EXPECT_EQ(logging_threads.size(), 2u);
   EXPECT_EQ(logging_threads.count(std::this_thread::get_id()), 0u);
+}
+
+// With several threads each thread listens on the port through SO_REUSEPORT;
+// the port still belongs to this runner alone: a second runner (several
+// threads or one) and a plain socket are refused it.
+TEST(ServeThreads, TheSharedPortIsRefusedToOthers) {
+  FrontContext ctx;
+  ServerRunner first(ctx, {}, 2);
+  std::string error;
+  ASSERT_TRUE(first.Listen({{"http", "127.0.0.1:0", &ServeHttpConnection}}, error)) << error;
+  const std::string address = "127.0.0.1:" + std::to_string(first.bound().at(0).second.port());
+  for (unsigned threads : {2u, 1u}) {
+    ServerRunner second(ctx, {}, threads);
+    error.clear();
+    EXPECT_FALSE(second.Listen({{"http", address, &ServeHttpConnection}}, error)) << threads;
+    EXPECT_NE(error.find("http " + address + ": cannot listen: "), std::string::npos) << error;
+    EXPECT_NE(error.find("in use"), std::string::npos) << error;
+  }
+  asio::io_context io;
+  asio::ip::tcp::acceptor plain(io);
+  plain.open(asio::ip::tcp::v4());
+  asio::error_code ec;
+  plain.bind(first.bound().at(0).second, ec);
+  EXPECT_EQ(ec, asio::error::address_in_use);
 }
 
 TEST(ServeThreads, AtLeastOneThread) {

@@ -1,5 +1,7 @@
 #include "harness/net/io/server_runner.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/executor_work_guard.hpp>
@@ -9,6 +11,7 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+#include <cerrno>
 #include <csignal>
 #include <exception>
 #include <thread>
@@ -76,6 +79,61 @@ std::vector<uint64_t> ServerRunner::served_per_thread() const {
 
 ServerRunner::~ServerRunner() = default;
 
+namespace {
+
+// Opens `acceptor` and binds it to `endpoint` (SO_REUSEADDR; IPV6_V6ONLY for
+// IPv6; SO_REUSEPORT when `reuse_port`): "" or what failed.
+std::string Bind(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, bool reuse_port) {
+  asio::error_code ec;
+  acceptor.open(endpoint.protocol(), ec);
+  if (ec) return "cannot open a socket: " + ec.message();
+  acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (ec) return "cannot set SO_REUSEADDR: " + ec.message();
+  if (endpoint.address().is_v6()) {
+    acceptor.set_option(asio::ip::v6_only(true), ec);
+    if (ec) return "cannot set IPV6_V6ONLY: " + ec.message();
+  }
+  const int one = 1;
+  if (reuse_port &&
+      ::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    return "cannot set SO_REUSEPORT: " + std::error_code(errno, std::generic_category()).message();
+  }
+  acceptor.bind(endpoint, ec);
+  return ec ? "cannot listen: " + ec.message() : "";
+}
+
+}  // namespace
+
+std::unique_ptr<ServerRunner::Front> ServerRunner::Open(const FrontSpec& spec,
+                                                        tcp::endpoint endpoint,
+                                                        std::string& error) {
+  auto front = std::make_unique<Front>(Front{spec.name, {}, spec.handler, std::nullopt});
+  const bool shared = ios_.size() > 1;
+  const tcp::endpoint asked = endpoint;
+  std::string why;
+  if (shared) {  // the address once without SO_REUSEPORT: a port in use is refused
+    tcp::acceptor probe(io());
+    why = Bind(probe, endpoint, false);
+    asio::error_code ec;
+    if (why.empty()) endpoint.port(probe.local_endpoint(ec).port());  // port 0: the one given
+  }
+  for (size_t i = 0; why.empty() && i < ios_.size(); ++i) {
+    tcp::acceptor& acceptor = front->acceptors.emplace_back(*ios_[i]);
+    why = Bind(acceptor, endpoint, shared);
+    asio::error_code ec;
+    if (why.empty()) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) why = "cannot listen: " + ec.message();
+  }
+  if (!why.empty()) {
+    error = spec.name + " " + EndpointText(asked) + ": " + why;
+    return nullptr;
+  }
+  asio::error_code ec;
+  const tcp::endpoint bound = front->acceptors.front().local_endpoint(ec);
+  if (!ec && !bound.address().is_unspecified()) front->local = bound;
+  return front;
+}
+
 bool ServerRunner::Listen(std::vector<FrontSpec> fronts, std::string& error) {
   std::vector<std::unique_ptr<Front>> opened;
   for (auto& spec : fronts) {
@@ -84,27 +142,8 @@ bool ServerRunner::Listen(std::vector<FrontSpec> fronts, std::string& error) {
       error = spec.name + ": " + error;
       return false;
     }
-    auto front =
-        std::make_unique<Front>(Front{spec.name, tcp::acceptor(io()), spec.handler, std::nullopt});
-    asio::error_code ec;
-    auto fail = [&](const char* what) {
-      error = spec.name + " " + EndpointText(*endpoint) + ": " + what + ": " + ec.message();
-      return false;
-    };
-    front->acceptor.open(endpoint->protocol(), ec);
-    if (ec) return fail("cannot open a socket");
-    front->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (ec) return fail("cannot set SO_REUSEADDR");
-    if (endpoint->address().is_v6()) {
-      front->acceptor.set_option(asio::ip::v6_only(true), ec);
-      if (ec) return fail("cannot set IPV6_V6ONLY");
-    }
-    front->acceptor.bind(*endpoint, ec);
-    if (ec) return fail("cannot listen");
-    front->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return fail("cannot listen");
-    const tcp::endpoint bound = front->acceptor.local_endpoint(ec);
-    if (!ec && !bound.address().is_unspecified()) front->local = bound;
+    auto front = Open(spec, *endpoint, error);
+    if (!front) return false;
     opened.push_back(std::move(front));
   }
   for (auto& front : opened) fronts_.push_back(std::move(front));
@@ -115,7 +154,7 @@ std::vector<std::pair<std::string, tcp::endpoint>> ServerRunner::bound() const {
   std::vector<std::pair<std::string, tcp::endpoint>> out;
   for (const auto& front : fronts_) {
     asio::error_code ec;
-    out.emplace_back(front->name, front->acceptor.local_endpoint(ec));
+    out.emplace_back(front->name, front->acceptors.front().local_endpoint(ec));
   }
   return out;
 }
@@ -126,24 +165,32 @@ asio::awaitable<void> ServerRunner::Connection(ConnectionHandler handler, Accept
   co_await handler(std::move(socket), ctx_, id);
 }
 
-asio::awaitable<void> ServerRunner::Accept(Front& front) {
-  asio::steady_timer backoff(io());
-  while (front.acceptor.is_open()) {
+bool ServerRunner::ReserveConnection() {
+  size_t active = active_.load();
+  do {
+    if (active >= ctx_.limits.max_connections) return false;
+  } while (!active_.compare_exchange_weak(active, active + 1));
+  return true;
+}
+
+asio::awaitable<void> ServerRunner::Accept(Front& front, unsigned thread) {
+  asio::io_context& io = *ios_[thread];
+  tcp::acceptor& acceptor = front.acceptors[thread];
+  asio::steady_timer backoff(io);
+  while (acceptor.is_open()) {
     asio::error_code ec;
-    // Round-robin: the socket belongs to the io_context of the thread that serves it.
-    asio::io_context& target = *ios_[next_id_ % ios_.size()];
     tcp::endpoint peer;  // filled by accept(2) itself: no getpeername
-    tcp::socket socket = co_await front.acceptor.async_accept(
-        target, peer, asio::redirect_error(asio::use_awaitable, ec));
+    tcp::socket socket =
+        co_await acceptor.async_accept(io, peer, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      if (ec == asio::error::operation_aborted || !front.acceptor.is_open()) break;
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
       // Out of descriptors or a transient error: wait a little, go on.
       if (on_event_) on_event_(front.name + ": accept failed: " + ec.message());
       backoff.expires_after(std::chrono::milliseconds(50));
       co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    if (active_.load() >= ctx_.limits.max_connections) {
+    if (!ReserveConnection()) {
       ++refused_;
       if (on_event_) {
         on_event_(front.name + ": connection from " + EndpointText(peer) + " closed: " +
@@ -152,12 +199,11 @@ asio::awaitable<void> ServerRunner::Accept(Front& front) {
       socket.close(ec);
       continue;
     }
-    ++active_;
     ++accepted_;
-    uint64_t id = ++next_id_;
+    const uint64_t id = ++next_id_;
     AcceptedSocket accepted = front.local ? AcceptedSocket(std::move(socket), peer, *front.local)
                                           : AcceptedSocket(std::move(socket));
-    asio::co_spawn(target, Connection(front.handler, std::move(accepted), id),
+    asio::co_spawn(io, Connection(front.handler, std::move(accepted), id),
                    [this, name = front.name](std::exception_ptr error) {
                      --active_;
                      if (!error || !on_event_) return;
@@ -172,16 +218,25 @@ asio::awaitable<void> ServerRunner::Accept(Front& front) {
   }
 }
 
+void ServerRunner::StopThread(unsigned thread) {
+  for (auto& front : fronts_) {
+    asio::error_code ec;
+    front->acceptors[thread].close(ec);
+  }
+  ios_[thread]->stop();
+}
+
 void ServerRunner::Shutdown() {
   if (signals_) {
     asio::error_code ec;
     signals_->cancel(ec);
   }
-  for (auto& front : fronts_) {
-    asio::error_code ec;
-    front->acceptor.close(ec);
+  // Each thread closes its own listening sockets: an acceptor is used only
+  // from the thread that runs its io_context.
+  for (unsigned i = 1; i < ios_.size(); ++i) {
+    asio::post(*ios_[i], [this, i] { StopThread(i); });
   }
-  for (auto& io : ios_) io->stop();
+  StopThread(0);
 }
 
 void ServerRunner::Stop() {
@@ -205,7 +260,9 @@ void ServerRunner::HandleSignals() {
 int ServerRunner::Run(bool handle_signals) {
   if (handle_signals) HandleSignals();
   for (auto& front : fronts_) {
-    asio::co_spawn(io(), Accept(*front), [](std::exception_ptr) {});
+    for (unsigned i = 0; i < ios_.size(); ++i) {
+      asio::co_spawn(*ios_[i], Accept(*front, i), [](std::exception_ptr) {});
+    }
   }
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
   std::vector<std::thread> workers;

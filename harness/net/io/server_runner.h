@@ -1,10 +1,14 @@
 // server_runner.h: the listeners of `serve`.
 //
-// N threads, each running its own io_context: the first runs an acceptor
-// coroutine per front, and each accepted socket is handed round-robin to the
-// next thread's io_context, which runs that connection's coroutine from start
-// to end (no lock on a connection's path; what the fronts share — the log,
-// the recorder, the pcap tap — serializes only its final write). The runner enforces
+// N threads, each running its own io_context with its own listening socket
+// per front: with more than one thread every front's sockets share the port
+// through SO_REUSEPORT, so the kernel spreads the connections over the
+// threads and a connection is accepted and served start to end on one thread
+// (no hand-off between threads, no lock on a connection's path; what the
+// fronts share — the log, the recorder, the pcap tap — serializes only its
+// final write). Before those sockets bind, a plain socket without
+// SO_REUSEPORT binds the address once: a port another process (or another
+// `serve`) listens on is refused as "Address already in use". The runner enforces
 // max_connections across all fronts (a connection over the limit is closed at once and logged),
 // stops on Stop() or, when asked, on SIGINT/SIGTERM (asio::signal_set), and on stopping closes the
 // acceptors and drops every connection with its NTLM context.
@@ -83,13 +87,23 @@ class ServerRunner {
  private:
   struct Front {
     std::string name;
-    asio::ip::tcp::acceptor acceptor;
+    // One listening socket per thread, index i on ios_[i].
+    std::vector<asio::ip::tcp::acceptor> acceptors;
     ConnectionHandler handler;
     // The listener's address, every connection's local endpoint; unset for
     // a wildcard listener (each connection then asks its socket).
     std::optional<asio::ip::tcp::endpoint> local;
   };
-  asio::awaitable<void> Accept(Front& front);
+  // The front's listening sockets on `endpoint`, one per thread; nullptr with
+  // `error` ("http 127.0.0.1:8080: cannot listen: Address already in use").
+  std::unique_ptr<Front> Open(const FrontSpec& spec, asio::ip::tcp::endpoint endpoint,
+                              std::string& error);
+  // Accepts on thread `thread`'s socket of `front`, serving on that thread.
+  asio::awaitable<void> Accept(Front& front, unsigned thread);
+  // One more open connection, unless max_connections are open (atomic across threads).
+  bool ReserveConnection();
+  // Closes thread `thread`'s listening sockets and stops its io_context (on that thread).
+  void StopThread(unsigned thread);
   asio::awaitable<void> Connection(ConnectionHandler handler, AcceptedSocket socket, uint64_t id);
   void Shutdown();
   asio::io_context& io() { return *ios_.front(); }
@@ -104,7 +118,7 @@ class ServerRunner {
   std::atomic<size_t> active_{0};
   std::atomic<uint64_t> accepted_{0};
   std::atomic<uint64_t> refused_{0};
-  uint64_t next_id_ = 0;  // only the accept coroutines (thread 0) touch it
+  std::atomic<uint64_t> next_id_{0};
   int stop_signal_ = 0;
 };
 
