@@ -222,8 +222,10 @@ run_smbd() {
 # samr and lsarpc on free ports; no DNS backend),
 # run in the foreground in its own session. Its RPC service also serves the
 # endpoint mapper on 127.0.0.1:135: root only, and 135 must be free.
+# Provisioned once ($dc_port set), started and stopped in every round.
+dc_adminpass='Harness-Admin-Pass1!'
 run_samba_dc() {
-  local d=$work/dc port lsarpc_port line options adminpass='Harness-Admin-Pass1!'
+  local d=$work/dc k
   if [ ! -x /usr/sbin/samba ] || ! command -v samba-tool >/dev/null; then
     missing samba-ad-dc rpc-samr "samba (/usr/sbin/samba, samba-tool)"; return 0
   fi
@@ -233,6 +235,22 @@ run_samba_dc() {
   if (exec 3<>/dev/tcp/127.0.0.1/135) 2>/dev/null; then
     missing samba-ad-dc rpc-samr "a free 127.0.0.1:135 (something listens there: another Samba DC?)"; return 0
   fi
+  if [ -z "${dc_port:-}" ]; then provision_samba_dc "$d" || return 0; fi
+  start "$d/samba.out" /usr/sbin/samba -F -s "$d/etc/smb.conf"
+  if ! wait_port "$dc_port" 120; then
+    fail_row samba-ad-dc rpc-samr "samba did not listen: $(tail -3 "$d/samba.out")"; stop_session "$sid"; return 0
+  fi
+  for k in rpc-samr rpc-samr-integrity; do
+    record samba-ad-dc "samba $(version samba)" "$k" --port "$dc_port" --user Administrator \
+      --domain HARNESS --password "$dc_adminpass"
+  done
+  stop_session "$sid"
+}
+
+# provision_samba_dc DIR: the DC's database in DIR, samr on a free port
+# ($dc_port); 1 after a row naming the failure.
+provision_samba_dc() {
+  local d=$1 port lsarpc_port line options
   port=$(free_port)
   lsarpc_port=$(free_port)
   : >"$work/empty.conf"
@@ -245,18 +263,11 @@ run_samba_dc() {
   echo "bench-servers: provisioning the Samba AD DC (a minute or two)" >&2
   if ! timeout 600 samba-tool domain provision -s "$work/empty.conf" --targetdir="$d" \
       --realm=HARNESS.TEST --domain=HARNESS --server-role=dc --dns-backend=NONE --use-rfc2307 \
-      --adminpass="$adminpass" "${options[@]}" >"$work/provision.out" 2>&1; then
+      --adminpass="$dc_adminpass" "${options[@]}" >"$work/provision.out" 2>&1; then
     fail_row samba-ad-dc rpc-samr "samba-tool domain provision failed: $(tail -3 "$work/provision.out")"
-    return 0
+    rm -rf "$d"
+    return 1
   fi
   mkdir -p "$d/run"
-  start "$d/samba.out" /usr/sbin/samba -F -s "$d/etc/smb.conf"
-  if ! wait_port "$port" 120; then
-    fail_row samba-ad-dc rpc-samr "samba did not listen: $(tail -3 "$d/samba.out")"; stop_session "$sid"; return 0
-  fi
-  for k in rpc-samr rpc-samr-integrity; do
-    record samba-ad-dc "samba $(version samba)" "$k" --port "$port" --user Administrator \
-      --domain HARNESS --password "$adminpass"
-  done
-  stop_session "$sid"
+  dc_port=$port
 }

@@ -76,7 +76,48 @@ def cell(row):
         return "not run"
     if not measured(row):
         return f'{row.get("status")}: {row.get("reason", "")}'[:60]
-    return f'{row["server_cpu_us_per_logon"]:.0f} us ({row["logons"]} logons)'
+    rounds = row.get("rounds_cpu_us_per_logon") or []
+    spread = (f", median of {len(rounds)} rounds: {min(rounds):.0f}-{max(rounds):.0f}"
+              if len(rounds) > 1 else "")
+    return f'{row["server_cpu_us_per_logon"]:.0f} us ({row["logons"]} logons{spread})'
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def paired_ratio(top, bottom):
+    """top / bottom CPU per logon: with rounds on both sides, the median of
+    the per-round ratios (each pair measured minutes apart, so a drift of the
+    machine cancels); else the ratio of the two figures."""
+    a, b = top.get("rounds_cpu_us_per_logon"), bottom.get("rounds_cpu_us_per_logon")
+    if a and b and len(a) == len(b) and min(b) > 0:
+        return median([x / y for x, y in zip(a, b)])
+    return top["server_cpu_us_per_logon"] / bottom["server_cpu_us_per_logon"]
+
+
+def merge_rounds(rows):
+    """One row per (server, kind): a row measured in several rounds becomes
+    the median of their CPU per logon, with the logons and wall time summed
+    and each round's figure kept; a round that failed makes the row fail."""
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["server"], r["kind"]), []).append(r)
+    merged = []
+    for group in groups.values():
+        failed = [r for r in group if not measured(r)]
+        if len(group) == 1 or failed:
+            merged.append(dict(failed[0] if failed else group[0]))
+            continue
+        row = dict(group[0])
+        row.pop("round", None)
+        cpus = [r["server_cpu_us_per_logon"] for r in group]
+        row.update(server_cpu_us_per_logon=median(cpus), rounds_cpu_us_per_logon=cpus,
+                   logons=sum(r["logons"] for r in group), wall_s=sum(r["wall_s"] for r in group))
+        merged.append(row)
+    return merged
 
 
 def goal(text, value, met):
@@ -92,7 +133,7 @@ def cpu_rows(by, goals):
         ours, theirs = by.get(("serve", serve_kind)), by.get((anchor, anchor_kind))
         ratio = None
         if measured(ours) and measured(theirs) and ours["server_cpu_us_per_logon"] > 0:
-            ratio = theirs["server_cpu_us_per_logon"] / ours["server_cpu_us_per_logon"]
+            ratio = paired_ratio(theirs, ours)
         text = "" if ratio is None else f"{ratio:.1f}x"
         lines.append(f"| {title} | {cell(ours)} | {anchor}: {cell(theirs)} | {text} | "
                      f'{f">= {target}x" if target else "(none)"} |')
@@ -109,7 +150,7 @@ def floor_rows(by, goals):
         ours, floor = by.get(("serve", kind)), by.get(("floor", kind))
         over = None
         if measured(ours) and measured(floor) and floor["server_cpu_us_per_logon"] > 0:
-            over = 100 * (ours["server_cpu_us_per_logon"] / floor["server_cpu_us_per_logon"] - 1)
+            over = 100 * (paired_ratio(ours, floor) - 1)
         text = "" if over is None else f"{over:+.0f} %"
         lines.append(f"| {title} | {cell(ours)} | {cell(floor)} | {text} |")
         goals.append(goal(f"{title}: serve at most {FLOOR_GOAL_PERCENT} % over the floor",
@@ -197,6 +238,7 @@ def markdown(report, crypto):
            f'{" / ".join(f"{x:.2f}" for x in report.get("load_averages", [report["load_average"]]))} '
            f'(1/5/15 min, at the end), '
            f'commit {report["commit"]}, {report["logons_requested"]} logons per row'
+           f'{" and round, " + str(report["rounds"]) + " rounds alternating the servers" if report.get("rounds", 1) > 1 else ""}'
            f'{", " + report["note"] if report.get("note") else ""}.', "", f"Versions: {versions}.", "",
            "### Server CPU per logon against the anchors", ""]
     out += cpu_rows(by, goals)
@@ -225,8 +267,10 @@ def build_report(args):
         "load_averages": list(os.getloadavg()),
         "versions": tool_versions(),
         "logons_requested": args.logons,
+        "rounds": args.rounds,
         "note": args.note,
-        "servers": rows,
+        "servers": merge_rounds(rows),
+        "round_rows": rows,
     }
 
 
@@ -235,6 +279,7 @@ def main():
     p.add_argument("rows", nargs="?")
     p.add_argument("out", nargs="?")
     p.add_argument("--logons", type=int)
+    p.add_argument("--rounds", type=int, default=1, help="rounds of the Python-client rows")
     p.add_argument("--note", default="", help="a label for the run, written into the JSON")
     p.add_argument("--commit", default="unknown", help="the commit measured (git describe --dirty)")
     p.add_argument("--crypto", help="the ntlmssp-bench JSON of this run")

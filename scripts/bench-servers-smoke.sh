@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Smoke run of scripts/bench-servers.sh (ctest bench-servers-smoke): a few
-# logons per server, then checks that the JSON names the CPU and has a row for
-# every server and mechanism, each measured with positive logons and positive
-# server CPU per logon. A peer that is not installed (or, for the Samba DC, not
+# logons per server in 2 rounds, then checks that the JSON names the CPU and
+# has a row for every server and mechanism, each measured with positive logons
+# and positive server CPU per logon, the Python-client rows as the median of
+# their 2 rounds. A peer that is not installed (or, for the Samba DC, not
 # runnable: not root, 127.0.0.1:135 taken) may be skipped outside CI; under
 # CI=true every row must be measured. Timings are never compared.
 # With FLOOR NET_BENCH BENCH (the build's bench/ binaries) it also checks the
@@ -22,8 +23,8 @@ if [ $# -ge 4 ]; then
   tools=(--floor "$2" --net-bench "$3" --bench "$4" --throughput-seconds 1 --crypto-repetitions 1
          --crypto-min-time 0.01)
 fi
-bash "$(dirname "$0")/bench-servers.sh" --harness "$harness" --logons 5 --max-seconds 60 --out "$out" \
-  --only "$only" "${tools[@]}"
+bash "$(dirname "$0")/bench-servers.sh" --harness "$harness" --logons 5 --rounds 2 --max-seconds 60 \
+  --out "$out" --only "$only" "${tools[@]}"
 /usr/bin/python3 - "$out" "$only" <<'PY'
 import json, os, sys
 report = json.load(open(sys.argv[1]))
@@ -38,6 +39,9 @@ if "floor" in parts:
     expected += [("serve", f"throughput-http-threads-{t}") for t in (1, 2)]
     expected += [(s, k) for s in ("serve", "smbd") for k in ("smb-load-logons", "smb-load-echo")]
 rows = {(r["server"], r["kind"]): r for r in report["servers"]}
+# the Python-client rows, measured in each of the 2 rounds
+ROUND_KINDS = {"http-ntlm", "http-negotiate", "rpc-echo", "rpc-echo-integrity", "rpc-logon", "smb",
+               "rpc-samr", "rpc-samr-integrity"}
 ci = os.environ.get("CI") == "true"
 problems, skipped = [], []
 if not report.get("cpu") or report["cpu"] == "unknown":
@@ -52,6 +56,8 @@ for key in expected:
         problems.append(f'{key}: {r["status"]}: {r.get("reason")}')
     elif not (r["logons"] > 0 and r["server_cpu_us_per_logon"] > 0 and r["wall_s"] > 0):
         problems.append(f"{key}: logons, CPU per logon and wall time must be positive: {r}")
+    elif key[1] in ROUND_KINDS and len(r.get("rounds_cpu_us_per_logon") or []) != 2:
+        problems.append(f"{key}: not the median of 2 rounds: {r.get('rounds_cpu_us_per_logon')}")
     elif r.get("failures"):
         problems.append(f'{key}: {r["failures"]} failed logons ({r.get("first_failure")})')
     elif key[1] == "smb-load-echo" and r.get("calls") != 1000 * r["logons"]:

@@ -32,7 +32,12 @@
 #
 # Usage: scripts/bench-servers.sh [--logons N] [--out FILE] [--harness PATH]
 #                                 [--only LIST] [--max-seconds S]
-#   --logons N      measured logons per server and mechanism (default 500)
+#   --logons N      measured logons per server, mechanism and round (default 500)
+#   --rounds R      the Python-client rows (serve, floor, apache, smbd,
+#                   samba-dc) measured R times, alternating the servers
+#                   (serve, floor, apache, smbd, samba-dc, then again); each
+#                   row reports the median of its rounds' CPU per logon and
+#                   their spread (default 1; the published run uses 3)
 #   --out FILE      the JSON report (default bench/servers.json; --json FILE
 #                   is the same); the Markdown section for bench/RESULTS.md is
 #                   written beside it (FILE with .md instead of .json)
@@ -54,6 +59,8 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 logons=500
+rounds=1
+round=1  # the round being measured (record tags rows with it)
 out=$src/bench/servers.json
 harness=$src/build/harness/ntlmssp-harness
 floor=$src/build/bench/ntlmssp-serve-floor
@@ -69,6 +76,7 @@ serve_args=
 while [ $# -gt 0 ]; do
   case $1 in
     --logons) logons=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     --out|--json) out=$2; shift 2 ;;
     --harness) harness=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
@@ -85,6 +93,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ $logons =~ ^[0-9]+$ ]] && [ "$logons" -ge 1 ] || { echo "bench-servers: --logons N (N >= 1)" >&2; exit 2; }
+[[ $rounds =~ ^[0-9]+$ ]] && [ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] || { echo "bench-servers: --rounds R (1..20)" >&2; exit 2; }
 [[ $max_seconds =~ ^[0-9]+$ ]] && [ "$max_seconds" -ge 1 ] || { echo "bench-servers: --max-seconds S (whole seconds >= 1)" >&2; exit 2; }
 [[ $throughput_seconds =~ ^[0-9]+$ ]] && [ "$throughput_seconds" -ge 1 ] && [ "$throughput_seconds" -le 600 ] ||
   { echo "bench-servers: --throughput-seconds S (1..600)" >&2; exit 2; }
@@ -151,7 +160,7 @@ record() {
   local server=$1 version=$2 kind=$3 result; shift 3
   if result=$(timeout $((max_seconds + 120)) /usr/bin/python3 "$src/scripts/bench-servers-client.py" \
       --kind "$kind" --server-sid "$sid" --logons "$logons" --max-seconds "$max_seconds" "$@" 2>"$work/client.err"); then
-    printf '%s\n' "$result" | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); r.update(server=sys.argv[1], version=sys.argv[2], status="measured"); print(json.dumps(r))' "$server" "$version" >>"$rows"
+    printf '%s\n' "$result" | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); r.update(server=sys.argv[1], version=sys.argv[2], status="measured", round=int(sys.argv[3])); print(json.dumps(r))' "$server" "$version" "$round" >>"$rows"
   else
     fail_row "$server" "$kind" "client failed: $(tail -3 "$work/client.err")"
   fi
@@ -175,27 +184,29 @@ missing() {
 # provisioning, the load generator and the crypto benchmarks. The published
 # run (--logons 3000) took 4 min 44 s.
 estimate=0
-wanted serve && estimate=$((estimate + logons * (1 + 1 + 5 + 5 + 3 + 7) / 1000 + 6))
-wanted floor && estimate=$((estimate + logons * (1 + 1 + 3 + 6) / 1000 + 4))
-wanted apache && estimate=$((estimate + logons * (2 + 3) / 1000 + 5))
-wanted smbd && estimate=$((estimate + logons * 17 / 1000 + 10))
-wanted samba-dc && estimate=$((estimate + logons * (14 + 15) / 1000 + 40))
+wanted serve && estimate=$((estimate + rounds * (logons * (1 + 1 + 5 + 5 + 3 + 7) / 1000 + 6)))
+wanted floor && estimate=$((estimate + rounds * (logons * (1 + 1 + 3 + 6) / 1000 + 4)))
+wanted apache && estimate=$((estimate + rounds * (logons * (2 + 3) / 1000 + 5)))
+wanted smbd && estimate=$((estimate + rounds * (logons * 17 / 1000 + 10)))
+wanted samba-dc && estimate=$((estimate + rounds * (logons * (14 + 15) / 1000 + 10) + 30))
 wanted throughput && estimate=$((estimate + 2 * (throughput_seconds + 2)))
 wanted smb-load && estimate=$((estimate + 4 * (throughput_seconds + 2) + 5))
 wanted crypto && estimate=$((estimate + 10 * crypto_repetitions))
-echo "bench-servers: $logons logons per row; expect about $((estimate / 60)) min $((estimate % 60)) s on a quiet 2-core machine (parts: ${only})" >&2
+echo "bench-servers: $logons logons per row and round, $rounds round(s); expect about $((estimate / 60)) min $((estimate % 60)) s on a quiet 2-core machine (parts: ${only})" >&2
 
-wanted serve && run_serve
-wanted floor && run_floor
+for round in $(seq "$rounds"); do  # record() tags each row with $round
+  wanted serve && run_serve
+  wanted floor && run_floor
+  wanted apache && run_apache
+  wanted smbd && run_smbd
+  wanted samba-dc && run_samba_dc
+done
 wanted throughput && run_throughput
 wanted smb-load && run_smb_load
-wanted apache && run_apache
-wanted smbd && run_smbd
-wanted samba-dc && run_samba_dc
 wanted crypto && run_crypto
 
 for sid in "${started[@]}"; do stop_session "$sid"; done
 crypto_arg=()
 [ -s "$crypto_out" ] && crypto_arg=(--crypto "$crypto_out")
-/usr/bin/python3 "$src/scripts/bench-servers-report.py" "$rows" "$out" --logons "$logons" --commit "$commit" \
+/usr/bin/python3 "$src/scripts/bench-servers-report.py" "$rows" "$out" --logons "$logons" --rounds "$rounds" --commit "$commit" \
   --note "$note" "${crypto_arg[@]}"
