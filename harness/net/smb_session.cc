@@ -127,6 +127,7 @@ SmbSession::Reply SmbSession::Respond(const Request& request, uint32_t status, c
   h.tree_id = tree_id.value_or(request.header.tree_id);
   h.session_id = session_id.value_or(request.header.session_id);
   Reply reply;
+  reply.bytes.reserve(kHeaderSize + body.size());  // one allocation for the message
   AppendHeader(reply.bytes, h);
   reply.bytes.insert(reply.bytes.end(), body.begin(), body.end());
   const bool request_signed = (request.header.flags & kFlagSigned) != 0;

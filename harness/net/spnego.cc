@@ -217,6 +217,7 @@ void AppendLength(Bytes& out, size_t length) {
 }
 
 void AppendTlv(Bytes& out, uint8_t tag, ByteSpan contents) {
+  out.reserve(out.size() + 6 + contents.size());  // tag, up to 5 length bytes, contents
   out.push_back(tag);
   AppendLength(out, contents.size());
   out.insert(out.end(), contents.begin(), contents.end());

@@ -28,6 +28,7 @@ constexpr auto kAsTuple = asio::experimental::as_tuple(asio::use_awaitable);
 // Appends `message` with its direct-TCP transport header.
 void AppendFramed(Bytes& out, const Bytes& message) {
   if (message.empty()) return;
+  out.reserve(out.size() + smb::kTransportHeaderSize + message.size());
   smb::AppendTransportHeader(out, message.size());
   out.insert(out.end(), message.begin(), message.end());
 }
