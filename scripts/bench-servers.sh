@@ -182,7 +182,7 @@ missing() {
 # The duration to expect: client wall time per logon (ms, rounded up) measured
 # on the quiet 2-vCPU build machine (python clients), the Samba DC's
 # provisioning, the load generator and the crypto benchmarks. The published
-# run (--logons 1000 --rounds 3) took 5 min 25 s; this estimate said 8 min 14 s.
+# run (--logons 1000 --rounds 3) took 5 min 16 s; this estimate said 8 min 14 s.
 estimate=0
 wanted serve && estimate=$((estimate + rounds * (logons * (1 + 1 + 5 + 5 + 3 + 7) / 1000 + 6)))
 wanted floor && estimate=$((estimate + rounds * (logons * (1 + 1 + 3 + 6) / 1000 + 4)))
