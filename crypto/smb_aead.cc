@@ -1,4 +1,4 @@
-// smb_aead.cc: AES-128-CCM / AES-128-GCM over OpenSSL 3 (see smb_aead.h).
+// smb_aead.cc: AES-128/256-CCM and AES-128/256-GCM over OpenSSL 3 (see smb_aead.h).
 #include "crypto/smb_aead.h"
 
 #include <openssl/evp.h>
@@ -17,7 +17,21 @@ struct CipherDeleter {
 };
 
 const char* Name(AeadCipher cipher) {
-  return cipher == AeadCipher::kAes128Ccm ? "AES-128-CCM" : "AES-128-GCM";
+  switch (cipher) {
+    case AeadCipher::kAes128Ccm:
+      return "AES-128-CCM";
+    case AeadCipher::kAes128Gcm:
+      return "AES-128-GCM";
+    case AeadCipher::kAes256Ccm:
+      return "AES-256-CCM";
+    case AeadCipher::kAes256Gcm:
+      return "AES-256-GCM";
+  }
+  return "";
+}
+
+bool IsCcm(AeadCipher cipher) {
+  return cipher == AeadCipher::kAes128Ccm || cipher == AeadCipher::kAes256Ccm;
 }
 
 // One CCM or GCM pass over `text` in place. `tag` is written (seal) or
@@ -26,12 +40,15 @@ bool Run(bool seal, AeadCipher cipher, ByteSpan key, ByteSpan nonce, ByteSpan aa
          MutableByteSpan text, uint8_t* tag, bool& openssl_failed) {
   openssl_failed = true;
   const internal::OpenSslContext* context = internal::Context();
-  if (context == nullptr || key.size() != 16 || nonce.size() != AeadNonceSize(cipher)) return false;
+  if (context == nullptr || key.size() != AeadKeySize(cipher) ||
+      nonce.size() != AeadNonceSize(cipher)) {
+    return false;
+  }
   std::unique_ptr<EVP_CIPHER, CipherDeleter> algorithm(
       EVP_CIPHER_fetch(context->libctx, Name(cipher), nullptr));
   std::unique_ptr<EVP_CIPHER_CTX, CipherDeleter> ctx(EVP_CIPHER_CTX_new());
   if (!algorithm || !ctx) return false;
-  const bool ccm = cipher == AeadCipher::kAes128Ccm;
+  const bool ccm = IsCcm(cipher);
   const int ivlen = static_cast<int>(nonce.size());
   const int taglen = static_cast<int>(kAeadTagSize);
   if (EVP_CipherInit_ex2(ctx.get(), algorithm.get(), nullptr, nullptr, seal ? 1 : 0, nullptr) !=
@@ -71,7 +88,11 @@ bool Run(bool seal, AeadCipher cipher, ByteSpan key, ByteSpan nonce, ByteSpan aa
 
 }  // namespace
 
-size_t AeadNonceSize(AeadCipher cipher) { return cipher == AeadCipher::kAes128Ccm ? 11 : 12; }
+size_t AeadNonceSize(AeadCipher cipher) { return IsCcm(cipher) ? 11 : 12; }
+
+size_t AeadKeySize(AeadCipher cipher) {
+  return cipher == AeadCipher::kAes256Ccm || cipher == AeadCipher::kAes256Gcm ? 32 : 16;
+}
 
 bool AeadSeal(AeadCipher cipher, ByteSpan key, ByteSpan nonce, ByteSpan aad, MutableByteSpan text,
               std::span<uint8_t, kAeadTagSize> tag) {

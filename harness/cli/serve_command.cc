@@ -83,7 +83,7 @@ void AddServeOptions(CLI::App& serve, ServeOptions& o) {
   serve.add_option("--smb-signing", o.smb_signing,
                    "SMB signing: enabled (signed when the client asks) or required");
   serve.add_option("--smb-encryption", o.smb_encryption,
-                   "SMB3 encryption (AES-128-GCM/CCM): off (default), desired (sessions of "
+                   "SMB3 encryption (AES-128/256-GCM/CCM): off (default), desired (sessions of "
                    "clients that can encrypt) or required (others refused, unencrypted requests "
                    "denied)");
   serve.add_option("--smb-max-dialect", o.smb_max_dialect,

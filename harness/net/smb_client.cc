@@ -51,13 +51,20 @@ Bytes SmbRequestBuilder::Negotiate(const std::vector<uint16_t>& dialects, uint16
   body.WriteU32(capabilities);
   body.WriteBytes(client_guid);
   body.WriteU32(v311 ? context_offset : 0);
-  body.WriteU16(v311 ? 2 : 0);
+  const bool encryption = v311 && !ciphers.empty();
+  body.WriteU16(v311 ? (encryption ? 3 : 2) : 0);
   body.WriteU16(0);
   for (uint16_t dialect : dialects) body.WriteU16(dialect);
   if (v311) {
     const std::array<uint8_t, 32> salt{0x5A};
     AppendContext(body, kHeaderSize, MakePreauthContext(salt));
     AppendContext(body, kHeaderSize, MakeSingleIdContext(kSigningCapabilities, kSigningAesCmac));
+  }
+  if (encryption) {
+    ssp::ByteWriter list;  // CipherCount, then the ids ([MS-SMB2] 2.2.3.1.2)
+    list.WriteU16(static_cast<uint16_t>(ciphers.size()));
+    for (uint16_t cipher : ciphers) list.WriteU16(cipher);
+    AppendContext(body, kHeaderSize, NegotiateContext{kEncryptionCapabilities, list.Finish()});
   }
   return Message(Command::kNegotiate, 0, 0, body.Finish());
 }

@@ -19,7 +19,7 @@ class SmbRequestBuilder {
  public:
   // NEGOTIATE offering `dialects`; with 3.1.1 among them, the preauth
   // integrity (SHA-512, a fixed salt) and signing capabilities (AES-CMAC)
-  // contexts.
+  // contexts, and the encryption capabilities context when `ciphers` is set.
   Bytes Negotiate(const std::vector<uint16_t>& dialects, uint16_t security_mode);
   Bytes SessionSetup(uint64_t session_id, ByteSpan token, uint8_t security_mode);
   Bytes TreeConnect(uint64_t session_id, const std::string& unc_path);
@@ -32,7 +32,8 @@ class SmbRequestBuilder {
   uint64_t next_message_id() const { return next_message_id_; }
   void set_next_message_id(uint64_t id) { next_message_id_ = id; }
   std::array<uint8_t, 16> client_guid{0x4E, 0x54, 0x4C, 0x4D};
-  uint32_t capabilities = 0;  // of the NEGOTIATE (SMB2_GLOBAL_CAP_*)
+  uint32_t capabilities = 0;      // of the NEGOTIATE (SMB2_GLOBAL_CAP_*)
+  std::vector<uint16_t> ciphers;  // 3.1.1: the encryption capabilities offered, in order
 
  private:
   uint64_t next_message_id_ = 0;

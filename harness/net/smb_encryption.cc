@@ -63,21 +63,35 @@ ssp::Result<Transform> ParseTransform(ByteSpan message, crypto::AeadCipher ciphe
 
 }  // namespace
 
+std::optional<crypto::AeadCipher> CipherOfId(uint16_t cipher_id) {
+  switch (cipher_id) {
+    case kCipherAes128Ccm:
+      return crypto::AeadCipher::kAes128Ccm;
+    case kCipherAes128Gcm:
+      return crypto::AeadCipher::kAes128Gcm;
+    case kCipherAes256Ccm:
+      return crypto::AeadCipher::kAes256Ccm;
+    case kCipherAes256Gcm:
+      return crypto::AeadCipher::kAes256Gcm;
+    default:
+      return std::nullopt;
+  }
+}
+
 EncryptionKeys DeriveEncryptionKeys(uint16_t dialect, const crypto::Key16& session_key,
                                     uint16_t cipher_id, const PreauthHashValue& preauth_hash) {
   EncryptionKeys keys;
-  keys.cipher = cipher_id == kCipherAes128Gcm ? crypto::AeadCipher::kAes128Gcm
-                                              : crypto::AeadCipher::kAes128Ccm;
+  keys.cipher = CipherOfId(cipher_id).value_or(crypto::AeadCipher::kAes128Ccm);
+  // The KDF's L is the key's width: 128, or 256 for the AES-256 ciphers.
+  const size_t width = crypto::AeadKeySize(keys.cipher);
+  const MutableByteSpan decrypt(keys.decrypt_bytes.data(), width);
+  const MutableByteSpan encrypt(keys.encrypt_bytes.data(), width);
   if (dialect == kDialect311) {
-    crypto::KdfCounterHmacSha256(session_key, WithNul("SMBC2SCipherKey"), preauth_hash,
-                                 keys.decrypt.span());
-    crypto::KdfCounterHmacSha256(session_key, WithNul("SMBS2CCipherKey"), preauth_hash,
-                                 keys.encrypt.span());
+    crypto::KdfCounterHmacSha256(session_key, WithNul("SMBC2SCipherKey"), preauth_hash, decrypt);
+    crypto::KdfCounterHmacSha256(session_key, WithNul("SMBS2CCipherKey"), preauth_hash, encrypt);
   } else {
-    crypto::KdfCounterHmacSha256(session_key, WithNul("SMB2AESCCM"), WithNul("ServerIn "),
-                                 keys.decrypt.span());
-    crypto::KdfCounterHmacSha256(session_key, WithNul("SMB2AESCCM"), WithNul("ServerOut"),
-                                 keys.encrypt.span());
+    crypto::KdfCounterHmacSha256(session_key, WithNul("SMB2AESCCM"), WithNul("ServerIn "), decrypt);
+    crypto::KdfCounterHmacSha256(session_key, WithNul("SMB2AESCCM"), WithNul("ServerOut"), encrypt);
   }
   return keys;
 }
@@ -88,13 +102,12 @@ ssp::Result<uint64_t> TransformSessionId(ByteSpan message) {
   return parsed->session_id;
 }
 
-ssp::Result<Bytes> DecryptMessage(crypto::AeadCipher cipher, const crypto::Key16& key,
-                                  ByteSpan message) {
+ssp::Result<Bytes> DecryptMessage(crypto::AeadCipher cipher, ByteSpan key, ByteSpan message) {
   auto parsed = ParseTransform(message, cipher);
   if (!parsed.ok()) return parsed.error();
   Bytes plain(message.begin() + kTransformHeaderSize, message.end());
   const ByteSpan aad = message.subspan(kNonceOffset, kTransformHeaderSize - kNonceOffset);
-  if (!crypto::AeadOpen(cipher, key.span(), parsed->nonce, aad, plain,
+  if (!crypto::AeadOpen(cipher, key, parsed->nonce, aad, plain,
                         std::span<const uint8_t, crypto::kAeadTagSize>(parsed->tag.data(),
                                                                        crypto::kAeadTagSize))) {
     return ssp::Error{ssp::SecStatus::kMessageAltered,
@@ -103,8 +116,8 @@ ssp::Result<Bytes> DecryptMessage(crypto::AeadCipher cipher, const crypto::Key16
   return plain;
 }
 
-Bytes EncryptMessage(crypto::AeadCipher cipher, const crypto::Key16& key, uint64_t session_id,
-                     ByteSpan plain, ssp::RandomSource& random) {
+Bytes EncryptMessage(crypto::AeadCipher cipher, ByteSpan key, uint64_t session_id, ByteSpan plain,
+                     ssp::RandomSource& random) {
   std::array<uint8_t, kNonceFieldSize> nonce{};
   const size_t nonce_size = crypto::AeadNonceSize(cipher);
   if (!random.Fill(MutableByteSpan(nonce).first(nonce_size))) return {};
@@ -118,7 +131,7 @@ Bytes EncryptMessage(crypto::AeadCipher cipher, const crypto::Key16& key, uint64
   out.insert(out.end(), plain.begin(), plain.end());
   std::array<uint8_t, crypto::kAeadTagSize> tag{};
   const Bytes aad(out.begin() + kNonceOffset, out.begin() + kTransformHeaderSize);
-  if (!crypto::AeadSeal(cipher, key.span(), ByteSpan(nonce).first(nonce_size), aad,
+  if (!crypto::AeadSeal(cipher, key, ByteSpan(nonce).first(nonce_size), aad,
                         MutableByteSpan(out).subspan(kTransformHeaderSize), tag)) {
     return {};
   }

@@ -7,7 +7,9 @@
 //               cipher AES-128-CCM
 //   3.1.1       DecryptionKey = KDF(SessionKey, "SMBC2SCipherKey\0", PreauthIntegrityHashValue)
 //               EncryptionKey = KDF(SessionKey, "SMBS2CCipherKey\0", PreauthIntegrityHashValue)
-//               cipher from the encryption capabilities context (AES-128-GCM preferred)
+//               cipher from the encryption capabilities context (AES-128-GCM preferred,
+//               then AES-128-CCM, AES-256-GCM, AES-256-CCM; the AES-256 keys are the
+//               same KDF with L = 256, [MS-SMB2] 3.3.5.5.3)
 //
 // TRANSFORM_HEADER (52 bytes): ProtocolId 0xFD 'S' 'M' 'B', Signature (the
 // AEAD tag, 16), Nonce (16: 11 used by CCM, 12 by GCM, the rest zero),
@@ -17,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "crypto/bytes.h"
 #include "crypto/secret.h"
@@ -30,6 +33,8 @@ namespace ntlm::harness::net::smb {
 // Cipher ids of the encryption capabilities context (2.2.3.1.2).
 inline constexpr uint16_t kCipherAes128Ccm = 0x0001;
 inline constexpr uint16_t kCipherAes128Gcm = 0x0002;
+inline constexpr uint16_t kCipherAes256Ccm = 0x0003;
+inline constexpr uint16_t kCipherAes256Gcm = 0x0004;
 // SMB2_GLOBAL_CAP_ENCRYPTION (2.2.3, 2.2.4): 3.0 / 3.0.2 only.
 inline constexpr uint32_t kGlobalCapEncryption = 0x00000040;
 // SMB2_SESSION_FLAG_ENCRYPT_DATA (2.2.6).
@@ -40,9 +45,16 @@ inline constexpr uint8_t kTransformProtocolByte = 0xFD;
 
 struct EncryptionKeys {
   crypto::AeadCipher cipher = crypto::AeadCipher::kAes128Ccm;
-  crypto::Key16 decrypt;  // what the client encrypts with (client -> server)
-  crypto::Key16 encrypt;  // what the server encrypts with (server -> client)
+  // What the client encrypts with (client -> server), and the server: the
+  // first AeadKeySize(cipher) bytes of each.
+  ByteSpan decrypt() const { return ByteSpan(decrypt_bytes.data(), crypto::AeadKeySize(cipher)); }
+  ByteSpan encrypt() const { return ByteSpan(encrypt_bytes.data(), crypto::AeadKeySize(cipher)); }
+  crypto::SecretArray<crypto::kAeadMaxKeySize> decrypt_bytes;
+  crypto::SecretArray<crypto::kAeadMaxKeySize> encrypt_bytes;
 };
+
+// The AEAD of a kCipher* id; nullopt for an id this server does not know.
+std::optional<crypto::AeadCipher> CipherOfId(uint16_t cipher_id);
 
 // The keys of a session: `cipher_id` is the negotiated kCipher* (3.0/3.0.2:
 // kCipherAes128Ccm); `preauth_hash` is used for 3.1.1 only.
@@ -57,13 +69,12 @@ ssp::Result<uint64_t> TransformSessionId(ByteSpan message);
 // The SMB2 message inside `message` (a TRANSFORM_HEADER and the ciphertext)
 // decrypted with `key`; an error when it does not parse or its tag does
 // not verify.
-ssp::Result<Bytes> DecryptMessage(crypto::AeadCipher cipher, const crypto::Key16& key,
-                                  ByteSpan message);
+ssp::Result<Bytes> DecryptMessage(crypto::AeadCipher cipher, ByteSpan key, ByteSpan message);
 
 // `plain` (one SMB2 message or compound chain) encrypted with `key` under a
 // fresh nonce from `random`, behind a TRANSFORM_HEADER naming `session_id`;
 // empty when no randomness or cipher was available.
-Bytes EncryptMessage(crypto::AeadCipher cipher, const crypto::Key16& key, uint64_t session_id,
-                     ByteSpan plain, ssp::RandomSource& random);
+Bytes EncryptMessage(crypto::AeadCipher cipher, ByteSpan key, uint64_t session_id, ByteSpan plain,
+                     ssp::RandomSource& random);
 
 }  // namespace ntlm::harness::net::smb

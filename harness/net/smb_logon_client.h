@@ -72,6 +72,9 @@ class SmbLogonClient {
   SmbAnswer Send(const Bytes& request);
 
   uint64_t session_id() const { return session_id_; }
+  // 3.1.1: the preauth integrity hash the session's keys come from (every
+  // message of the logon but the final SESSION_SETUP response).
+  const PreauthHashValue& preauth_hash() const { return preauth_.value(); }
   uint16_t dialect() const { return dialect_; }
 
  private:

@@ -163,7 +163,7 @@ SmbSession::Output SmbSession::OnEncrypted(ByteSpan message) {
     return out;
   }
   const EncryptionKeys keys = *found->second->encryption;
-  auto plain = DecryptMessage(keys.cipher, keys.decrypt, message);
+  auto plain = DecryptMessage(keys.cipher, keys.decrypt(), message);
   if (!plain.ok()) {
     out.reason = plain.error().reason;
     return out;
@@ -177,13 +177,13 @@ SmbSession::Output SmbSession::OnEncrypted(ByteSpan message) {
   out = OnPlain(*plain);
   encrypted_request_ = false;
   if (!out.reply.empty()) {
-    out.reply = EncryptMessage(keys.cipher, keys.encrypt, *session_id, out.reply, *ctx_.random);
+    out.reply = EncryptMessage(keys.cipher, keys.encrypt(), *session_id, out.reply, *ctx_.random);
   }
   return out;
 }
 
 Bytes SmbSession::Encrypt(const Logon& logon, ByteSpan plain) {
-  return EncryptMessage(logon.encryption->cipher, logon.encryption->encrypt, logon.id, plain,
+  return EncryptMessage(logon.encryption->cipher, logon.encryption->encrypt(), logon.id, plain,
                         *ctx_.random);
 }
 
@@ -705,7 +705,9 @@ uint16_t SmbSession::ChooseCipher(uint16_t dialect, const NegotiateRequest& requ
   if (options_.encryption == SmbEncryption::kOff || !IsSmb3(dialect)) return 0;
   if (dialect == kDialect311) {
     if (!request.ciphers) return 0;
-    for (uint16_t cipher : {kCipherAes128Gcm, kCipherAes128Ccm}) {
+    // This server's preference, Samba's and Windows' default order.
+    for (uint16_t cipher :
+         {kCipherAes128Gcm, kCipherAes128Ccm, kCipherAes256Gcm, kCipherAes256Ccm}) {
       if (Contains(*request.ciphers, cipher)) return cipher;
     }
     return 0;

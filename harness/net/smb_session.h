@@ -23,7 +23,8 @@
 //
 // Encryption (3.1.4.3, 3.3.5.2.1, smb_encryption.h): the cipher is chosen at
 // NEGOTIATE (3.1.1: the encryption capabilities context, AES-128-GCM
-// preferred, then AES-128-CCM; 3.0/3.0.2: SMB2_GLOBAL_CAP_ENCRYPTION, CCM);
+// preferred, then AES-128-CCM, AES-256-GCM, AES-256-CCM; 3.0/3.0.2:
+// SMB2_GLOBAL_CAP_ENCRYPTION, AES-128-CCM);
 // a session of a client that can encrypt gets SMB2_SESSION_FLAG_ENCRYPT_DATA
 // unless encryption is off. A TRANSFORM_HEADER message is decrypted with its
 // session's key (unknown session, bad header or a tag that does not verify:

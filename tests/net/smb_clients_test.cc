@@ -209,7 +209,9 @@ TEST_F(SmbClientsTest, EncryptionRequiredSmbclientAndImpacketEncrypt) {
   StartServe({"--smb-encryption", "required"});
   for (const char* options :
        {"-m SMB3_00", "-m SMB3_02", "-m SMB3_11",
-        "-m SMB3_11 --option='client smb3 encryption algorithms=aes-128-ccm'"}) {
+        "-m SMB3_11 --option='client smb3 encryption algorithms=aes-128-ccm'",
+        "-m SMB3_11 --option='client smb3 encryption algorithms=aes-256-gcm'",
+        "-m SMB3_11 --option='client smb3 encryption algorithms=aes-256-ccm'"}) {
     SCOPED_TRACE(options);
     auto result = Smbclient("Passw0rd!", std::string(options) + " --client-protection=encrypt");
     EXPECT_EQ(result.rc, 0) << result.out;
@@ -223,34 +225,47 @@ TEST_F(SmbClientsTest, EncryptionRequiredSmbclientAndImpacketEncrypt) {
   EXPECT_NE(plain.out.find("NT_STATUS_ACCESS_DENIED"), std::string::npos) << plain.out;
   ASSERT_EQ(serve_.Stop(), 0);
   auto lines = AuthLines(serve_.log());
-  ASSERT_EQ(lines.size(), 6u) << serve_.log();
-  EXPECT_EQ(lines[5]["verdict"], "reject");
-  EXPECT_NE(lines[5]["reason"].get<std::string>().find("requires SMB encryption"),
+  ASSERT_EQ(lines.size(), 8u) << serve_.log();
+  EXPECT_EQ(lines[7]["verdict"], "reject");
+  EXPECT_NE(lines[7]["reason"].get<std::string>().find("requires SMB encryption"),
             std::string::npos);
 }
 
 // Wireshark decrypts SMB3 from the NTLM password alone (it derives the
 // session key, then the cipher keys): a pcap of an encrypted 3.1.1 session
 // shows the tree connect request and the server's encrypted response
-// decrypted, an independent check of the keys and of AES-128-GCM.
+// decrypted, an independent check of the keys and of AES-128-GCM, and of
+// AES-256-GCM's 32-byte keys (the KDF with L = 256).
 TEST_F(SmbClientsTest, EncryptedSessionPcapDecryptsInTshark) {
   REQUIRE_PEER(HaveSmbclient(), "smbclient");
   REQUIRE_PEER(HaveTshark(), "tshark");
   const auto pcap = dir_.path() / "encrypted.pcap";
   StartServe({"--smb-encryption", "required", "--pcap", pcap.string()});
   const uint16_t port = serve_.port();
-  auto result = Smbclient("Passw0rd!", "-m SMB3_11 --client-protection=encrypt");
-  EXPECT_EQ(result.rc, 0) << result.out;
+  for (const char* algorithms : {"aes-128-gcm", "aes-256-gcm"}) {
+    auto result = Smbclient("Passw0rd!",
+                            "-m SMB3_11 --client-protection=encrypt "
+                            "--option='client smb3 encryption algorithms=" +
+                                std::string(algorithms) + "'");
+    EXPECT_EQ(result.rc, 0) << algorithms << "\n" << result.out;
+  }
   ASSERT_EQ(serve_.Stop(), 0);
   auto tshark = RunCommand("tshark -r " + ShellQuote(pcap.string()) +
                                " -d tcp.port==" + std::to_string(port) +
                                ",nbss -o ntlmssp.nt_password:Passw0rd! -Y smb2",
                            60, true);
-  EXPECT_NE(tshark.out.find("Decrypted SMB3;Tree Connect Request Tree: \\\\127.0.0.1\\IPC$"),
-            std::string::npos)
+  // Both sessions, one per cipher, decrypted: each line once per session.
+  auto count = [&](const std::string& text) {
+    size_t n = 0;
+    for (size_t at = tshark.out.find(text); at != std::string::npos;
+         at = tshark.out.find(text, at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(count("Decrypted SMB3;Tree Connect Request Tree: \\\\127.0.0.1\\IPC$"), 2u)
       << tshark.out;
-  EXPECT_NE(tshark.out.find("Decrypted SMB3;Tree Connect Response"), std::string::npos)
-      << tshark.out;
+  EXPECT_EQ(count("Decrypted SMB3;Tree Connect Response"), 2u) << tshark.out;
 }
 
 TEST_F(SmbClientsTest, ImpacketLogsOnAt21And30WithVerifiedSignatures) {

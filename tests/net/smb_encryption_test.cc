@@ -84,21 +84,21 @@ TEST_F(SmbEncryptionTest, EncryptedRequestsAreAnsweredEncryptedAndPlainOnesDenie
   SmbSession session(ctx_, {.encryption = SmbEncryption::kRequired}, "127.0.0.1:1", 1);
   SmbLogonClient client(Through(session), kDialect300);
   const EncryptionKeys keys = LogOnEncrypting(session, client);
-  EXPECT_NE(Bytes(keys.encrypt.span().begin(), keys.encrypt.span().end()),
-            Bytes(keys.decrypt.span().begin(), keys.decrypt.span().end()));
+  EXPECT_NE(Bytes(keys.encrypt().begin(), keys.encrypt().end()),
+            Bytes(keys.decrypt().begin(), keys.decrypt().end()));
   // A signed but unencrypted ECHO: STATUS_ACCESS_DENIED (RejectUnencryptedAccess).
   EXPECT_EQ(client.Send(client.SignedEcho()).header.status, kStatusAccessDenied);
   // An encrypted ECHO: an encrypted, unsigned success.
   const Bytes echo = client.builder().Simple(Command::kEcho, client.session_id(), 0);
   const Bytes sealed =
-      EncryptMessage(keys.cipher, keys.decrypt, client.session_id(), echo, random_);
+      EncryptMessage(keys.cipher, keys.decrypt(), client.session_id(), echo, random_);
   ASSERT_EQ(sealed.size(), kTransformHeaderSize + echo.size());
   auto out = session.OnMessage(sealed);
   ASSERT_FALSE(out.close) << out.reason;
   ASSERT_FALSE(out.reply.empty());
   EXPECT_EQ(out.reply[0], kTransformProtocolByte);
   EXPECT_EQ(*TransformSessionId(out.reply), client.session_id());
-  auto plain = DecryptMessage(keys.cipher, keys.encrypt, out.reply);
+  auto plain = DecryptMessage(keys.cipher, keys.encrypt(), out.reply);
   ASSERT_TRUE(plain.ok()) << plain.error().reason;
   auto header = ParseHeader(*plain);
   ASSERT_TRUE(header.ok());
@@ -106,7 +106,7 @@ TEST_F(SmbEncryptionTest, EncryptedRequestsAreAnsweredEncryptedAndPlainOnesDenie
   EXPECT_EQ(header->command, static_cast<uint16_t>(Command::kEcho));
   EXPECT_FALSE(header->flags & kFlagSigned);
   // The server's reply does not open with the client's own key.
-  EXPECT_FALSE(DecryptMessage(keys.cipher, keys.decrypt, out.reply).ok());
+  EXPECT_FALSE(DecryptMessage(keys.cipher, keys.decrypt(), out.reply).ok());
 }
 
 TEST_F(SmbEncryptionTest, TamperedOrMisaddressedEncryptedRequestsCloseTheConnection) {
@@ -115,7 +115,7 @@ TEST_F(SmbEncryptionTest, TamperedOrMisaddressedEncryptedRequestsCloseTheConnect
     SmbLogonClient client(Through(session), kDialect300);
     const EncryptionKeys keys = LogOnEncrypting(session, client);
     const Bytes echo = client.builder().Simple(Command::kEcho, client.session_id(), 0);
-    Bytes sealed = EncryptMessage(keys.cipher, keys.decrypt, client.session_id(), echo, random_);
+    Bytes sealed = EncryptMessage(keys.cipher, keys.decrypt(), client.session_id(), echo, random_);
     sealed[at] ^= 0x01;  // the tag, the nonce (additional data) or the ciphertext
     auto out = session.OnMessage(sealed);
     EXPECT_TRUE(out.close);
@@ -127,12 +127,44 @@ TEST_F(SmbEncryptionTest, TamperedOrMisaddressedEncryptedRequestsCloseTheConnect
   const EncryptionKeys keys = LogOnEncrypting(session, client);
   const Bytes echo = client.builder().Simple(Command::kEcho, client.session_id(), 0);
   auto other = session.OnMessage(
-      EncryptMessage(keys.cipher, keys.decrypt, client.session_id() + 1, echo, random_));
+      EncryptMessage(keys.cipher, keys.decrypt(), client.session_id() + 1, echo, random_));
   EXPECT_TRUE(other.close);
   EXPECT_NE(other.reason.find("does not encrypt"), std::string::npos) << other.reason;
-  Bytes truncated = EncryptMessage(keys.cipher, keys.decrypt, client.session_id(), echo, random_);
+  Bytes truncated = EncryptMessage(keys.cipher, keys.decrypt(), client.session_id(), echo, random_);
   truncated.resize(kTransformHeaderSize - 1);
   EXPECT_TRUE(session.OnMessage(truncated).close);
+}
+
+// SMB 3.1.1 with AES-256-GCM or AES-256-CCM the only cipher offered: the
+// session encrypts with 32-byte keys (the KDF with L = 256); an encrypted ECHO
+// is answered encrypted, and the reply does not open with the first 16 bytes
+// of the key (an AES-128 reading of it).
+TEST_F(SmbEncryptionTest, Aes256CiphersAt311UseThirtyTwoByteKeys) {
+  for (uint16_t cipher_id : {kCipherAes256Gcm, kCipherAes256Ccm}) {
+    SCOPED_TRACE(cipher_id);
+    SmbSession session(ctx_, {.encryption = SmbEncryption::kRequired}, "127.0.0.1:1", 1);
+    SmbLogonClient client(Through(session), kDialect311);
+    client.builder().ciphers = {cipher_id};
+    uint16_t flags = 0;
+    ASSERT_EQ(LogOn(session, client, 0, flags), kStatusSuccess);
+    EXPECT_EQ(flags & kSessionFlagEncryptData, kSessionFlagEncryptData);
+    const EncryptionKeys keys =
+        DeriveEncryptionKeys(kDialect311, key_, cipher_id, client.preauth_hash());
+    EXPECT_EQ(keys.cipher, *CipherOfId(cipher_id));
+    EXPECT_EQ(keys.encrypt().size(), 32u);
+    const Bytes echo = client.builder().Simple(Command::kEcho, client.session_id(), 0);
+    auto out = session.OnMessage(
+        EncryptMessage(keys.cipher, keys.decrypt(), client.session_id(), echo, random_));
+    ASSERT_FALSE(out.close) << out.reason;
+    auto plain = DecryptMessage(keys.cipher, keys.encrypt(), out.reply);
+    ASSERT_TRUE(plain.ok()) << plain.error().reason;
+    EXPECT_EQ(ParseHeader(*plain)->status, kStatusSuccess);
+    const crypto::AeadCipher narrow = cipher_id == kCipherAes256Gcm
+                                          ? crypto::AeadCipher::kAes128Gcm
+                                          : crypto::AeadCipher::kAes128Ccm;
+    EXPECT_FALSE(DecryptMessage(narrow, keys.encrypt().first(16), out.reply).ok());
+  }
+  EXPECT_FALSE(CipherOfId(0x0005).has_value());
 }
 
 TEST_F(SmbEncryptionTest, ClientsThatCannotEncryptAreRefusedOnlyWhenRequired) {
