@@ -35,6 +35,9 @@ CLI::App* AddProbeCommand(CLI::App& app, ProbeOptions& options) {
   probe->add_option("--interface", options.interface_name,
                     "DCE/RPC interface to call: harness (default), rpcecho (Samba's), lsarpc "
                     "(OpenPolicy2), samr (Connect2) or epmapper (ept_map)");
+  probe->add_option("--smb-dialect", options.smb_dialect,
+                    "SMB: the one dialect the NEGOTIATE offers: 2.0.2, 2.1, 3.0, 3.0.2 or 3.1.1 "
+                    "(default; with the preauth integrity and signing contexts)");
   return probe;
 }
 

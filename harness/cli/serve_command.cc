@@ -52,19 +52,13 @@ std::optional<net::smb::SmbSessionOptions> SmbOptions(const ServeOptions& option
             options.smb_encryption + "'";
     return std::nullopt;
   }
-  bool known = false;
-  for (uint16_t dialect : {net::smb::kDialect202, net::smb::kDialect210, net::smb::kDialect300,
-                           net::smb::kDialect302, net::smb::kDialect311}) {
-    if (net::smb::DialectName(dialect) == options.smb_max_dialect) {
-      smb.max_dialect = dialect;
-      known = true;
-    }
-  }
-  if (!known) {
-    error = "--smb-max-dialect must be 2.0.2, 2.1, 3.0, 3.0.2 or 3.1.1, not '" +
+  const auto max_dialect = net::smb::DialectFromName(options.smb_max_dialect);
+  if (!max_dialect) {
+    error = std::string("--smb-max-dialect must be ") + net::smb::kDialectNames + ", not '" +
             options.smb_max_dialect + "'";
     return std::nullopt;
   }
+  smb.max_dialect = *max_dialect;
   ssp::SecureRandom random;
   if (!random.Fill(smb.server_guid)) {
     error = "no randomness for the SMB server GUID";

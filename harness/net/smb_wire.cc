@@ -128,6 +128,13 @@ const char* CommandName(uint16_t command) {
 
 bool IsSmb3(uint16_t dialect) { return dialect >= kDialect300 && dialect != kDialectWildcard; }
 
+std::optional<uint16_t> DialectFromName(std::string_view name) {
+  for (uint16_t dialect : {kDialect202, kDialect210, kDialect300, kDialect302, kDialect311}) {
+    if (DialectName(dialect) == name) return dialect;
+  }
+  return std::nullopt;
+}
+
 std::string DialectName(uint16_t dialect) {
   switch (dialect) {
     case kDialect202:

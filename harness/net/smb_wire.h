@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crypto/bytes.h"
@@ -66,6 +67,9 @@ inline constexpr uint16_t kDialect311 = 0x0311;
 inline constexpr uint16_t kDialectWildcard = 0x02FF;
 bool IsSmb3(uint16_t dialect);
 std::string DialectName(uint16_t dialect);  // "2.1", "3.1.1", "0x02ff"
+// The dialect named "2.0.2", "2.1", "3.0", "3.0.2" or "3.1.1"; nullopt otherwise.
+std::optional<uint16_t> DialectFromName(std::string_view name);
+inline constexpr const char* kDialectNames = "2.0.2, 2.1, 3.0, 3.0.2 or 3.1.1";
 
 // SecurityMode (2.2.3, 2.2.4).
 inline constexpr uint16_t kSigningEnabled = 0x0001;

@@ -85,6 +85,41 @@ INSTANTIATE_TEST_SUITE_P(Policies, ProbeSmbTest,
                                            SmbProbeCase{"SIGN|128", "0x20000010", 5}),
                          PolicyCaseName<SmbProbeCase>);
 
+// --smb-dialect: the NEGOTIATE offers that one dialect. Against `serve --smb
+// --smb-max-dialect 2.1`, 2.1 and 2.0.2 are probed (the policy reported, the
+// dialect named in the header), 3.0 is answered STATUS_NOT_SUPPORTED at every
+// NEGOTIATE (exit 3, not an NTLM server at that dialect), a name that is not
+// a dialect is a usage error.
+TEST_F(ProbeSmbTest, SmbDialectIsTheOneTheNegotiateOffers) {
+  ServeProcess serve;
+  ASSERT_TRUE(serve.Start({"--smb", "127.0.0.1:0", "--users", users_.string(), "--min-server-sec",
+                           "0x20080000", "--smb-max-dialect", "2.1"}))
+      << serve.log();
+  const std::string target = "smb://127.0.0.1:" + std::to_string(serve.port());
+  for (const char* dialect : {"2.1", "2.0.2"}) {
+    const std::string json = (dir_.path() / (std::string(dialect) + ".json")).string();
+    auto r = RunCommand(ProbeCommand(target, "--smb-dialect " + std::string(dialect) + " --json " +
+                                                 ShellQuote(json)),
+                        180, /*merge_stderr=*/true);
+    ASSERT_EQ(r.rc, 0) << r.out;
+    EXPECT_THAT(r.out, HasSubstr(" (SMB " + std::string(dialect) + ")"));
+    std::ifstream in(json);
+    auto report = nlohmann::json::parse(in, nullptr, false);
+    ASSERT_FALSE(report.is_discarded());
+    std::set<std::string> mins;
+    for (const auto& col : report["consistent"])
+      mins.insert(col["min_server_sec"].get<std::string>());
+    EXPECT_EQ(mins, std::set<std::string>{"0x20080000"}) << r.out;
+  }
+  auto higher = RunCommand(ProbeCommand(target, "--smb-dialect 3.0"), 180, true);
+  EXPECT_EQ(higher.rc, 3) << higher.out;
+  EXPECT_THAT(higher.out, HasSubstr("STATUS_NOT_SUPPORTED"));
+  auto bad = RunCommand(ProbeCommand(target, "--smb-dialect 4.0"), 30, true);
+  EXPECT_EQ(bad.rc, 2) << bad.out;
+  EXPECT_THAT(bad.out, HasSubstr("--smb-dialect '4.0': give 2.0.2, 2.1, 3.0, 3.0.2 or 3.1.1"));
+  EXPECT_EQ(serve.Stop(), 0);
+}
+
 TEST(ProbeSmbCli, BadTargetsAreUsageErrorsNamingWhatIsWrong) {
   ExpectUsageErrors({BadProbeTarget{"smb://127.0.0.1:0", "port '0' must be 1..65535"},
                      BadProbeTarget{"smb://127.0.0.1:70000", "port '70000' must be 1..65535"},

@@ -303,6 +303,13 @@ bool ParseProbeTarget(const ProbeOptions& options, std::optional<net::HttpTarget
     return false;
   }
   if (rpc_target) rpc_target->iface = *iface;
+  const auto dialect = net::smb::DialectFromName(options.smb_dialect);
+  if (!dialect) {
+    err << "ntlmssp-harness probe: --smb-dialect '" << options.smb_dialect << "': give "
+        << net::smb::kDialectNames << "\n";
+    return false;
+  }
+  if (smb_target) smb_target->dialect = *dialect;
   return true;
 }
 
@@ -434,7 +441,10 @@ void PrintObservations(const ProbeOptions& options,
   size_t width = 9;
   for (const auto& o : observations) width = std::max(width, o.variation->name.size());
   out << "ntlmssp-harness probe " << options.target << " as " << options.domain << "\\"
-      << options.user << "\n\n";
+      << options.user;
+  if (ToLowerAscii(options.target.substr(0, 4)) == "smb:")
+    out << " (SMB " << options.smb_dialect << ")";
+  out << "\n\n";
   out << std::left << std::setw(static_cast<int>(width + 2)) << "variation"
       << "answer\n";
   for (const auto& o : observations) {

@@ -48,6 +48,8 @@ struct ProbeOptions {
   // DCE/RPC: the interface called (net/rpc_probe_interface.h): "harness"
   // (the default, `serve --rpc`'s own echo) or "rpcecho" (Samba's).
   std::string interface_name = "harness";
+  // SMB: the dialect the NEGOTIATE offers ("2.0.2" ... "3.1.1").
+  std::string smb_dialect = "3.1.1";
 };
 
 // kOk probed (at least one policy explains the answers), kDifference no

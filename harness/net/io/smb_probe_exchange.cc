@@ -151,7 +151,7 @@ SmbProbeExchange RunSmbProbeExchange(const SmbTarget& target, ssp::ClientContext
   SmbTcpChannel channel(step_timeout);
   if (!channel.Connect(target, x.error)) return x;
   x.connected = true;
-  smb::SmbLogonClient smb([&](const Bytes& m) { return channel.RoundTrip(m); }, smb::kDialect311);
+  smb::SmbLogonClient smb([&](const Bytes& m) { return channel.RoundTrip(m); }, target.dialect);
   if (!smb.Negotiate(x.error)) return x;
   x.dialect = smb::DialectName(smb.dialect());
   Bytes challenge;

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "crypto/bytes.h"
+#include "harness/net/smb_wire.h"
 #include "ssp/client_context.h"
 
 namespace ntlm::harness::net {
@@ -30,6 +31,7 @@ namespace ntlm::harness::net {
 struct SmbTarget {
   std::string host;
   uint16_t port = 445;
+  uint16_t dialect = smb::kDialect311;  // the one dialect the NEGOTIATE offers
 };
 std::optional<SmbTarget> ParseSmbTarget(const std::string& text, std::string& error);
 
