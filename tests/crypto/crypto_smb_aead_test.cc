@@ -17,35 +17,36 @@ namespace {
 using test_util::FromHex;
 using test_util::Hex;
 
-// McGrew and Viega, "The Galois/Counter Mode of Operation (GCM)", test case 3
-// (96-bit IV, no additional data).
-TEST(SmbAead, Aes128GcmPublishedVector) {
-  const Bytes key = FromHex("feffe9928665731c6d6a8f9467308308");
-  const Bytes iv = FromHex("cafebabefacedbaddecaf888");
-  Bytes text = FromHex(
-      "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
-      "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255");
-  std::array<uint8_t, kAeadTagSize> tag{};
-  ASSERT_TRUE(AeadSeal(AeadCipher::kAes128Gcm, key, iv, {}, text, tag));
-  EXPECT_EQ(Hex(text),
-            "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e"
-            "21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985");
-  EXPECT_EQ(Hex(tag), "4d5c2af327cd64a62cf35abd2ba6fab4");
-}
-
-// The same paper, test case 15: AES-256-GCM, the same IV and plaintext.
-TEST(SmbAead, Aes256GcmPublishedVector) {
-  const Bytes key = FromHex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
-  const Bytes iv = FromHex("cafebabefacedbaddecaf888");
-  Bytes text = FromHex(
-      "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
-      "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255");
-  std::array<uint8_t, kAeadTagSize> tag{};
-  ASSERT_TRUE(AeadSeal(AeadCipher::kAes256Gcm, key, iv, {}, text, tag));
-  EXPECT_EQ(Hex(text),
-            "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
-            "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662898015ad");
-  EXPECT_EQ(Hex(tag), "b094dac5d93471bdec1a502270e3cc6c");
+// McGrew and Viega, "The Galois/Counter Mode of Operation (GCM)", test cases
+// 3 (AES-128) and 15 (AES-256): the same 96-bit IV and plaintext, no
+// additional data.
+TEST(SmbAead, PublishedGcmVectors) {
+  struct Vector {
+    AeadCipher cipher;
+    const char* key;
+    const char* ciphertext;
+    const char* tag;
+  };
+  const Vector vectors[] = {
+      {AeadCipher::kAes128Gcm, "feffe9928665731c6d6a8f9467308308",
+       "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e"
+       "21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985",
+       "4d5c2af327cd64a62cf35abd2ba6fab4"},
+      {AeadCipher::kAes256Gcm, "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308",
+       "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
+       "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662898015ad",
+       "b094dac5d93471bdec1a502270e3cc6c"}};
+  for (const Vector& v : vectors) {
+    SCOPED_TRACE(v.key);
+    Bytes text = FromHex(
+        "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
+        "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255");
+    std::array<uint8_t, kAeadTagSize> tag{};
+    ASSERT_TRUE(
+        AeadSeal(v.cipher, FromHex(v.key), FromHex("cafebabefacedbaddecaf888"), {}, text, tag));
+    EXPECT_EQ(Hex(text), v.ciphertext);
+    EXPECT_EQ(Hex(tag), v.tag);
+  }
 }
 
 TEST(SmbAead, RoundTripAndTamperingForEveryCipher) {
