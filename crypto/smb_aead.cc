@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <cstring>
+#include <iterator>
 #include <memory>
 
 #include "crypto/internal/openssl_ctx.h"
@@ -16,23 +17,20 @@ struct CipherDeleter {
   void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
 };
 
-const char* Name(AeadCipher cipher) {
-  switch (cipher) {
-    case AeadCipher::kAes128Ccm:
-      return "AES-128-CCM";
-    case AeadCipher::kAes128Gcm:
-      return "AES-128-GCM";
-    case AeadCipher::kAes256Ccm:
-      return "AES-256-CCM";
-    case AeadCipher::kAes256Gcm:
-      return "AES-256-GCM";
-  }
-  return "";
-}
+// What each cipher is, in AeadCipher's order: OpenSSL's name, key length,
+// CCM (11-byte nonce) or GCM (12-byte nonce).
+struct CipherInfo {
+  const char* name;
+  size_t key_size;
+  bool ccm;
+};
+constexpr CipherInfo kCiphers[] = {{"AES-128-CCM", 16, true},
+                                   {"AES-128-GCM", 16, false},
+                                   {"AES-256-CCM", 32, true},
+                                   {"AES-256-GCM", 32, false}};
+static_assert(static_cast<size_t>(AeadCipher::kAes256Gcm) + 1 == std::size(kCiphers));
 
-bool IsCcm(AeadCipher cipher) {
-  return cipher == AeadCipher::kAes128Ccm || cipher == AeadCipher::kAes256Ccm;
-}
+const CipherInfo& Info(AeadCipher cipher) { return kCiphers[static_cast<size_t>(cipher)]; }
 
 // One CCM or GCM pass over `text` in place. `tag` is written (seal) or
 // checked (open); false on a failure or a tag that does not verify.
@@ -45,10 +43,10 @@ bool Run(bool seal, AeadCipher cipher, ByteSpan key, ByteSpan nonce, ByteSpan aa
     return false;
   }
   std::unique_ptr<EVP_CIPHER, CipherDeleter> algorithm(
-      EVP_CIPHER_fetch(context->libctx, Name(cipher), nullptr));
+      EVP_CIPHER_fetch(context->libctx, Info(cipher).name, nullptr));
   std::unique_ptr<EVP_CIPHER_CTX, CipherDeleter> ctx(EVP_CIPHER_CTX_new());
   if (!algorithm || !ctx) return false;
-  const bool ccm = IsCcm(cipher);
+  const bool ccm = Info(cipher).ccm;
   const int ivlen = static_cast<int>(nonce.size());
   const int taglen = static_cast<int>(kAeadTagSize);
   if (EVP_CipherInit_ex2(ctx.get(), algorithm.get(), nullptr, nullptr, seal ? 1 : 0, nullptr) !=
@@ -88,11 +86,9 @@ bool Run(bool seal, AeadCipher cipher, ByteSpan key, ByteSpan nonce, ByteSpan aa
 
 }  // namespace
 
-size_t AeadNonceSize(AeadCipher cipher) { return IsCcm(cipher) ? 11 : 12; }
+size_t AeadNonceSize(AeadCipher cipher) { return Info(cipher).ccm ? 11 : 12; }
 
-size_t AeadKeySize(AeadCipher cipher) {
-  return cipher == AeadCipher::kAes256Ccm || cipher == AeadCipher::kAes256Gcm ? 32 : 16;
-}
+size_t AeadKeySize(AeadCipher cipher) { return Info(cipher).key_size; }
 
 bool AeadSeal(AeadCipher cipher, ByteSpan key, ByteSpan nonce, ByteSpan aad, MutableByteSpan text,
               std::span<uint8_t, kAeadTagSize> tag) {

@@ -20,10 +20,15 @@ OSSL_LIB_CTX* LibraryContext() {
   return ctx != nullptr ? ctx->libctx : nullptr;
 }
 
-bool Fail(MutableByteSpan out, const char* what) {
+// `out` zeroed; false (the failure was recorded where it happened).
+bool Zeroed(MutableByteSpan out) {
   std::memset(out.data(), 0, out.size());
-  internal::RecordFailure(what);
   return false;
+}
+
+bool Fail(MutableByteSpan out, const char* what) {
+  internal::RecordFailure(what);
+  return Zeroed(out);
 }
 
 struct MacDeleter {
@@ -86,13 +91,13 @@ bool KeyedMac::Compute(std::initializer_list<ByteSpan> pieces, MutableByteSpan o
 bool HmacSha256(ByteSpan key, std::initializer_list<ByteSpan> pieces,
                 std::span<uint8_t, kHmacSha256Size> out) {
   auto mac = KeyedMac::Create(KeyedMac::Algorithm::kHmacSha256, key);
-  return mac ? mac->Compute(pieces, out) : Fail(out, "HMAC-SHA256 key setup failed");
+  return mac ? mac->Compute(pieces, out) : Zeroed(out);
 }
 
 bool AesCmac128(ByteSpan key, std::initializer_list<ByteSpan> pieces,
                 std::span<uint8_t, kAesCmacSize> out) {
   auto mac = KeyedMac::Create(KeyedMac::Algorithm::kAesCmac128, key);
-  return mac ? mac->Compute(pieces, out) : Fail(out, "AES-128-CMAC key setup failed");
+  return mac ? mac->Compute(pieces, out) : Zeroed(out);
 }
 
 bool Sha512(std::initializer_list<ByteSpan> pieces, std::span<uint8_t, kSha512Size> out) {

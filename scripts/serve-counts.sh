@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ $logons =~ ^[0-9]+$ ]] && [ "$logons" -ge 1 ] && [ "$logons" -le 100000 ] || { echo "serve-counts: --logons 1..100000" >&2; exit 2; }
-command -v strace >/dev/null || { echo "serve-counts: needs strace" >&2; exit 3; }
+command -v strace >/dev/null || { echo "serve-counts: needs strace (scripts/setup.sh installs it)" >&2; exit 3; }
 [ $callgrind = 0 ] || command -v callgrind_control >/dev/null || { echo "serve-counts: needs valgrind (or --no-callgrind)" >&2; exit 3; }
 work=$(mktemp -d /tmp/serve-counts.XXXXXX)
 pids=()

@@ -13,7 +13,7 @@ mode=${1:-all}
 CLI_PACKAGES=(g++ cmake ninja-build libssl-dev libasio-dev libcli11-dev nlohmann-json3-dev)
 BUILD_PACKAGES=("${CLI_PACKAGES[@]}" pkg-config clang-format git
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev valgrind help2man
-  dpkg-dev file)
+  dpkg-dev file strace)
 # Real NTLM peers the tests run against (see README "Interop peers").
 PEER_PACKAGES=(samba samba-testsuite apache2-bin libapache2-mod-auth-gssapi gss-ntlmssp gss-ntlmssp-dev libkrb5-dev python3
   python3-impacket python3-ntlm-auth python3-samba winbind samba-common-bin smbclient python3-gssapi

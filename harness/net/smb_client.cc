@@ -60,12 +60,8 @@ Bytes SmbRequestBuilder::Negotiate(const std::vector<uint16_t>& dialects, uint16
     AppendContext(body, kHeaderSize, MakePreauthContext(salt));
     AppendContext(body, kHeaderSize, MakeSingleIdContext(kSigningCapabilities, kSigningAesCmac));
   }
-  if (encryption) {
-    ssp::ByteWriter list;  // CipherCount, then the ids ([MS-SMB2] 2.2.3.1.2)
-    list.WriteU16(static_cast<uint16_t>(ciphers.size()));
-    for (uint16_t cipher : ciphers) list.WriteU16(cipher);
-    AppendContext(body, kHeaderSize, NegotiateContext{kEncryptionCapabilities, list.Finish()});
-  }
+  if (encryption)
+    AppendContext(body, kHeaderSize, MakeIdListContext(kEncryptionCapabilities, ciphers));
   return Message(Command::kNegotiate, 0, 0, body.Finish());
 }
 

@@ -28,13 +28,14 @@ std::array<uint8_t, kSignatureSize> Compute(const SigningKey& key, ByteSpan mess
   ByteSpan before = message.first(kSignatureOffset);
   ByteSpan after = message.subspan(kSignatureOffset + kSignatureSize);
   std::array<uint8_t, kSignatureSize> signature{};
-  std::shared_ptr<crypto::KeyedMac> mac = key.mac ? key.mac : PrepareMac(key);
-  if (!mac) return signature;  // zero: verifies nothing (crypto::HasFailed() tells)
+  // DeriveSigningKey prepared the MAC; without one (OpenSSL failed then,
+  // crypto::HasFailed() tells) the signature stays zero and verifies nothing.
+  if (!key.mac) return signature;
   if (key.algorithm == SigningAlgorithm::kAesCmac) {
-    mac->Compute({before, kZero, after}, signature);
+    key.mac->Compute({before, kZero, after}, signature);
   } else {
     crypto::SecretArray<crypto::kHmacSha256Size> full;
-    mac->Compute({before, kZero, after}, full.span());
+    key.mac->Compute({before, kZero, after}, full.span());
     std::copy_n(full.data(), kSignatureSize, signature.begin());
   }
   return signature;

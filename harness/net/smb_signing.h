@@ -39,8 +39,8 @@ struct SigningKey {
   SigningAlgorithm algorithm = SigningAlgorithm::kHmacSha256;
   crypto::Key16 key;
   // `key` prepared once for its algorithm (DeriveSigningKey sets it; copies
-  // share it: one session's messages, one thread). Without it each signature
-  // sets the key up again.
+  // share it: one session's messages, one thread). Null only when OpenSSL
+  // failed: every signature is then zero and verifies nothing.
   std::shared_ptr<crypto::KeyedMac> mac;
 };
 

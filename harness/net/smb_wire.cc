@@ -289,11 +289,15 @@ NegotiateContext MakePreauthContext(ByteSpan salt) {
   return context;
 }
 
-NegotiateContext MakeSingleIdContext(uint16_t type, uint16_t id) {
+NegotiateContext MakeIdListContext(uint16_t type, std::span<const uint16_t> ids) {
   NegotiateContext context{type, {}};
-  PutU16(context.data, 1);
-  PutU16(context.data, id);
+  PutU16(context.data, static_cast<uint16_t>(ids.size()));
+  for (uint16_t id : ids) PutU16(context.data, id);
   return context;
+}
+
+NegotiateContext MakeSingleIdContext(uint16_t type, uint16_t id) {
+  return MakeIdListContext(type, std::span<const uint16_t>(&id, 1));
 }
 
 void AppendNegotiateResponse(Bytes& out, const NegotiateResponse& r) {

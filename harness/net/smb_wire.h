@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -143,8 +144,11 @@ struct NegotiateResponse {
 };
 // Appends the body; `out` already holds the 64-byte header.
 void AppendNegotiateResponse(Bytes& out, const NegotiateResponse& response);
-// A preauth integrity context (SHA-512, `salt`) and a one-algorithm context.
+// A preauth integrity context (SHA-512, `salt`), a context listing `ids`
+// (Count, then the ids: signing or encryption capabilities), and a
+// one-algorithm context.
 NegotiateContext MakePreauthContext(ByteSpan salt);
+NegotiateContext MakeIdListContext(uint16_t type, std::span<const uint16_t> ids);
 NegotiateContext MakeSingleIdContext(uint16_t type, uint16_t id);
 
 // SMB1 SMB_COM_NEGOTIATE (MS-SMB2 3.3.5.3.1): the dialect strings it offers,

@@ -274,13 +274,22 @@ std::string LevelsText(const std::set<int>& levels) {
 
 }  // namespace
 
+namespace {
+
+// The target's scheme, lower case, with its colon ("smb:", "http:", ...).
+std::string TargetScheme(const std::string& target) {
+  return ToLowerAscii(target.substr(0, target.find(':') + 1));
+}
+
+}  // namespace
+
 // The target (and, over DCE/RPC, the interface to call); false after
 // printing why not.
 bool ParseProbeTarget(const ProbeOptions& options, std::optional<net::HttpTarget>& http_target,
                       std::optional<net::RpcTarget>& rpc_target,
                       std::optional<net::SmbTarget>& smb_target, std::ostream& err) {
   std::string error;
-  const std::string scheme = ToLowerAscii(options.target.substr(0, options.target.find(':') + 1));
+  const std::string scheme = TargetScheme(options.target);
   if (scheme == "ncacn_ip_tcp:") {
     rpc_target = net::ParseRpcTarget(options.target, error);
   } else if (scheme == "http:" || scheme == "https:") {
@@ -442,8 +451,7 @@ void PrintObservations(const ProbeOptions& options,
   for (const auto& o : observations) width = std::max(width, o.variation->name.size());
   out << "ntlmssp-harness probe " << options.target << " as " << options.domain << "\\"
       << options.user;
-  if (ToLowerAscii(options.target.substr(0, 4)) == "smb:")
-    out << " (SMB " << options.smb_dialect << ")";
+  if (TargetScheme(options.target) == "smb:") out << " (SMB " << options.smb_dialect << ")";
   out << "\n\n";
   out << std::left << std::setw(static_cast<int>(width + 2)) << "variation"
       << "answer\n";

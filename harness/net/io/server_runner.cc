@@ -110,6 +110,7 @@ std::unique_ptr<ServerRunner::Front> ServerRunner::Open(const FrontSpec& spec,
   auto front = std::make_unique<Front>(Front{spec.name, {}, spec.handler, std::nullopt});
   const bool shared = ios_.size() > 1;
   const tcp::endpoint asked = endpoint;
+  front->acceptors.reserve(ios_.size());  // no open acceptor is moved
   std::string why;
   if (shared) {  // the address once without SO_REUSEPORT: a port in use is refused
     tcp::acceptor probe(io());
